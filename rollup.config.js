@@ -1,0 +1,36 @@
+// Bundles the action (index.js, post.js) and the CLI (cli.js) with all their
+// dependencies, as actions/typescript-action does: a runner executes dist/ as is.
+import commonjs from '@rollup/plugin-commonjs';
+import json from '@rollup/plugin-json';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import typescript from '@rollup/plugin-typescript';
+
+const outDir = process.env.ALLHW_BUNDLE_DIR || 'dist';
+
+export default {
+  input: { index: 'src/index.ts', post: 'src/post.ts', cli: 'src/cli.ts' },
+  output: {
+    dir: outDir,
+    format: 'es',
+    entryFileNames: '[name].js',
+    chunkFileNames: 'chunks/[name].js',
+    sourcemap: true,
+    banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+  },
+  plugins: [
+    typescript({
+      tsconfig: './tsconfig.json',
+      include: ['src/**/*.ts'],
+      compilerOptions: { outDir, rootDir: 'src', sourceMap: true, declaration: false },
+      noEmitOnError: true,
+    }),
+    json(),
+    nodeResolve({ preferBuiltins: true, exportConditions: ['node'] }),
+    commonjs(),
+  ],
+  onwarn(warning, warn) {
+    // Dependencies (the Azure SDK, undici) use `this` at top level and circular imports: harmless.
+    if (warning.code === 'CIRCULAR_DEPENDENCY' || warning.code === 'THIS_IS_UNDEFINED') return;
+    warn(warning);
+  },
+};

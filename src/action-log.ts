@@ -1,0 +1,20 @@
+/** The Logger of the action: @actions/core's annotations, groups and masking. */
+import * as core from '@actions/core';
+import type { Logger } from './log.js';
+
+export function actionsLogger(): Logger {
+  return {
+    debug: (m) => core.debug(m),
+    info: (m) => core.info(m),
+    notice: (m, p) => core.notice(m, p),
+    warning: (m, p) => core.warning(m, p),
+    error: (m, p) => core.error(m, p),
+    group: (name, fn) => core.group(name, fn),
+    secret: (v) => {
+      if (!v) return;
+      core.setSecret(v);
+      const encoded = encodeURIComponent(v);
+      if (encoded !== v) core.setSecret(encoded);
+    },
+  };
+}

@@ -1,0 +1,285 @@
+/**
+ * The run's configuration: one typed object, checked once. The action and the
+ * CLI both hand their raw strings (keyed by the action's input names) to
+ * parseConfig, so a bad value gets the same message from either entry point.
+ */
+import boards from './build/boards.json' with { type: 'json' };
+
+export const DEFAULT_CI_URL = 'https://cloud.all-hw.com/ci/usertask';
+
+/** Every input, with its default: action.yml declares the same set (a test checks). */
+export const INPUT_DEFAULTS = {
+  mode: 'auto',
+  'ci-url': DEFAULT_CI_URL,
+  'ci-api-key': '',
+  'ci-timeout': '30',
+  'ci-rate': '115200',
+  'ci-log': '0',
+  'ci-core': '',
+  'queue-timeout': '600',
+  toolchain: 'latest',
+  'toolchain-mirror': '',
+  'project-dir': '.',
+  'build-system': 'auto',
+  'build-command': '',
+  board: 'f746_disco',
+  'build-args': '',
+  image: '',
+  inputs: '',
+  'inputs-per-task': 'auto',
+  'uart-buffer': '8192',
+  'exit-line': '',
+  'output-count': '',
+  'max-parallel': '4',
+  retries: '2',
+  'emulator-boards': '2',
+  'results-dir': 'allhw-results',
+  golden: '',
+  compare: 'values',
+  atol: '0',
+  rtol: '0',
+  baseline: '',
+  'latency-tolerance': '10',
+  'size-tolerance': '5',
+  'fail-on': 'any',
+  'artifact-name': '',
+  'retention-days': '',
+} as const;
+
+export type InputName = keyof typeof INPUT_DEFAULTS;
+export const INPUT_NAMES = Object.keys(INPUT_DEFAULTS) as InputName[];
+
+export const BUILD_SYSTEMS = ['auto', 'cmake', 'make', 'zephyr', 'command', 'none'] as const;
+export type BuildSystem = (typeof BUILD_SYSTEMS)[number];
+export const BOARDS = Object.keys(boards);
+export const EMULATOR_BOARD = 'mps2_an500';
+
+export interface AllhwConfig {
+  url: string;
+  /** Secret: never print it. Empty in emulator mode. */
+  apiKey: string;
+  timeoutS: number;
+  rate: number;
+  log: '0' | 'DEBUG';
+  core: string;
+  queueTimeoutS: number;
+}
+
+export interface Config {
+  mode: 'allhw' | 'emulator';
+  /** Why the mode was chosen, for a notice (auto mode). */
+  modeReason: string;
+  allhw: AllhwConfig;
+  toolchain: { spec: string; mirror: string };
+  build: {
+    projectDir: string;
+    system: BuildSystem;
+    command: string;
+    board: string;
+    args: string[];
+    image: string;
+  };
+  run: {
+    inputs: string[];
+    inputsPerTask: 'auto' | 'all' | number;
+    uartBuffer: number;
+    exitLine: string;
+    outputCount: number | null;
+    maxParallel: number;
+    retries: number;
+    emulatorBoards: number;
+  };
+  results: {
+    dir: string;
+    golden: string;
+    compare: 'values' | 'top1';
+    atol: number;
+    rtol: number;
+    baseline: string;
+    latencyTolerancePct: number;
+    sizeTolerancePct: number;
+    failOn: 'any' | 'none';
+  };
+  report: { artifactName: string; retentionDays: number | null };
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly input: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Raw = (name: InputName) => string;
+
+function shown(value: string): string {
+  return value === '' ? '(empty)' : `'${value}'`;
+}
+
+function bad(input: InputName, value: string, allowed: string): never {
+  throw new ConfigError(input, `Input '${input}' has value ${shown(value)}: ${allowed}.`);
+}
+
+function wholeNumber(raw: Raw, input: InputName, min: number, max: number, unit = ''): number {
+  const value = raw(input).trim();
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    bad(input, value, `expected a whole number${unit} from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function decimal(raw: Raw, input: InputName, min: number, max: number): number {
+  const value = raw(input).trim();
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n < min || n > max) bad(input, value, `expected a number from ${min} to ${max}`);
+  return n;
+}
+
+function oneOf<T extends string>(raw: Raw, input: InputName, allowed: readonly T[]): T {
+  const value = raw(input).trim();
+  if (!(allowed as readonly string[]).includes(value)) {
+    bad(input, value, `allowed values are ${allowed.map((a) => `'${a}'`).join(', ')}`);
+  }
+  return value as T;
+}
+
+/** Splits a multi-line or comma-separated list input; blank entries dropped. */
+export function listInput(value: string): string[] {
+  return value
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** Splits build arguments like a shell would for simple quoting ('a b' "c d"). */
+export function splitArgs(value: string): string[] {
+  const args: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (const m of value.matchAll(re)) args.push(m[1] ?? m[2] ?? m[3]);
+  return args;
+}
+
+function ciUrl(raw: Raw): string {
+  const value = raw('ci-url').trim();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return bad('ci-url', value, 'expected an http:// or https:// URL, e.g. ' + DEFAULT_CI_URL);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    bad('ci-url', value, 'expected an http:// or https:// URL, e.g. ' + DEFAULT_CI_URL);
+  }
+  if (url.search || url.username || url.password) {
+    // The key goes in the query string: a URL carrying its own query or
+    // credentials would leak them into every printed (even redacted) URL.
+    throw new ConfigError('ci-url', "Input 'ci-url' must not contain a query string or credentials: pass the key in 'ci-api-key'.");
+  }
+  return url.toString();
+}
+
+export function parseConfig(get: (name: InputName) => string | undefined): Config {
+  const raw: Raw = (name) => {
+    const v = get(name);
+    return v === undefined || v === '' ? INPUT_DEFAULTS[name] : v;
+  };
+
+  const apiKey = (get('ci-api-key') ?? '').trim();
+  const requested = oneOf(raw, 'mode', ['auto', 'allhw', 'emulator'] as const);
+  if (requested === 'allhw' && !apiKey) {
+    throw new ConfigError(
+      'ci-api-key',
+      "Input 'mode' is 'allhw' but 'ci-api-key' is empty: pass your All-HW key from a secret (ci-api-key: ${{ secrets.ALLHW_API_KEY }}), or use mode 'emulator'.",
+    );
+  }
+  const mode = requested === 'auto' ? (apiKey ? 'allhw' : 'emulator') : requested;
+  const modeReason =
+    requested === 'auto'
+      ? apiKey
+        ? "mode 'auto': an All-HW key is set, running on the All-HW farm"
+        : "mode 'auto': no 'ci-api-key' (as on fork PRs), running on the emulated board"
+      : `mode '${requested}'`;
+
+  const timeoutS = wholeNumber(raw, 'ci-timeout', 1, 3600, ' of seconds');
+  const rate = wholeNumber(raw, 'ci-rate', 300, 4_000_000, ' (baud)');
+  const log = oneOf(raw, 'ci-log', ['0', 'DEBUG'] as const);
+  const core = raw('ci-core').trim();
+  if (core && !/^[A-Za-z0-9_]+$/.test(core)) bad('ci-core', core, 'expected a core name such as M55_0 (letters, digits, _)');
+
+  const board = raw('board').trim();
+  if (!BOARDS.includes(board)) bad('board', board, `known boards are ${BOARDS.map((b) => `'${b}'`).join(', ')}`);
+
+  const ipt = raw('inputs-per-task').trim();
+  let inputsPerTask: 'auto' | 'all' | number;
+  if (ipt === 'auto' || ipt === 'all') inputsPerTask = ipt;
+  else inputsPerTask = wholeNumber(raw, 'inputs-per-task', 1, 100_000);
+
+  const outputCountRaw = raw('output-count').trim();
+  const retentionRaw = raw('retention-days').trim();
+  const inputs = listInput(raw('inputs'));
+  if (inputs.length === 0) {
+    throw new ConfigError(
+      'inputs',
+      "Input 'inputs' is required: give globs of input files (one per line or comma-separated), e.g. 'inputs: model/inputs/*.txt'.",
+    );
+  }
+  const exitLine = raw('exit-line').trim();
+  if (exitLine.includes('\n')) bad('exit-line', exitLine, 'expected a single line');
+
+  return {
+    mode,
+    modeReason,
+    allhw: {
+      url: ciUrl(raw),
+      apiKey,
+      timeoutS,
+      rate,
+      log,
+      core,
+      queueTimeoutS: wholeNumber(raw, 'queue-timeout', 0, 86_400, ' of seconds'),
+    },
+    toolchain: { spec: raw('toolchain').trim(), mirror: raw('toolchain-mirror').trim() },
+    build: {
+      projectDir: raw('project-dir').trim(),
+      system: oneOf(raw, 'build-system', BUILD_SYSTEMS),
+      command: raw('build-command').trim(),
+      board: mode === 'emulator' ? EMULATOR_BOARD : board,
+      args: splitArgs(raw('build-args')),
+      image: raw('image').trim(),
+    },
+    run: {
+      inputs,
+      inputsPerTask,
+      uartBuffer: wholeNumber(raw, 'uart-buffer', 64, 1 << 30, ' of bytes'),
+      exitLine,
+      outputCount: outputCountRaw ? wholeNumber(raw, 'output-count', 1, 1 << 24) : null,
+      maxParallel: wholeNumber(raw, 'max-parallel', 1, 64),
+      retries: wholeNumber(raw, 'retries', 0, 10),
+      emulatorBoards: wholeNumber(raw, 'emulator-boards', 1, 16),
+    },
+    results: {
+      dir: raw('results-dir').trim(),
+      golden: raw('golden').trim(),
+      compare: oneOf(raw, 'compare', ['values', 'top1'] as const),
+      atol: decimal(raw, 'atol', 0, Number.MAX_SAFE_INTEGER),
+      rtol: decimal(raw, 'rtol', 0, 1e6),
+      baseline: raw('baseline').trim(),
+      latencyTolerancePct: decimal(raw, 'latency-tolerance', 0, 1e6),
+      sizeTolerancePct: decimal(raw, 'size-tolerance', 0, 1e6),
+      failOn: oneOf(raw, 'fail-on', ['any', 'none'] as const),
+    },
+    report: {
+      artifactName: raw('artifact-name').trim(),
+      retentionDays: retentionRaw ? wholeNumber(raw, 'retention-days', 1, 90) : null,
+    },
+  };
+}
+
+/** The configuration as it may be written to results.json: no secrets. */
+export function publicConfig(config: Config): unknown {
+  return { ...config, allhw: { ...config.allhw, apiKey: config.allhw.apiKey ? '***' : '' } };
+}

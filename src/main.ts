@@ -1,0 +1,70 @@
+/**
+ * The action. The only file that reads action inputs: it reads them all once
+ * into one checked Config, then runs the same pipeline as the CLI.
+ */
+import * as core from '@actions/core';
+import { actionsLogger } from './action-log.js';
+import { ConfigError, parseConfig, type Config, type InputName } from './config.js';
+import path from 'node:path';
+import { artifactName, runPipeline } from './pipeline.js';
+import { uploadResults } from './report/artifact.js';
+
+export function readConfig(): Config {
+  // The key is masked before anything else can print it.
+  const key = core.getInput('ci-api-key');
+  if (key) {
+    core.setSecret(key);
+    core.setSecret(encodeURIComponent(key));
+  }
+  return parseConfig((name: InputName) => core.getInput(name));
+}
+
+export async function run(): Promise<void> {
+  const log = actionsLogger();
+  let config: Config;
+  try {
+    config = readConfig();
+  } catch (e) {
+    core.setFailed(e instanceof ConfigError ? e.message : `Could not read the inputs: ${(e as Error).message}`);
+    return;
+  }
+  try {
+    const outcome = await runPipeline(config, log, {
+      githubActions: true,
+      env: process.env,
+      workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+    });
+    for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, value);
+    await writeJobSummary(outcome.summaryMarkdown);
+    core.saveState('finished', 'true');
+    if (outcome.failed) core.setFailed(outcome.reason);
+  } catch (e) {
+    core.setFailed((e as Error).message);
+  }
+}
+
+async function writeJobSummary(markdown: string): Promise<void> {
+  if (!markdown || !process.env.GITHUB_STEP_SUMMARY) return;
+  try {
+    await core.summary.addRaw(markdown).write();
+  } catch (e) {
+    core.warning(`Could not write the job summary: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The post step runs only when the job was cancelled: the main step may have
+ * died before its own upload, so whatever the results directory holds goes up.
+ */
+export async function runPost(): Promise<void> {
+  if (core.getState('finished') === 'true') return;
+  const log = actionsLogger();
+  try {
+    const config = readConfig();
+    const dir = path.resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), config.results.dir);
+    const name = artifactName(config, process.env);
+    await uploadResults({ dir, name, retentionDays: config.report.retentionDays, env: process.env, log });
+  } catch (e) {
+    core.warning(`Post step: could not upload the partial results: ${(e as Error).message}`);
+  }
+}
