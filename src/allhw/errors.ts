@@ -1,0 +1,60 @@
+/**
+ * Errors of the All-HW client, and the redaction every message goes through:
+ * the API key travels in the query string, so no URL is printed unredacted.
+ */
+
+export type AllhwErrorKind =
+  /** 401/403: the service refused the key. */
+  | 'key-rejected'
+  /** Any other HTTP status we could not use. */
+  | 'http'
+  /** The network failed (refused, reset, timed out, DNS). */
+  | 'network'
+  /** A 200 whose body we could not use (bad JSON, empty id). */
+  | 'bad-response'
+  /** The caller's AbortSignal fired. */
+  | 'aborted';
+
+export class AllhwError extends Error {
+  constructor(
+    message: string,
+    readonly kind: AllhwErrorKind,
+    /** Worth trying again later (the service or network may recover). */
+    readonly transient: boolean,
+    readonly status: number | null = null,
+  ) {
+    super(message);
+    this.name = 'AllhwError';
+  }
+}
+
+/** The URL with the value of `key` replaced by `***` (other parameters kept). */
+export function redactUrl(url: string | URL): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.toString());
+  } catch {
+    // Not a URL we can parse: redact anything that looks like key=value.
+    return url.toString().replace(/([?&]key=)[^&#]*/gi, '$1***');
+  }
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (name.toLowerCase() === 'key') parsed.searchParams.set(name, '***');
+  }
+  // URLSearchParams encodes * as %2A: show it plainly.
+  return parsed.toString().replace(/%2A%2A%2A/g, '***');
+}
+
+/** Replaces every form of `secret` (raw, URL-encoded, form-encoded) in `text` with ***. */
+export function scrub(text: string, secret: string): string {
+  if (!secret) return text;
+  let out = text;
+  const forms = new Set([secret, encodeURIComponent(secret), encodeURIComponent(secret).replace(/%20/g, '+')]);
+  for (const form of forms) out = out.split(form).join('***');
+  return out.replace(/([?&]key=)[^&#\s"']*/gi, '$1***');
+}
+
+/** At most `max` characters of a response body, on one line, for error messages. */
+export function snippet(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
