@@ -1,0 +1,214 @@
+/**
+ * The build stage: turns the project into image(s) with the toolchain the
+ * action installed, keeps the whole build log, and sizes each image.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { listInput, type BuildSystem } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Toolchain } from '../toolchain/types.js';
+import { toolchainFile } from './assets.js';
+import { detectSystem, probeProject } from './detect.js';
+import { BuildError } from './errors.js';
+import { runStep } from './exec.js';
+import { discoverImages, globImages, imageNames, scanImages, type FoundImage } from './images.js';
+import { DiagnosticAnchor, addMatcherCommand, removeMatcherCommand } from './matcher.js';
+import { planBuild, showStep, type BuildPlan, type BuildStep } from './plan.js';
+import { describeSize, measureImage, overCapacity } from './size.js';
+import type { Build, Image } from './types.js';
+
+export { BuildError } from './errors.js';
+
+export interface BuildOptions {
+  projectDir: string;
+  system: BuildSystem;
+  command: string;
+  board: string;
+  args: string[];
+  image: string;
+  resultsDir: string;
+  toolchain: Toolchain;
+  /** Inside GitHub Actions: register the gcc problem matcher. */
+  githubActions?: boolean;
+  log: Logger;
+  /** Environment the build commands inherit (default: this process's). */
+  env?: Record<string, string | undefined>;
+  /** Where CMake/Zephyr builds go (default: <projectDir>/build). */
+  buildDir?: string;
+}
+
+const TAIL_LINES = 20;
+const HINTS: Record<string, string> = {
+  cmake: "install CMake, or choose another 'build-system'",
+  make: "install GNU make, or choose another 'build-system'",
+  sh: 'a POSIX shell is needed for build-command',
+};
+
+function closeLog(stream: WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.end(resolve));
+}
+
+async function runSteps(plan: BuildPlan, logFile: WriteStream, logPath: string, opts: BuildOptions): Promise<void> {
+  const { log } = opts;
+  for (const step of plan.steps) {
+    const shown = showStep(step);
+    logFile.write(`$ ${shown}\n`);
+    log.info(`$ ${shown}`);
+    const tail: string[] = [];
+    const anchor = new DiagnosticAnchor(step.cwd);
+    const result = await runStep(step, plan.env, {
+      log: logFile,
+      onLine: (line) => {
+        tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+        log.info(opts.githubActions ? anchor.line(line) : line);
+      },
+    });
+    if (result.spawnError) throw spawnFailure(step, result.spawnError, logPath);
+    if (result.code !== 0) {
+      const how = result.signal ? `was killed by ${result.signal}` : `failed with exit code ${result.code}`;
+      const message =
+        `Build command ${how}: ${shown}\n` +
+        `The whole build log is in ${logPath}.` +
+        (tail.length ? `\nLast ${tail.length} lines:\n${tail.join('\n')}` : '');
+      throw new BuildError(message, { command: shown, exitCode: result.code, logPath, tail });
+    }
+  }
+}
+
+function spawnFailure(step: BuildStep, error: NodeJS.ErrnoException, logPath: string): BuildError {
+  const program = step.argv[0];
+  const why = error.code === 'ENOENT' ? `'${program}' is not on PATH` : error.message;
+  const hint = HINTS[program] ? ` (${HINTS[program]})` : '';
+  return new BuildError(`Could not start the build command ${showStep(step)}: ${why}${hint}. The build log is in ${logPath}.`, {
+    command: showStep(step),
+    exitCode: null,
+    logPath,
+  });
+}
+
+async function chooseImages(plan: BuildPlan, opts: BuildOptions, projectDir: string, startedAtMs: number): Promise<FoundImage[]> {
+  const patterns = listInput(opts.image);
+  const resultsDir = path.resolve(opts.resultsDir);
+  if (patterns.length > 0) {
+    const { images, unmatched } = await globImages(patterns, projectDir);
+    if (unmatched.length > 0) {
+      const produced = (await scanImages(plan.searchDir, [resultsDir])).map((c) => path.relative(projectDir, c.path));
+      throw new BuildError(
+        `'image' pattern ${unmatched.map((p) => `'${p}'`).join(', ')} matched no file under ${projectDir}. ` +
+          (produced.length ? `Images there: ${produced.join(', ')}. ` : 'No ELF or Intel HEX image is there. ') +
+          "Set 'image' to a path or glob relative to 'project-dir'.",
+      );
+    }
+    return images;
+  }
+  if (plan.system === 'none') {
+    throw new BuildError("'build-system' is 'none' but 'image' is empty: set 'image' to the prebuilt image(s) (a path or glob relative to 'project-dir').");
+  }
+  if (plan.knownImages) {
+    const found = await globImages(
+      plan.knownImages.map((p) => path.relative(projectDir, p)),
+      projectDir,
+    );
+    if (found.images.length === 0) {
+      throw new BuildError(
+        `The Zephyr build finished but neither ${plan.knownImages.join(' nor ')} exists: set 'image' to the image the build writes.`,
+      );
+    }
+    return found.images;
+  }
+  const { images, stale } = await discoverImages(plan.searchDir, startedAtMs, [resultsDir]);
+  if (images.length === 0) {
+    throw new BuildError(
+      `The build finished but produced no ELF (.elf, .axf) or Intel HEX (.hex) image under ${plan.searchDir}: set 'image' to the image's path (a glob relative to 'project-dir').`,
+    );
+  }
+  if (stale) opts.log.info('No image was rewritten by this build (already up to date): taking the ones already there.');
+  if (images.length > 1) {
+    const list = images.map((i) => `  ${path.relative(projectDir, i.path)}`).join('\n');
+    throw new BuildError(
+      `The build produced ${images.length} images:\n${list}\nSet 'image' to the one to run (a glob relative to 'project-dir'), or to a glob matching all of them to run each.`,
+    );
+  }
+  return images;
+}
+
+async function toImages(found: FoundImage[], opts: BuildOptions, projectDir: string): Promise<Image[]> {
+  const names = imageNames(opts.board, found.map((f) => f.path), projectDir);
+  const images: Image[] = [];
+  for (const [i, f] of found.entries()) {
+    let size = null;
+    if (f.elfForSize) {
+      try {
+        size = await measureImage(f.elfForSize, opts.board);
+      } catch (e) {
+        throw new BuildError(`Image ${f.path} cannot be used: ${(e as Error).message}`);
+      }
+    }
+    images.push({ name: names[i], path: f.path, format: f.format, board: opts.board, size });
+    opts.log.info(`Image ${names[i]}: ${f.path} (${f.format})${size ? `, ${describeSize(size)}` : ''}`);
+    for (const problem of size ? overCapacity(size) : []) opts.log.warning(`Image ${names[i]} ${problem}: it will not fit on ${opts.board}.`);
+  }
+  return images;
+}
+
+export async function buildProject(opts: BuildOptions): Promise<Build> {
+  const { log } = opts;
+  const projectDir = path.resolve(opts.projectDir);
+  const logPath = path.resolve(opts.resultsDir, 'logs', 'build.log');
+  await mkdir(path.dirname(logPath), { recursive: true });
+  const logFile = createWriteStream(logPath);
+  const baseEnv = opts.env ?? process.env;
+  try {
+    const dirStat = await stat(projectDir).catch(() => null);
+    if (!dirStat?.isDirectory()) {
+      throw new BuildError(`'project-dir' is ${projectDir}, which is not a directory: set 'project-dir' to the firmware project's directory.`);
+    }
+    const facts = await probeProject(projectDir, opts.toolchain.binDir ? `${opts.toolchain.binDir}${path.delimiter}${baseEnv.PATH ?? ''}` : baseEnv.PATH);
+    const detection = detectSystem(opts.system, opts.command, projectDir, facts);
+    const plan = planBuild({
+      system: detection.system,
+      projectDir,
+      buildDir: path.resolve(opts.buildDir ?? path.join(projectDir, 'build')),
+      board: opts.board,
+      args: opts.args,
+      command: opts.command,
+      toolchain: opts.toolchain,
+      facts,
+      baseEnv,
+      jobs: availableParallelism(),
+      toolchainFile: toolchainFile(),
+    });
+    log.info(`Build system: ${plan.system} (${detection.reason}); board ${opts.board}; project ${projectDir}`);
+    logFile.write(`# allhw-ci build: ${plan.system} (${detection.reason}), board ${opts.board}, project ${projectDir}\n`);
+    for (const [k, v] of Object.entries(plan.envChanges)) logFile.write(`# env ${k}=${v}\n`);
+    for (const note of plan.notes) {
+      log.info(note);
+      logFile.write(`# ${note}\n`);
+    }
+
+    const startedAtMs = Date.now();
+    if (plan.steps.length > 0) {
+      // No log.group here: the caller groups the whole stage, and GitHub's groups do not nest.
+      if (opts.githubActions) log.info(addMatcherCommand());
+      try {
+        await runSteps(plan, logFile, logPath, opts);
+      } finally {
+        if (opts.githubActions) log.info(removeMatcherCommand());
+      }
+    }
+    const found = await chooseImages(plan, opts, projectDir, startedAtMs);
+    const images = await toImages(found, opts, projectDir);
+    logFile.write(`# images: ${images.map((i) => `${i.name}=${i.path}`).join(', ')}\n`);
+    return { images, logPath, system: plan.system };
+  } catch (e) {
+    const error = e instanceof BuildError ? e : new BuildError(`The build stage failed: ${(e as Error).message}`);
+    if (!error.details.logPath) Object.assign(error.details, { logPath });
+    logFile.write(`# error: ${error.message}\n`);
+    throw error;
+  } finally {
+    await closeLog(logFile);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * What the project looks like (read from its files and the PATH it will get)
+ * and which build system that means.
+ */
+import { access, constants, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { BuildSystem } from '../config.js';
+import { BuildError } from './errors.js';
+
+export type ResolvedSystem = Exclude<BuildSystem, 'auto'>;
+
+export interface ProjectFacts {
+  /** Top-level CMakeLists.txt exists. */
+  cmakeLists: boolean;
+  /** CMakeLists.txt calls find_package(Zephyr ...). */
+  zephyrApp: boolean;
+  /** CMakeLists.txt sets CMAKE_TOOLCHAIN_FILE itself (before project()). */
+  cmakeSetsToolchain: boolean;
+  /** Name of the makefile make would read (GNUmakefile, makefile, Makefile), or null. */
+  makefile: string | null;
+  /** The makefile refers to CROSS_COMPILE. */
+  makefileUsesCrossCompile: boolean;
+  /** The makefile assigns CC itself (=, :=, ::=, +=; not ?=). */
+  makefileSetsCC: boolean;
+  /** Path of `west` on the build's PATH, or null. */
+  west: string | null;
+  /** Path of arm-none-eabi-gcc on the build's PATH, or null. */
+  gcc: string | null;
+}
+
+async function readIfExists(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Strips CMake and make comments so a commented-out line does not count. */
+function withoutComments(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, ''))
+    .join('\n');
+}
+
+/** Looks a program up on a PATH string, like `command -v`. */
+export async function findOnPath(program: string, pathVar: string | undefined): Promise<string | null> {
+  for (const dir of (pathVar ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, program);
+    try {
+      await access(candidate, constants.X_OK);
+      if ((await stat(candidate)).isFile()) return candidate;
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
+}
+
+export async function probeProject(projectDir: string, pathVar: string | undefined): Promise<ProjectFacts> {
+  const cmake = await readIfExists(path.join(projectDir, 'CMakeLists.txt'));
+  const cmakeCode = cmake === null ? '' : withoutComments(cmake);
+  let makefile: string | null = null;
+  let makeCode = '';
+  for (const name of ['GNUmakefile', 'makefile', 'Makefile']) {
+    const text = await readIfExists(path.join(projectDir, name));
+    if (text !== null) {
+      makefile = name;
+      makeCode = withoutComments(text);
+      break;
+    }
+  }
+  return {
+    cmakeLists: cmake !== null,
+    zephyrApp: /find_package\s*\(\s*Zephyr\b/i.test(cmakeCode),
+    cmakeSetsToolchain: /\bset\s*\(\s*CMAKE_TOOLCHAIN_FILE\b/i.test(cmakeCode),
+    makefile,
+    makefileUsesCrossCompile: /\bCROSS_COMPILE\b/.test(makeCode),
+    makefileSetsCC: /^\s*(override\s+)?CC\s*(=|:=|::=|\+=)/m.test(makeCode),
+    west: await findOnPath('west', pathVar),
+    gcc: await findOnPath('arm-none-eabi-gcc', pathVar),
+  };
+}
+
+export interface Detection {
+  system: ResolvedSystem;
+  /** Why, for the log. */
+  reason: string;
+}
+
+const WHAT_TO_SET =
+  "Set 'project-dir' to the firmware project's directory, 'build-command' to the command that builds it, " +
+  "or 'build-system: none' with 'image' naming the prebuilt image(s).";
+
+/** Resolves 'auto' and checks that the chosen system has what it needs. */
+export function detectSystem(requested: BuildSystem, command: string, projectDir: string, facts: ProjectFacts): Detection {
+  switch (requested) {
+    case 'auto':
+      if (command) return { system: 'command', reason: "'build-command' is set" };
+      if (facts.zephyrApp) return { system: 'zephyr', reason: 'CMakeLists.txt calls find_package(Zephyr)' };
+      if (facts.cmakeLists) return { system: 'cmake', reason: 'CMakeLists.txt found' };
+      if (facts.makefile) return { system: 'make', reason: `${facts.makefile} found` };
+      throw new BuildError(
+        `'build-system' is 'auto' but nothing to build was found in ${projectDir}: no CMakeLists.txt, no Makefile, and 'build-command' is empty. ${WHAT_TO_SET}`,
+      );
+    case 'command':
+      if (!command) {
+        throw new BuildError("'build-system' is 'command' but 'build-command' is empty: set 'build-command' to the shell command that builds the image.");
+      }
+      return { system: 'command', reason: "'build-system' is 'command'" };
+    case 'cmake':
+    case 'zephyr':
+      if (!facts.cmakeLists) {
+        throw new BuildError(`'build-system' is '${requested}' but ${projectDir} has no CMakeLists.txt: set 'project-dir' to the directory that holds it.`);
+      }
+      return { system: requested, reason: `'build-system' is '${requested}'` };
+    case 'make':
+      if (!facts.makefile) {
+        throw new BuildError(`'build-system' is 'make' but ${projectDir} has no Makefile: set 'project-dir' to the directory that holds it.`);
+      }
+      return { system: 'make', reason: "'build-system' is 'make'" };
+    case 'none':
+      return { system: 'none', reason: "'build-system' is 'none'" };
+  }
+}
