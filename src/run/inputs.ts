@@ -1,0 +1,184 @@
+/**
+ * The `inputs` globs → the `#input:` lines sent to the boards, each with a
+ * stable name used in every report.
+ *
+ * - `.npy`: 0-D or 1-D = one input; 2-D and more = one input per entry of
+ *   the first axis (the batch), each flattened in C order. So one 28×28
+ *   image must be saved as shape (784,) or (1, 28, 28): a (28, 28) array is
+ *   28 inputs of 28 values (the log says so).
+ * - `.csv`: numbers only, one input per non-blank row (no header row).
+ * - `.json`: an array of numbers = one input; an array of arrays = one input
+ *   per element (each flattened).
+ * - any other file: `#input:` lines, sent as they are (CRLF tolerated, blank
+ *   lines skipped; any other line is ignored with a warning — it is almost
+ *   always a mistake, since the firmware would never see it).
+ * Names: the file's base name (its path relative to `cwd` when two inputs
+ * share a base name), plus `#k` (k from 0) when a file holds several inputs.
+ */
+import { glob, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../log.js';
+import { formatFloat64 } from './decimal.js';
+import { parseNpy } from './npy.js';
+import type { InputItem } from './types.js';
+
+export const INPUT_PREFIX = '#input:';
+
+export interface LoadInputsOptions {
+  log?: Logger;
+}
+
+/** Files matched by the globs, in order (each glob's matches sorted; `!glob` excludes). */
+async function expandGlobs(globs: string[], cwd: string): Promise<string[]> {
+  const include = globs.filter((g) => !g.startsWith('!'));
+  const exclude = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1));
+  if (include.length === 0) {
+    throw new Error("Input 'inputs' is empty: give one or more globs of input files, e.g. 'inputs/*.txt' or 'data/batch.npy'.");
+  }
+  const excluded = new Set<string>();
+  for (const pattern of exclude) {
+    for await (const f of glob(pattern, { cwd })) excluded.add(path.resolve(cwd, f));
+  }
+  const files: string[] = [];
+  const seen = new Set<string>();
+  for (const pattern of include) {
+    const matched: string[] = [];
+    let any = false;
+    for await (const f of glob(pattern, { cwd })) {
+      const abs = path.resolve(cwd, f);
+      if (excluded.has(abs) || !(await stat(abs)).isFile()) continue;
+      any = true;
+      if (!seen.has(abs)) matched.push(abs);
+    }
+    if (!any) {
+      throw new Error(`Input glob '${pattern}' matches no file (relative to ${cwd}): check the path and the 'inputs' setting.`);
+    }
+    matched.sort();
+    for (const f of matched) seen.add(f);
+    files.push(...matched);
+  }
+  return files;
+}
+
+function numbersLine(values: string[]): string {
+  return INPUT_PREFIX + values.join(',');
+}
+
+function fromText(text: string, file: string, log?: Logger): string[] {
+  const lines = text.replace(/^\uFEFF/, '').split('\n').map((l) => l.replace(/\r$/, ''));
+  const inputs: string[] = [];
+  const ignored: number[] = [];
+  lines.forEach((line, i) => {
+    if (line.startsWith(INPUT_PREFIX)) inputs.push(line);
+    else if (line.trim() !== '') ignored.push(i + 1);
+  });
+  if (inputs.length === 0) {
+    throw new Error(
+      `${file} holds no '#input:' line: an input file is '#input:v1,v2,...' lines, or numbers in a .csv, .json or .npy file (name it so to have it converted).`,
+    );
+  }
+  if (ignored.length > 0) {
+    const shown = ignored.slice(0, 5).join(', ') + (ignored.length > 5 ? ', ...' : '');
+    log?.warning(`${file}: ${ignored.length} line(s) not starting with '#input:' are not sent (line ${shown})`, { file, startLine: ignored[0] });
+  }
+  return inputs;
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function fromCsv(text: string, file: string): string[] {
+  const inputs: string[] = [];
+  text
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .forEach((raw, i) => {
+      const line = raw.replace(/\r$/, '');
+      if (line.trim() === '') return;
+      const values = line.split(',').map((cell, col) => {
+        const c = cell.trim();
+        if (!NUMBER.test(c)) {
+          throw new Error(
+            `${file}:${i + 1}: column ${col + 1} is '${c.slice(0, 40)}', not a number: a .csv input holds only numbers, one input per row (remove any header row).`,
+          );
+        }
+        return formatFloat64(Number(c));
+      });
+      inputs.push(numbersLine(values));
+    });
+  if (inputs.length === 0) throw new Error(`${file} holds no rows of numbers.`);
+  return inputs;
+}
+
+function flattenJson(value: unknown, where: string, file: string, out: string[]): void {
+  if (typeof value === 'number') {
+    out.push(formatFloat64(value));
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => flattenJson(v, `${where}[${i}]`, file, out));
+  } else {
+    throw new Error(`${file}: ${where || 'the top level'} is ${JSON.stringify(value)?.slice(0, 40)}, not a number: a .json input is an array of numbers or an array of arrays of numbers.`);
+  }
+}
+
+function fromJson(text: string, file: string): string[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(data) || data.length === 0) {
+    throw new Error(`${file}: expected a non-empty array of numbers (one input) or of arrays (one input each).`);
+  }
+  const batch = data.every((v) => Array.isArray(v));
+  if (!batch && data.some((v) => Array.isArray(v))) {
+    throw new Error(`${file}: the array mixes numbers and arrays: use either an array of numbers (one input) or an array of arrays (one input each).`);
+  }
+  const groups = batch ? data : [data];
+  return groups.map((g, k) => {
+    const values: string[] = [];
+    flattenJson(g, batch ? `[${k}]` : '', file, values);
+    if (values.length === 0) throw new Error(`${file}: input ${k} is an empty array.`);
+    return numbersLine(values);
+  });
+}
+
+function fromNpy(buf: Buffer, file: string, log?: Logger): string[] {
+  const { shape, dtype, texts } = parseNpy(buf, file);
+  const n = shape.length >= 2 ? shape[0] : 1;
+  const per = texts.length / n;
+  const shown = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  log?.info(`${file}: ${dtype} array of shape ${shown} → ${n} input(s) of ${per} values`);
+  return Array.from({ length: n }, (_, k) => numbersLine(texts.slice(k * per, (k + 1) * per)));
+}
+
+async function linesOf(file: string, shownAs: string, log?: Logger): Promise<string[]> {
+  const buf = await readFile(file);
+  if (buf.length === 0) throw new Error(`Input file ${shownAs} is empty.`);
+  switch (path.extname(file).toLowerCase()) {
+    case '.npy':
+      return fromNpy(buf, shownAs, log);
+    case '.csv':
+      return fromCsv(buf.toString('utf8'), shownAs);
+    case '.json':
+      return fromJson(buf.toString('utf8'), shownAs);
+    default:
+      return fromText(buf.toString('utf8'), shownAs, log);
+  }
+}
+
+export async function loadInputs(globs: string[], cwd: string, options: LoadInputsOptions = {}): Promise<InputItem[]> {
+  const files = await expandGlobs(globs, cwd);
+  const rel = (f: string): string => path.relative(cwd, f).split(path.sep).join('/');
+  const baseCount = new Map<string, number>();
+  for (const f of files) baseCount.set(path.basename(f), (baseCount.get(path.basename(f)) ?? 0) + 1);
+
+  const items: InputItem[] = [];
+  for (const file of files) {
+    const shownAs = rel(file);
+    const base = path.basename(file);
+    const name = baseCount.get(base)! > 1 ? shownAs : base;
+    const lines = await linesOf(file, shownAs, options.log);
+    lines.forEach((line, k) => items.push({ name: lines.length > 1 ? `${name}#${k}` : name, source: shownAs, line }));
+  }
+  return items;
+}
