@@ -1,0 +1,131 @@
+/**
+ * Uploads the whole results directory (results.json, junit.xml, summary.md,
+ * logs/build.log, every UART log) as one artifact with @actions/artifact.
+ * Meant for a `finally`: it uploads whatever is there, also after a failure.
+ */
+import { DefaultArtifactClient } from '@actions/artifact';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../log.js';
+import { plural, redactKeys } from './text.js';
+
+export interface UploadOptions {
+  dir: string;
+  name: string;
+  /** 1–90; null: the repository's default. */
+  retentionDays: number | null;
+  /** The environment to take the Actions runtime variables from (passed in, never read here). */
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+}
+
+export interface UploadedArtifact {
+  id: number | null;
+  name: string;
+  files: number;
+}
+
+export class ArtifactNameClashError extends Error {
+  constructor(name: string) {
+    super(
+      `An artifact named '${name}' already exists in this workflow run: artifact names must be unique per run ` +
+        `(jobs of a matrix, or two steps of this action, each need their own). Set 'artifact-name' to a unique name, ` +
+        `e.g. artifact-name: ${name}-\${{ matrix.board }}.`,
+    );
+    this.name = 'ArtifactNameClashError';
+  }
+}
+
+/** The characters @actions/artifact refuses in a name. */
+const FORBIDDEN = /["':<>|*?\r\n\\/]/;
+
+/** Checks an artifact name up front, so the message names our input rather than the library's internals. */
+export function checkArtifactName(name: string): void {
+  if (name.trim() === '') throw new Error("Artifact name is empty: set 'artifact-name' (default allhw-results).");
+  const bad = name.match(FORBIDDEN);
+  if (bad) {
+    throw new Error(
+      `Artifact name '${name}' contains ${JSON.stringify(bad[0])}: 'artifact-name' may not contain " : < > | * ? \\ / ' or line breaks.`,
+    );
+  }
+}
+
+/** Every regular file under dir, sorted; temporary files of interrupted writes left out. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    const entries = await readdir(d, { withFileTypes: true });
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() && !e.name.endsWith('.tmp')) out.push(p);
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+/** The variables @actions/artifact reads from process.env (it has no other way to receive them). */
+const CLIENT_ENV = [
+  'ACTIONS_RUNTIME_TOKEN',
+  'ACTIONS_RESULTS_URL',
+  'GITHUB_SERVER_URL',
+  'ACTIONS_ARTIFACT_UPLOAD_CONCURRENCY',
+  'ACTIONS_ARTIFACT_UPLOAD_TIMEOUT_MS',
+] as const;
+
+/** Runs fn with the client's variables taken from `env` (and only from it), then puts process.env back. */
+async function withClientEnv<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
+  const saved = new Map(CLIENT_ENV.map((k) => [k, process.env[k]]));
+  for (const k of CLIENT_ENV) {
+    if (env[k] === undefined) delete process.env[k];
+    else process.env[k] = env[k];
+  }
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/**
+ * Uploads the results directory. Returns null (after one notice) outside
+ * GitHub Actions or when there is nothing to upload. Throws
+ * ArtifactNameClashError on a duplicate name, Error on other failures.
+ */
+export async function uploadResults(opts: UploadOptions): Promise<UploadedArtifact | null> {
+  const { dir, name, log } = opts;
+  if (!opts.env.ACTIONS_RUNTIME_TOKEN || !opts.env.ACTIONS_RESULTS_URL) {
+    log.notice(`Not on GitHub Actions (no ACTIONS_RUNTIME_TOKEN/ACTIONS_RESULTS_URL): no artifact uploaded; the results are in ${dir}`);
+    return null;
+  }
+  checkArtifactName(name);
+  let files: string[];
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
+    files = await listFiles(dir);
+  } catch (e) {
+    log.warning(`No artifact uploaded: the results directory ${dir} cannot be read (${(e as Error).message}).`);
+    return null;
+  }
+  if (files.length === 0) {
+    log.warning(`No artifact uploaded: the results directory ${dir} is empty.`);
+    return null;
+  }
+
+  const options = opts.retentionDays === null ? {} : { retentionDays: opts.retentionDays };
+  let id: number | undefined;
+  let size: number | undefined;
+  try {
+    ({ id, size } = await withClientEnv(opts.env, () => new DefaultArtifactClient().uploadArtifact(name, files, dir, options)));
+  } catch (e) {
+    const message = redactKeys((e as Error).message ?? String(e));
+    if (/\(409\)|already exists/i.test(message)) throw new ArtifactNameClashError(name);
+    throw new Error(`Uploading the artifact '${name}' (${plural(files.length, 'file')} from ${dir}) failed: ${message}`);
+  }
+  log.info(`Uploaded artifact '${name}': ${plural(files.length, 'file')}${size !== undefined ? `, ${size} bytes zipped` : ''}, id ${id ?? 'unknown'}`);
+  return { id: id ?? null, name, files: files.length };
+}

@@ -1,0 +1,36 @@
+/**
+ * The action's outputs, as strings: the action shell calls core.setOutput on
+ * each; the CLI may print them. JSON-valued outputs are compact JSON.
+ */
+import path from 'node:path';
+import type { Results } from '../results/types.js';
+import { usToMs } from './text.js';
+
+export interface OutputOptions {
+  /** The results directory (results.json is in it). */
+  resultsDir: string;
+  /** Id of the uploaded artifact; null when none was uploaded. */
+  artifactId: number | null;
+}
+
+export function computeOutputs(results: Results, opts: OutputOptions): Record<string, string> {
+  const several = new Set(results.results.map((r) => r.image)).size > 1;
+  const latency: Record<string, number | null> = {};
+  for (const r of results.results) latency[several ? `${r.image}/${r.input}` : r.input] = usToMs(r.latencyUs);
+
+  const taskIds = [...new Set(results.tasks.map((t) => t.id).filter((id): id is string => Boolean(id)))];
+
+  const first = results.images[0]?.size ?? null;
+  return {
+    results: path.join(opts.resultsDir, 'results.json'),
+    passed: String(results.results.filter((r) => r.status === 'passed').length),
+    failed: String(results.results.filter((r) => r.status === 'failed').length),
+    errors: String(results.results.filter((r) => r.status === 'error').length),
+    'task-ids': JSON.stringify(taskIds),
+    'latency-ms': JSON.stringify(latency),
+    'artifact-id': opts.artifactId === null ? '' : String(opts.artifactId),
+    images: JSON.stringify(results.images.map((i) => i.name)),
+    'flash-used': first ? String(first.flash) : '',
+    'ram-used': first ? String(first.ram) : '',
+  };
+}

@@ -1,0 +1,240 @@
+/**
+ * The Markdown job summary (also summary.md) and the CLI's plain-text table.
+ * GitHub refuses a step summary over 1 MiB: long tables are trimmed (failures
+ * kept first) with a note that the full data is in the artifact.
+ */
+import type { GateCheck, ImageEntry, InputResult, Results, TaskEntry } from '../results/types.js';
+import { clip, formatBytes, formatMs, formatNumber, mdCell, mdCode, plural, redactKeys, usToMs, visibleControls } from './text.js';
+
+/** GitHub's step summary limit is 1 MiB; stay well below it (the caller may add a line or two). */
+export const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 64 * 1024;
+
+export interface SummaryOptions {
+  /** Name of the artifact the results go to; null when none is uploaded. */
+  artifactName?: string | null;
+  /** Shown with the verdict line when given. */
+  failOn?: 'any' | 'none';
+  /** Input rows across all images before trimming (default 1000). */
+  maxInputRows?: number;
+  /** Task rows per image before trimming (default 300). */
+  maxTaskRows?: number;
+  /** Gate check rows before trimming (default 100). */
+  maxGateRows?: number;
+  /** Bars in a latency chart (default 50; more: the slowest ones). */
+  maxChartBars?: number;
+}
+
+const STATUS_ICON: Record<string, string> = { passed: '✅ passed', failed: '❌ failed', error: '⚠️ error' };
+
+function counts(results: InputResult[]): { passed: number; failed: number; errors: number } {
+  let passed = 0;
+  let failed = 0;
+  let errors = 0;
+  for (const r of results) {
+    if (r.status === 'passed') passed++;
+    else if (r.status === 'failed') failed++;
+    else errors++;
+  }
+  return { passed, failed, errors };
+}
+
+/** Keeps `max` items, the ones `important` first, in their original order; returns how many were left out. */
+function trim<T>(items: T[], max: number, important: (t: T) => boolean): { kept: T[]; omitted: number } {
+  if (items.length <= max) return { kept: items, omitted: 0 };
+  const keep = new Set<T>();
+  for (const t of items) if (keep.size < max && important(t)) keep.add(t);
+  for (const t of items) if (keep.size < max) keep.add(t);
+  return { kept: items.filter((t) => keep.has(t)), omitted: items.length - keep.size };
+}
+
+function usage(used: number, capacity: number | null): string {
+  if (capacity === null || capacity <= 0) return formatBytes(used);
+  const pct = (used / capacity) * 100;
+  const warn = used > capacity ? ' ❌ over capacity' : '';
+  return `${formatBytes(used)} of ${formatBytes(capacity)} (${pct.toFixed(1)}%)${warn}`;
+}
+
+function gateSection(checks: GateCheck[], passed: boolean, max: number): string[] {
+  const lines = [`### Gate against the baseline: ${passed ? '✅ passed' : '❌ failed'}`, '', '| | check | change |', '|---|---|---|'];
+  const { kept, omitted } = trim(checks, max, (c) => !c.passed);
+  for (const c of kept) lines.push(`| ${c.passed ? '✅' : '❌'} | ${mdCell(c.name, 120)} | ${mdCell(c.detail)} |`);
+  if (omitted > 0) lines.push('', `_${plural(omitted, 'more passed check')} not shown: all checks are in results.json (\`gate\`)._`);
+  lines.push('');
+  return lines;
+}
+
+/** A Mermaid bar chart of latency per input; GitHub renders ```mermaid blocks. */
+export function latencyChart(title: string, rows: InputResult[], maxBars: number): string[] {
+  let timed = rows.filter((r) => r.latencyUs !== null);
+  if (timed.length === 0) return [];
+  let note = '';
+  if (timed.length > maxBars) {
+    const slowest = new Set([...timed].sort((a, b) => (b.latencyUs ?? 0) - (a.latencyUs ?? 0)).slice(0, maxBars));
+    note = `_The ${maxBars} slowest of ${timed.length} timed inputs._`;
+    timed = timed.filter((r) => slowest.has(r));
+  }
+  // Labels are quoted Mermaid strings: no quotes, brackets or control characters in them.
+  const label = (s: string): string => `"${clip(s.replace(/["[\]\\;#`\x00-\x1f]/g, '_'), 24)}"`;
+  const values = timed.map((r) => usToMs(r.latencyUs) ?? 0);
+  const top = Math.max(...values);
+  const lines = [
+    '```mermaid',
+    'xychart-beta',
+    `    title "${title.replace(/["\x00-\x1f]/g, '_')}"`,
+    `    x-axis [${timed.map((r) => label(r.input)).join(', ')}]`,
+    `    y-axis "latency (ms)" 0 --> ${formatNumber(top > 0 ? Number((top * 1.1).toPrecision(3)) : 1)}`,
+    `    bar [${values.map((v) => formatNumber(v)).join(', ')}]`,
+    '```',
+  ];
+  if (note) lines.push(note);
+  lines.push('');
+  return lines;
+}
+
+function taskRows(tasks: TaskEntry[], max: number): string[] {
+  const lines = [
+    '| task id | attempt | status | code | reservation | inputs | log | reason |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  const { kept, omitted } = trim(tasks, max, (t) => t.end !== 'finished' || t.code !== 0 || t.reason !== null);
+  for (const t of kept) {
+    const inputs = t.inputs.length <= 3 ? t.inputs.join(', ') : `${t.inputs.slice(0, 2).join(', ')} +${t.inputs.length - 2} more`;
+    lines.push(
+      `| ${t.id ? mdCode(t.id) : '—'} | ${t.attempt} | ${mdCell(t.status ?? t.end, 40)} | ${t.code ?? '—'} | ${t.reservation ?? '—'} | ` +
+        `${mdCell(inputs, 120)} | ${t.log ? mdCode(t.log) : ''} | ${mdCell(t.reason, 200)} |`,
+    );
+  }
+  if (omitted > 0) lines.push('', `_${plural(omitted, 'more task')} not shown: every task id and reservation is in results.json (\`tasks\`)._`);
+  return lines;
+}
+
+function imageSection(img: ImageEntry, rows: InputResult[], tasks: TaskEntry[], rowCap: number, opts: Required<SummaryOptions>): string[] {
+  const c = counts(rows);
+  const lines = [`### Image ${mdCode(img.name)} on board ${mdCode(img.board || 'unknown')}`, ''];
+  if (img.size) {
+    lines.push(`**Flash** ${usage(img.size.flash, img.size.flashCapacity)} · **RAM** ${usage(img.size.ram, img.size.ramCapacity)}`, '');
+  } else {
+    lines.push('_Flash/RAM use unknown (no ELF to measure)._', '');
+  }
+  lines.push(`${plural(rows.length, 'input')}: ${c.passed} passed, ${c.failed} failed, ${plural(c.errors, 'error')}.`, '');
+  if (rows.length > 0) {
+    lines.push('| input | status | top-1 | max abs error | latency (ms) | note |', '|---|---|---|---|---|---|');
+    const { kept, omitted } = trim(rows, rowCap, (r) => r.status !== 'passed' || r.reason !== null);
+    for (const r of kept) {
+      const note = [r.reason, ...r.events].filter((x): x is string => Boolean(x)).join(' · ');
+      lines.push(
+        `| ${mdCode(r.input)} | ${STATUS_ICON[r.status] ?? mdCell(r.status)} | ${r.top1 ?? '—'} | ` +
+          `${r.maxAbsError === null ? '—' : formatNumber(r.maxAbsError)} | ${formatMs(r.latencyUs)} | ${mdCell(note)} |`,
+      );
+    }
+    if (omitted > 0) {
+      lines.push(
+        '',
+        `_Showing ${kept.length} of ${rows.length} inputs (failed, errored and noted ones first); ${plural(omitted, 'passed input')} not shown: ` +
+          `the full data is in results.json and junit.xml${opts.artifactName ? ` in the artifact ${mdCode(opts.artifactName)}` : ''}._`,
+      );
+    }
+    lines.push('');
+    lines.push(...latencyChart(`Latency per input (ms), ${img.name}`, rows, opts.maxChartBars));
+  }
+  if (tasks.length > 0) {
+    lines.push(`<details><summary>${plural(tasks.length, 'task')}: ids and reservations (what All-HW support asks for)</summary>`, '');
+    lines.push(...taskRows(tasks, opts.maxTaskRows), '', '</details>', '');
+  }
+  return lines;
+}
+
+function duration(results: Results): string {
+  if (!results.finishedAt) return '';
+  const ms = Date.parse(results.finishedAt) - Date.parse(results.startedAt);
+  return Number.isFinite(ms) && ms >= 0 ? ` · ${(ms / 1000).toFixed(1)} s` : '';
+}
+
+export function renderSummary(results: Results, options: SummaryOptions = {}): string {
+  const opts: Required<SummaryOptions> = {
+    artifactName: options.artifactName ?? null,
+    failOn: options.failOn ?? 'any',
+    maxInputRows: options.maxInputRows ?? 1000,
+    maxTaskRows: options.maxTaskRows ?? 300,
+    maxGateRows: options.maxGateRows ?? 100,
+    maxChartBars: options.maxChartBars ?? 50,
+  };
+  const c = counts(results.results);
+  const bad = c.failed + c.errors > 0 || Boolean(results.error) || (results.gate !== null && !results.gate.passed);
+  const lines: string[] = [
+    `## ${bad ? '❌' : '✅'} All-HW CI: ${c.passed} passed, ${c.failed} failed, ${plural(c.errors, 'error')} of ${plural(results.results.length, 'input')}`,
+    '',
+  ];
+  const tc = results.toolchain;
+  lines.push(
+    `Mode ${mdCode(results.mode)}` +
+      (tc ? ` · toolchain ${mdCode(tc.release)}${tc.gccVersion ? ` (gcc ${mdCell(tc.gccVersion, 40)})` : ''}` : '') +
+      ` · ${plural(results.tasks.length, 'task')}` +
+      ` · started ${mdCell(results.startedAt, 40)}${duration(results)}` +
+      (options.failOn ? ` · fail-on ${mdCode(opts.failOn)}` : ''),
+    '',
+  );
+  if (results.error) lines.push(`> [!CAUTION]`, `> The run stopped early: ${mdCell(results.error, 1000)}`, '');
+  if (results.gate) lines.push(...gateSection(results.gate.checks, results.gate.passed, opts.maxGateRows));
+
+  // Images in results.json order, then any image only the results name (a run that failed early).
+  const images: ImageEntry[] = [...results.images];
+  for (const r of results.results) {
+    if (!images.some((i) => i.name === r.image)) images.push({ name: r.image, path: '', board: '', size: null });
+  }
+  const rowCap = Math.max(50, Math.floor(opts.maxInputRows / Math.max(1, images.length)));
+  for (const img of images) {
+    const rows = results.results.filter((r) => r.image === img.name);
+    const tasks = results.tasks.filter((t) => t.image === img.name);
+    lines.push(...imageSection(img, rows, tasks, rowCap, opts));
+  }
+
+  lines.push('---', '');
+  lines.push(
+    opts.artifactName
+      ? `📦 Artifact ${mdCode(opts.artifactName)}: results.json, junit.xml, summary.md, the build log and every UART log (download it from this run's summary page).`
+      : '📦 No artifact was uploaded: the results directory holds results.json, junit.xml, summary.md and the logs.',
+  );
+  return fitBudget(lines.join('\n') + '\n');
+}
+
+/** Last resort when even the trimmed tables are too big (very long names): cut whole lines. */
+function fitBudget(markdown: string): string {
+  if (Buffer.byteLength(markdown) <= SUMMARY_BYTE_BUDGET) return markdown;
+  const note = '\n\n_The summary was cut to stay under GitHub\'s 1 MiB limit: the full data is in results.json in the artifact._\n';
+  let cut = markdown.slice(0, SUMMARY_BYTE_BUDGET - 1024);
+  while (Buffer.byteLength(cut) > SUMMARY_BYTE_BUDGET - 1024) cut = cut.slice(0, Math.floor(cut.length * 0.95));
+  cut = cut.slice(0, cut.lastIndexOf('\n'));
+  // Close an open code block so the note renders as text.
+  if ((cut.match(/^```/gm) ?? []).length % 2 === 1) cut += '\n```';
+  return cut + note;
+}
+
+/** A plain-text table for the terminal (the CLI), every input, no trimming. */
+export function renderTextTable(results: Results): string {
+  const several = new Set(results.results.map((r) => r.image)).size > 1;
+  const header = [...(several ? ['image'] : []), 'input', 'status', 'top-1', 'max err', 'latency ms', 'note'];
+  const rows = results.results.map((r) => [
+    ...(several ? [r.image] : []),
+    r.input,
+    r.status,
+    r.top1 === null ? '-' : String(r.top1),
+    r.maxAbsError === null ? '-' : formatNumber(r.maxAbsError),
+    r.latencyUs === null ? '-' : formatMs(r.latencyUs),
+    clip(visibleControls(redactKeys([r.reason, ...r.events].filter(Boolean).join('; ')).replace(/[\r\n]+/g, ' ')), 160),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  const c = counts(results.results);
+  const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  let total = `${plural(results.results.length, 'input')}: ${c.passed} passed, ${c.failed} failed, ${plural(c.errors, 'error')}; ${plural(results.tasks.length, 'task')}`;
+  if (results.gate) total += `; gate ${results.gate.passed ? 'passed' : 'failed'}`;
+  out.push('', total);
+  if (results.gate) for (const ch of results.gate.checks.filter((x) => !x.passed)) out.push(`  gate: ${ch.detail}`);
+  if (results.error) out.push(`run stopped early: ${redactKeys(results.error)}`);
+  return out.join('\n') + '\n';
+}

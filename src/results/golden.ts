@@ -1,0 +1,240 @@
+/**
+ * Golden outputs: the expected output tensor per input, and the check of each
+ * input's outputs against them (within atol/rtol, or the same top-1 class).
+ *
+ * File format (examples/synth/golden.json):
+ *   {"version":1,"model":"synth","output_shape":[1,10],
+ *    "outputs":{"input-00.txt":[...], ...},
+ *    "atol":0,"rtol":0,"compare":"values"}      ← the last three optional
+ * The file's atol/rtol/compare are defaults; the caller's options win when set.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { formatNumber } from '../report/text.js';
+import type { InputResult } from './types.js';
+
+export type CompareMode = 'values' | 'top1';
+export const COMPARE_MODES: readonly CompareMode[] = ['values', 'top1'];
+
+export interface Golden {
+  /** Where it was read from, for messages. */
+  path: string;
+  model: string | null;
+  outputShape: number[] | null;
+  outputs: Map<string, number[]>;
+  atol: number | null;
+  rtol: number | null;
+  compare: CompareMode | null;
+}
+
+/** null/undefined: not set by the user, so the golden file's value (else the default) applies. */
+export interface GoldenOptions {
+  compare?: CompareMode | null;
+  atol?: number | null;
+  rtol?: number | null;
+}
+
+export class GoldenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GoldenError';
+  }
+}
+
+const FORMAT_HINT =
+  'expected {"version":1,"outputs":{"<input name>":[numbers...]}} with optional "model", "output_shape", "atol", "rtol", "compare" (see examples/synth/golden.json)';
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function tolerance(file: string, obj: Record<string, unknown>, key: 'atol' | 'rtol'): number | null {
+  const v = obj[key];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new GoldenError(`Golden file '${file}': "${key}" is ${JSON.stringify(v)}; expected a number ≥ 0.`);
+  }
+  return v;
+}
+
+/** Parses golden JSON text; `file` only names it in messages. */
+export function parseGolden(text: string, file: string): Golden {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new GoldenError(`Golden file '${file}' is not valid JSON (${(e as Error).message}): ${FORMAT_HINT}.`);
+  }
+  if (!isObject(data)) throw new GoldenError(`Golden file '${file}' is not a JSON object: ${FORMAT_HINT}.`);
+  if (data.version !== 1) {
+    throw new GoldenError(
+      `Golden file '${file}' has "version": ${JSON.stringify(data.version ?? null)}; only version 1 is known: ${FORMAT_HINT}.`,
+    );
+  }
+  if (!isObject(data.outputs)) {
+    throw new GoldenError(`Golden file '${file}' has no "outputs" object: ${FORMAT_HINT}.`);
+  }
+
+  let outputShape: number[] | null = null;
+  if (data.output_shape !== undefined && data.output_shape !== null) {
+    const s = data.output_shape;
+    if (!Array.isArray(s) || s.length === 0 || !s.every((d) => Number.isInteger(d) && (d as number) > 0)) {
+      throw new GoldenError(`Golden file '${file}': "output_shape" is ${JSON.stringify(s)}; expected an array of positive integers, e.g. [1,10].`);
+    }
+    outputShape = s as number[];
+  }
+  const expectedLength = outputShape ? outputShape.reduce((a, b) => a * b, 1) : null;
+
+  const outputs = new Map<string, number[]>();
+  for (const [name, values] of Object.entries(data.outputs)) {
+    if (!Array.isArray(values) || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      throw new GoldenError(`Golden file '${file}': outputs["${name}"] is not an array of numbers.`);
+    }
+    if (expectedLength !== null && values.length !== expectedLength) {
+      throw new GoldenError(
+        `Golden file '${file}': outputs["${name}"] has ${values.length} values but "output_shape" ${JSON.stringify(outputShape)} means ${expectedLength}.`,
+      );
+    }
+    outputs.set(name, values as number[]);
+  }
+
+  const compare = data.compare;
+  if (compare !== undefined && compare !== null && !COMPARE_MODES.includes(compare as CompareMode)) {
+    throw new GoldenError(`Golden file '${file}': "compare" is ${JSON.stringify(compare)}; allowed values are 'values', 'top1'.`);
+  }
+  return {
+    path: file,
+    model: typeof data.model === 'string' ? data.model : null,
+    outputShape,
+    outputs,
+    atol: tolerance(file, data, 'atol'),
+    rtol: tolerance(file, data, 'rtol'),
+    compare: (compare as CompareMode | undefined) ?? null,
+  };
+}
+
+export async function loadGolden(file: string): Promise<Golden> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new GoldenError(`Golden file '${file}' does not exist: check the 'golden' input (a path relative to the workspace).`);
+    }
+    if (code === 'EISDIR') throw new GoldenError(`Golden file '${file}' is a directory: 'golden' must name a JSON file.`);
+    throw new GoldenError(`Golden file '${file}' could not be read: ${(e as Error).message}`);
+  }
+  return parseGolden(text, file);
+}
+
+/** Index of the largest value (the first one on ties); null for an empty array. */
+export function argmax(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/** Looks an input up by its exact name, else by its file's base name (golden keys are often bare names). */
+function goldenLookup(golden: Golden): (input: string) => number[] | undefined {
+  const byBase = new Map<string, number[] | null>();
+  for (const [key, values] of golden.outputs) {
+    const base = path.posix.basename(key.replace(/\\/g, '/'));
+    byBase.set(base, byBase.has(base) ? null : values); // null: ambiguous, never used
+  }
+  return (input) => {
+    const exact = golden.outputs.get(input);
+    if (exact) return exact;
+    return byBase.get(path.posix.basename(input.replace(/\\/g, '/'))) ?? undefined;
+  };
+}
+
+interface Tolerances {
+  compare: CompareMode;
+  atol: number;
+  rtol: number;
+}
+
+/** Why `actual` does not match `expected`, or null when it does. */
+export function mismatch(actual: readonly number[], expected: readonly number[], t: Tolerances): string | null {
+  if (actual.length !== expected.length) {
+    return `output has ${actual.length} value${actual.length === 1 ? '' : 's'}, golden has ${expected.length}`;
+  }
+  if (t.compare === 'top1') {
+    const a = argmax(actual);
+    const e = argmax(expected);
+    return a === e ? null : `top-1 class ${a}, expected ${e}`;
+  }
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const diff = Math.abs(actual[i] - expected[i]);
+    // numpy.isclose semantics; written as !(≤) so that NaN counts as a mismatch.
+    if (!(diff <= t.atol + t.rtol * Math.abs(expected[i]))) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  if (first < 0) return null;
+  const a = actual[first];
+  const e = expected[first];
+  const bound = t.atol + t.rtol * Math.abs(e);
+  let reason =
+    `output[${first}] = ${formatNumber(a)}, expected ${formatNumber(e)} ` +
+    `(|Δ| ${formatNumber(Math.abs(a - e))} > atol ${formatNumber(t.atol)} + rtol ${formatNumber(t.rtol)}·|e| = ${formatNumber(bound)})`;
+  if (count > 1) reason += `; ${count} of ${actual.length} values out of tolerance`;
+  return reason;
+}
+
+function maxAbsError(actual: readonly number[], expected: readonly number[]): number | null {
+  if (actual.length !== expected.length) return null;
+  let max = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    if (!(d <= max)) max = d; // keeps NaN (JSON: null) rather than hiding it
+  }
+  return max;
+}
+
+/** The effective tolerances: the caller's options, else the golden file's, else values/0/0. */
+export function effectiveTolerances(golden: Golden, opts: GoldenOptions): Tolerances {
+  return {
+    compare: opts.compare ?? golden.compare ?? 'values',
+    atol: opts.atol ?? golden.atol ?? 0,
+    rtol: opts.rtol ?? golden.rtol ?? 0,
+  };
+}
+
+/**
+ * Fills expected/maxAbsError/top1 of each result and fails passed inputs whose
+ * outputs do not match. Failed or errored inputs keep their status and reason.
+ * An input without a golden entry keeps passing, with a note in `reason`.
+ */
+export function applyGolden(results: readonly InputResult[], golden: Golden, opts: GoldenOptions = {}): InputResult[] {
+  const t = effectiveTolerances(golden, opts);
+  const lookup = goldenLookup(golden);
+  return results.map((r) => {
+    const out: InputResult = { ...r };
+    if (r.outputs) out.top1 = argmax(r.outputs);
+    const expected = lookup(r.input);
+    if (!expected) {
+      if (r.status === 'passed') {
+        const note = `outputs not checked: ${path.basename(golden.path)} has no entry for '${r.input}'`;
+        out.reason = r.reason ? `${r.reason}; ${note}` : note;
+      }
+      return out;
+    }
+    out.expected = [...expected];
+    if (!r.outputs) return out;
+    out.maxAbsError = maxAbsError(r.outputs, expected);
+    if (r.status === 'passed') {
+      const why = mismatch(r.outputs, expected, t);
+      if (why) {
+        out.status = 'failed';
+        out.reason = why;
+      }
+    }
+    return out;
+  });
+}
