@@ -1,0 +1,170 @@
+/**
+ * `allhw serve`: an All-HW-compatible CI service whose boards are firmware
+ * run in QEMU. startServe() checks QEMU, opens the data dir, listens, and
+ * returns the base URL and a close() that leaves no QEMU process behind.
+ * The command layer (command.ts) turns flags and signals into this call.
+ */
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { USERTASK_PATH } from '../allhw/contract.js';
+import type { Logger } from '../log.js';
+import { createApiHandler, type RequestHandler } from './api.js';
+import { Farm } from './farm.js';
+
+export interface ServeOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** Emulated boards running tasks at once. Default 2. */
+  boards?: number;
+  /** Accepted API keys; none: any key is accepted. */
+  keys?: string[];
+  /** Where tasks, images, inputs and UART logs are kept. Default: a temp dir, removed by close(). */
+  dataDir?: string;
+  /** Flash time per KiB written. Default DEFAULT_FLASH_MS_PER_KIB. */
+  flashMsPerKiB?: number;
+  /** Reset to first input byte. Default DEFAULT_BOOT_MS. */
+  bootMs?: number;
+  /** Largest firmware part accepted. Default DEFAULT_MAX_IMAGE_BYTES. */
+  maxImageBytes?: number;
+  /** Largest input part accepted. Default DEFAULT_MAX_INPUT_BYTES. */
+  maxInputBytes?: number;
+  /** Fill `output` while a task runs (the real service promises it only once finished). */
+  liveOutput?: boolean;
+  /** Default `qemu-system-arm` from PATH. */
+  qemuPath?: string;
+  log?: Logger;
+}
+
+export interface RunningServe {
+  /** Full base URL incl. path, e.g. http://127.0.0.1:PORT/ci/usertask */
+  url: string;
+  /** Where tasks are kept (removed by close() when it was a temp dir). */
+  dataDir: string;
+  /** Kills every QEMU, waits for them, closes the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * ST-LINK programming of the F746's flash, erase + write + verify: about
+ * 30 KiB/s (a GDB load over ST-LINK to an STM32F7 reports ~48 KB/s for the
+ * write alone; the F746 erases a 32 KiB sector in ~250 ms typical; reading
+ * back runs at ~100 KiB/s).
+ */
+export const DEFAULT_FLASH_MS_PER_KIB = 32;
+/** Reset, firmware start-up and the service opening the UART before it writes the input. */
+export const DEFAULT_BOOT_MS = 300;
+export const DEFAULT_BOARDS = 2;
+export const DEFAULT_PORT = 8080;
+/** An ELF with debug info can be tens of MiB though the F746 holds 1 MiB of code. */
+export const DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+export async function startServe(opts: ServeOptions = {}): Promise<RunningServe> {
+  const log = opts.log ?? silentLogger();
+  const boards = opts.boards ?? DEFAULT_BOARDS;
+  if (!Number.isInteger(boards) || boards < 1) throw new Error(`serve: boards must be a whole number >= 1 (got ${boards})`);
+  const qemuPath = opts.qemuPath ?? 'qemu-system-arm';
+  await checkQemu(qemuPath);
+  const setprivPath = (await canRun('setpriv', ['--version'])) ? 'setpriv' : null;
+  if (!setprivPath) log.warning('serve: setpriv (util-linux) not found: QEMU children are stopped by close() only, not if the server is killed with SIGKILL');
+
+  const ownDataDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'allhw-serve-')));
+  await mkdir(path.join(dataDir, 'tasks'), { recursive: true });
+
+  const farm = new Farm({
+    boards,
+    dataDir,
+    flashMsPerKiB: opts.flashMsPerKiB ?? DEFAULT_FLASH_MS_PER_KIB,
+    bootMs: opts.bootMs ?? DEFAULT_BOOT_MS,
+    qemuPath,
+    setprivPath,
+    liveOutput: opts.liveOutput ?? false,
+    log,
+  });
+  const handler: RequestHandler = createApiHandler({
+    farm,
+    keys: new Set(opts.keys ?? []),
+    maxImageBytes: opts.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES,
+    maxInputBytes: opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES,
+    log,
+  });
+  const server = createServer();
+  server.on('request', (req, res) => void handler(req, res));
+  // Expect: 100-continue goes to the same handler, which checks the query before saying "continue".
+  server.on('checkContinue', (req, res) => void handler(req, res));
+
+  const host = opts.host ?? '127.0.0.1';
+  try {
+    await listen(server, opts.port ?? DEFAULT_PORT, host);
+  } catch (err) {
+    await farm.close();
+    if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${urlHost(host)}:${port}${USERTASK_PATH}`;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await farm.close();
+      await closed;
+      if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+    })());
+  return { url, dataDir, close };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`serve: port ${port} on ${host} is already in use: pick another with --port, or --port 0 for a free one`)
+          : new Error(`serve: cannot listen on ${host}:${port}: ${err.message}`),
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** A host as it goes in a URL: wildcard addresses become loopback, IPv6 gets brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+async function checkQemu(qemuPath: string): Promise<void> {
+  if (!(await canRun(qemuPath, ['--version']))) {
+    throw new Error(
+      `serve: cannot run ${qemuPath}: install QEMU's Arm system emulator (apt-get install qemu-system-arm) or pass its path with --qemu`,
+    );
+  }
+}
+
+/** True when the program starts and exits 0 (spawned asynchronously: a server may run in this process). */
+function canRun(command: string, args: string[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'ignore' });
+    child.once('error', () => resolve(false));
+    child.once('exit', (code) => resolve(code === 0));
+  });
+}
+
+function silentLogger(): Logger {
+  const nothing = (): void => undefined;
+  return { debug: nothing, info: nothing, notice: nothing, warning: nothing, error: nothing, secret: nothing, group: (_name, fn) => fn() };
+}
