@@ -57,7 +57,8 @@ function usage(used: number, capacity: number | null): string {
 function gateSection(checks: GateCheck[], passed: boolean, max: number): string[] {
   const lines = [`### Gate against the baseline: ${passed ? '✅ passed' : '❌ failed'}`, '', '| | check | change |', '|---|---|---|'];
   const { kept, omitted } = trim(checks, max, (c) => !c.passed);
-  for (const c of kept) lines.push(`| ${c.passed ? '✅' : '❌'} | ${mdCell(c.name, 120)} | ${mdCell(c.detail)} |`);
+  // Failures first: they are what a reviewer looks for.
+  for (const c of [...kept.filter((x) => !x.passed), ...kept.filter((x) => x.passed)]) lines.push(`| ${c.passed ? '✅' : '❌'} | ${mdCell(c.name, 120)} | ${mdCell(c.detail)} |`);
   if (omitted > 0) lines.push('', `_${plural(omitted, 'more passed check')} not shown: all checks are in results.json (\`gate\`)._`);
   lines.push('');
   return lines;

@@ -1,0 +1,132 @@
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyGolden, loadGolden, GoldenError, type Golden } from '../../src/results/gate.js';
+import { input } from '../report/fixtures.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'golden-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function goldenFile(name: string, content: string | object): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+const EXPECTED = [0, 1, 2, 10, 4, 5, 6, 7, 8, 9];
+
+async function synthGolden(extra: object = {}): Promise<Golden> {
+  return loadGolden(await goldenFile(`g-${Math.random()}.json`, { version: 1, model: 'synth', output_shape: [1, 10], outputs: { 'input-00.txt': EXPECTED }, ...extra }));
+}
+
+describe('loadGolden', () => {
+  it('reads the example format', async () => {
+    const g = await synthGolden({ atol: 0.5, compare: 'top1' });
+    expect(g.model).toBe('synth');
+    expect(g.outputShape).toEqual([1, 10]);
+    expect(g.outputs.get('input-00.txt')).toEqual(EXPECTED);
+    expect([g.atol, g.rtol, g.compare]).toEqual([0.5, null, 'top1']);
+  });
+
+  it.each([
+    ['missing file', null, /does not exist: check the 'golden' input/],
+    ['bad JSON', '{"version":1,', /is not valid JSON .*expected \{"version":1,"outputs"/],
+    ['not an object', '[1,2]', /is not a JSON object/],
+    ['wrong version', { version: 2, outputs: {} }, /"version": 2; only version 1 is known/],
+    ['no outputs', { version: 1 }, /has no "outputs" object/],
+    ['outputs not numbers', { version: 1, outputs: { a: [1, 'x'] } }, /outputs\["a"\] is not an array of numbers/],
+    ['wrong length for output_shape', { version: 1, output_shape: [1, 10], outputs: { a: [1, 2, 3] } }, /outputs\["a"\] has 3 values but "output_shape" \[1,10\] means 10/],
+    ['bad output_shape', { version: 1, output_shape: [0], outputs: {} }, /"output_shape" is \[0\]/],
+    ['negative atol', { version: 1, atol: -1, outputs: {} }, /"atol" is -1; expected a number ≥ 0/],
+    ['unknown compare', { version: 1, compare: 'cosine', outputs: {} }, /"compare" is "cosine"; allowed values are 'values', 'top1'/],
+  ])('refuses %s with a clear message', async (name, content, message) => {
+    const file = content === null ? path.join(dir, 'nope.json') : await goldenFile(`${name}.json`, content);
+    const p = loadGolden(file);
+    await expect(p).rejects.toBeInstanceOf(GoldenError);
+    await expect(p).rejects.toThrow(message);
+  });
+
+  it('refuses a directory', async () => {
+    await mkdir(path.join(dir, 'adir'), { recursive: true });
+    await expect(loadGolden(path.join(dir, 'adir'))).rejects.toThrow(/is a directory: 'golden' must name a JSON file/);
+  });
+});
+
+describe('applyGolden', () => {
+  it('passes equal outputs and fills expected, maxAbsError and top1', async () => {
+    const [r] = applyGolden([input({ input: 'input-00.txt', outputs: [...EXPECTED], top1: null })], await synthGolden());
+    expect(r).toMatchObject({ status: 'passed', reason: null, expected: EXPECTED, maxAbsError: 0, top1: 3 });
+  });
+
+  it('fails a value outside atol/rtol, with the first bad index and the bound in the reason', async () => {
+    const outputs = [0, 1, 2, 12, 4, 5, 6, 7, 8, 9];
+    const [r] = applyGolden([input({ input: 'input-00.txt', outputs })], await synthGolden(), { compare: 'values', atol: 0, rtol: 0 });
+    expect(r.status).toBe('failed');
+    expect(r.reason).toBe('output[3] = 12, expected 10 (|Δ| 2 > atol 0 + rtol 0·|e| = 0)');
+    expect(r.maxAbsError).toBe(2);
+  });
+
+  it('passes within atol + rtol·|expected| and counts every value out of tolerance otherwise', async () => {
+    const g = await synthGolden();
+    const near = EXPECTED.map((v) => v + 0.5);
+    expect(applyGolden([input({ input: 'input-00.txt', outputs: near })], g, { atol: 0.5 })[0].status).toBe('passed');
+    // rtol 0.1 allows 1.0 at index 3 (|e| = 10) but only 0.1 at index 1.
+    const [r] = applyGolden([input({ input: 'input-00.txt', outputs: EXPECTED.map((v) => v + 0.9) })], g, { atol: 0, rtol: 0.1 });
+    expect(r.status).toBe('failed');
+    expect(r.reason).toMatch(/^output\[0\] = 0\.9, expected 0 \(\|Δ\| 0\.9 > atol 0 \+ rtol 0\.1·\|e\| = 0\); 9 of 10 values out of tolerance$/);
+  });
+
+  it('uses the golden file tolerances unless the caller sets them', async () => {
+    const g = await synthGolden({ atol: 3 });
+    const outputs = [0, 1, 2, 12, 4, 5, 6, 7, 8, 9];
+    expect(applyGolden([input({ input: 'input-00.txt', outputs })], g, { atol: null })[0].status).toBe('passed');
+    expect(applyGolden([input({ input: 'input-00.txt', outputs })], g, { atol: 1 })[0].status).toBe('failed');
+  });
+
+  it('in top1 mode compares only the arg-max class', async () => {
+    const g = await synthGolden();
+    const sameClass = [0, 0, 0, 99, 0, 0, 0, 0, 0, 0];
+    expect(applyGolden([input({ input: 'input-00.txt', outputs: sameClass })], g, { compare: 'top1' })[0]).toMatchObject({ status: 'passed', top1: 3, maxAbsError: 89 });
+    const other = [0, 0, 0, 0, 0, 0, 0, 50, 0, 0];
+    const [r] = applyGolden([input({ input: 'input-00.txt', outputs: other })], g, { compare: 'top1' });
+    expect(r).toMatchObject({ status: 'failed', reason: 'top-1 class 7, expected 3', top1: 7 });
+  });
+
+  it('fails a wrong arity in either mode', async () => {
+    const g = await synthGolden();
+    for (const compare of ['values', 'top1'] as const) {
+      const [r] = applyGolden([input({ input: 'input-00.txt', outputs: [1, 2, 3] })], g, { compare });
+      expect(r).toMatchObject({ status: 'failed', reason: 'output has 3 values, golden has 10', maxAbsError: null });
+    }
+  });
+
+  it('lets an input without a golden entry pass on its own merits, with a note', async () => {
+    const [r] = applyGolden([input({ input: 'input-42.txt' })], await synthGolden());
+    expect(r.status).toBe('passed');
+    expect(r.expected).toBeNull();
+    expect(r.reason).toMatch(/^outputs not checked: g-.*\.json has no entry for 'input-42.txt'$/);
+  });
+
+  it('keeps failed and errored inputs as they were, still filling what it can', async () => {
+    const g = await synthGolden();
+    const err = input({ input: 'input-00.txt', status: 'error', outputs: null, reason: 'code 255', top1: null });
+    const failed = input({ input: 'input-00.txt', status: 'failed', reason: 'no #result line', outputs: [...EXPECTED] });
+    const [a, b] = applyGolden([err, failed], g);
+    expect(a).toMatchObject({ status: 'error', reason: 'code 255', expected: EXPECTED, maxAbsError: null });
+    expect(b).toMatchObject({ status: 'failed', reason: 'no #result line', maxAbsError: 0 });
+  });
+
+  it('matches golden keys by base name and counts NaN as a mismatch', async () => {
+    const g = await loadGolden(await goldenFile('paths.json', { version: 1, outputs: { 'inputs/input-00.txt': [1, 2] } }));
+    expect(applyGolden([input({ input: 'input-00.txt', outputs: [1, 2] })], g)[0].status).toBe('passed');
+    const [r] = applyGolden([input({ input: 'input-00.txt', outputs: [1, NaN] })], g, { atol: 100 });
+    expect(r.status).toBe('failed');
+    expect(r.reason).toMatch(/^output\[1\] = NaN, expected 2/);
+  });
+});
