@@ -160,6 +160,11 @@ export async function buildProject(opts: BuildOptions): Promise<Build> {
   const logPath = path.resolve(opts.resultsDir, 'logs', 'build.log');
   await mkdir(path.dirname(logPath), { recursive: true });
   const logFile = createWriteStream(logPath);
+  // A log that cannot be written (disk full) must not crash the process: say so at the end.
+  let logError: Error | null = null;
+  logFile.on('error', (e) => {
+    logError ??= e;
+  });
   const baseEnv = opts.env ?? process.env;
   try {
     const dirStat = await stat(projectDir).catch(() => null);
@@ -202,13 +207,15 @@ export async function buildProject(opts: BuildOptions): Promise<Build> {
     const found = await chooseImages(plan, opts, projectDir, startedAtMs);
     const images = await toImages(found, opts, projectDir);
     logFile.write(`# images: ${images.map((i) => `${i.name}=${i.path}`).join(', ')}\n`);
+    await closeLog(logFile);
+    if (logError) throw new BuildError(`Could not write the build log ${logPath}: ${(logError as Error).message}`);
     return { images, logPath, system: plan.system };
   } catch (e) {
     const error = e instanceof BuildError ? e : new BuildError(`The build stage failed: ${(e as Error).message}`);
     if (!error.details.logPath) Object.assign(error.details, { logPath });
-    logFile.write(`# error: ${error.message}\n`);
+    if (!logFile.writableEnded) logFile.write(`# error: ${error.message}\n`);
     throw error;
   } finally {
-    await closeLog(logFile);
+    if (!logFile.writableEnded) await closeLog(logFile);
   }
 }

@@ -3,8 +3,8 @@
  * whatever arm-none-eabi-gcc is on PATH.
  */
 import path from 'node:path';
-import { BOARDS, ConfigError, INPUT_DEFAULTS, parseConfig, type InputName } from '../config.js';
-import { FlagError, flag, parseFlags } from '../cli-flags.js';
+import { BOARDS, BUILD_SYSTEMS, INPUT_DEFAULTS, splitArgs, type BuildSystem, type InputName } from '../config.js';
+import { FlagError, flag, parseFlags, type ParsedFlags } from '../cli-flags.js';
 import type { Logger } from '../log.js';
 import type { Toolchain } from '../toolchain/types.js';
 import { buildProject } from './build.js';
@@ -26,35 +26,37 @@ export async function buildCommand(argv: string[], log: Logger): Promise<number>
     log.info(USAGE);
     return 0;
   }
-  let parsedValues: Map<string, string[]>;
+  let parsed: ParsedFlags;
   try {
-    const parsed = parseFlags(argv, FLAGS);
+    parsed = parseFlags(argv, FLAGS);
     if (parsed.positionals.length) throw new FlagError(`Unexpected argument '${parsed.positionals[0]}': flags are --name value.\n${USAGE}`);
-    parsedValues = parsed.values;
   } catch (e) {
     log.error((e as Error).message);
     return 2;
   }
-  const given = (name: InputName): string | undefined => flag({ values: parsedValues, positionals: [] }, name);
-  let config;
-  try {
-    // The same checks and messages as the action's inputs. The emulator mode
-    // keeps parseConfig from asking for an API key; the board given here is
-    // taken as is (parseConfig has already checked it against the table).
-    config = parseConfig((name) => (name === 'mode' ? 'emulator' : (FLAGS as readonly string[]).includes(name) ? given(name) : undefined));
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      log.error(e.message.replace(/Input '([a-z-]+)'/, 'Flag --$1'));
-      return 2;
-    }
-    throw e;
+  const given = (name: (typeof FLAGS)[number]): string => (flag(parsed, name) ?? INPUT_DEFAULTS[name]).trim();
+  // Checked here rather than with parseConfig, which also insists on the
+  // run's inputs (inputs, golden, ...) that a build alone does not need.
+  const system = given('build-system');
+  const board = given('board');
+  const problem = !(BUILD_SYSTEMS as readonly string[]).includes(system)
+    ? `Flag --build-system has value '${system}': allowed values are ${BUILD_SYSTEMS.map((b) => `'${b}'`).join(', ')}.`
+    : !BOARDS.includes(board)
+      ? `Flag --board has value '${board}': known boards are ${BOARDS.map((b) => `'${b}'`).join(', ')}.`
+      : null;
+  if (problem) {
+    log.error(problem);
+    return 2;
   }
-  const board = (given('board') ?? '').trim() || INPUT_DEFAULTS.board;
   try {
     const build = await buildProject({
-      ...config.build,
+      projectDir: given('project-dir'),
+      system: system as BuildSystem,
+      command: given('build-command'),
       board,
-      resultsDir: path.resolve(config.results.dir),
+      args: splitArgs(given('build-args')),
+      image: given('image'),
+      resultsDir: path.resolve(given('results-dir')),
       toolchain: SYSTEM_TOOLCHAIN,
       githubActions: false,
       log,

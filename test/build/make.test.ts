@@ -82,4 +82,13 @@ describe('plain Make projects', () => {
     const buildLog = await readFile(path.join(results, 'logs', 'build.log'), 'utf8');
     expect(buildLog).toContain("../common/broken.c:4:10: error: 'undeclared_variable' undeclared");
   });
+
+  it('says which program is missing when make is not on PATH', async () => {
+    const { project, results } = await fixture('make-app');
+    const error = (await buildProject({ ...base, projectDir: project, resultsDir: results, env: { PATH: '/nonexistent' }, log: memoryLogger() }).catch(
+      (e: unknown) => e,
+    )) as BuildError;
+    expect(error).toBeInstanceOf(BuildError);
+    expect(error.message).toMatch(/^Could not start the build command make -C .*: 'make' is not on PATH \(install GNU make/);
+  });
 });
