@@ -1,0 +1,159 @@
+/**
+ * One attempt of one planned task: create it, poll it until it finishes or
+ * its deadline passes, and say how it ended. Never throws: every failure is
+ * an outcome (the run goes on with the other tasks).
+ */
+import path from 'node:path';
+import { AllhwError, decodeOutput, type AllhwClient } from '../allhw/client.js';
+import { CODE_INFRA, CODE_TIMEOUT, KNOWN_STATUSES, type TaskRecord } from '../allhw/contract.js';
+import type { Logger } from '../log.js';
+import { PollSchedule, type PollTiming } from './poll.js';
+import { sleep } from './sleep.js';
+import type { PlannedTask, TaskOutcome } from './types.js';
+
+export interface AttemptOptions {
+  client: Pick<AllhwClient, 'createTask' | 'getTask'>;
+  timeoutS: number;
+  queueTimeoutS: number;
+  /** Slack past timeout + queue time before we stop waiting (clocks, flashing, the service's own lag). */
+  marginS: number;
+  /** Consecutive failed polls (each already retried by the client) before giving up on a task. */
+  maxPollFailures: number;
+  pollTiming?: Partial<PollTiming>;
+  log: Logger;
+  signal?: AbortSignal;
+  onTaskCreated?: (planIndex: number, attempt: number, id: string) => void;
+}
+
+export function taskLabel(task: PlannedTask): string {
+  const first = task.inputs[0]?.name ?? '(no input)';
+  const last = task.inputs[task.inputs.length - 1]?.name;
+  const inputs = task.inputs.length > 1 ? `${first} … ${last}, ${task.inputs.length} inputs` : first;
+  return `task ${task.index + 1} (${task.image.name}: ${inputs})`;
+}
+
+function emptyOutcome(task: PlannedTask, attempt: number): TaskOutcome {
+  return {
+    planIndex: task.index,
+    image: task.image.name,
+    inputs: task.inputs.map((i) => i.name),
+    attempt,
+    id: null,
+    end: 'error',
+    status: null,
+    code: null,
+    reservation: null,
+    created: null,
+    started: null,
+    finished: null,
+    uart: Buffer.alloc(0),
+    reason: null,
+    log: null,
+  };
+}
+
+/** The outcome of a task never created because the run was cancelled first. */
+export function notRunOutcome(task: PlannedTask, reason: string): TaskOutcome {
+  return { ...emptyOutcome(task, 1), reason };
+}
+
+const known = (status: string): boolean => (KNOWN_STATUSES as readonly string[]).includes(status);
+
+export async function runAttempt(task: PlannedTask, attempt: number, opts: AttemptOptions): Promise<TaskOutcome> {
+  const { log, signal } = opts;
+  const outcome = emptyOutcome(task, attempt);
+  const label = `${taskLabel(task)}${attempt > 1 ? ` attempt ${attempt}` : ''}`;
+  const began = Date.now();
+
+  try {
+    outcome.id = await opts.client.createTask({ path: task.image.path, name: path.basename(task.image.path) }, task.payload, signal);
+  } catch (e) {
+    outcome.reason = signal?.aborted ? 'the run was cancelled before the task was created' : `could not create the task: ${(e as Error).message}`;
+    log.error(`${label}: ${outcome.reason}`);
+    return outcome;
+  }
+  const createdAt = Date.now();
+  opts.onTaskCreated?.(task.index, attempt, outcome.id);
+  log.info(`${label}: created ${outcome.id} (${task.payload.length} input bytes)`);
+
+  const deadlineS = opts.timeoutS + opts.queueTimeoutS + opts.marginS;
+  const deadline = createdAt + deadlineS * 1000;
+  const schedule = new PollSchedule(createdAt, opts.timeoutS * 1000, opts.pollTiming);
+  const unknownSeen = new Set<string>();
+  let failures = 0;
+  let lastError: string | null = null;
+  let plainTextWarned = false;
+
+  const absorb = (rec: TaskRecord): void => {
+    outcome.status = rec.status;
+    outcome.code = rec.code;
+    outcome.reservation = rec.reservation ?? outcome.reservation;
+    outcome.created = rec.created ?? outcome.created;
+    outcome.started = rec.started ?? outcome.started;
+    outcome.finished = rec.finished ?? outcome.finished;
+    const out = decodeOutput(rec.output);
+    // Output before `finished` is a bonus: keep the latest we saw.
+    if (out) outcome.uart = out.bytes;
+    if (out?.plainText && !plainTextWarned) {
+      plainTextWarned = true;
+      log.warning(`${label}: the service sent output that is not base64 although binary=true was asked: kept as text`);
+    }
+    if (!known(rec.status) && !unknownSeen.has(rec.status)) {
+      unknownSeen.add(rec.status);
+      log.warning(`${label}: the service reports status '${rec.status}', unknown to this client: still waiting (until the deadline)`);
+    }
+  };
+
+  for (;;) {
+    let rec: TaskRecord | null = null;
+    try {
+      rec = await opts.client.getTask(outcome.id, signal);
+      failures = 0;
+    } catch (e) {
+      if (signal?.aborted) break;
+      const err = e as Error;
+      lastError = err.message;
+      failures++;
+      const transient = err instanceof AllhwError && err.transient;
+      if (!transient || failures >= opts.maxPollFailures) {
+        outcome.end = 'error';
+        outcome.reason = `could not read the task's status: ${err.message}`;
+        log.error(`${label}: ${outcome.reason}`);
+        return outcome;
+      }
+      log.warning(`${label}: reading the status failed (${failures} of ${opts.maxPollFailures} allowed): ${err.message}`);
+    }
+    const now = Date.now();
+    if (rec) {
+      absorb(rec);
+      schedule.observe(now, rec.status, rec.status !== 'queued' && (rec.status === 'running' || rec.started !== null));
+      if (rec.status === 'finished') {
+        outcome.end = rec.code === CODE_INFRA ? 'infra' : rec.code === CODE_TIMEOUT ? 'timeout' : 'finished';
+        if (outcome.end === 'infra') outcome.reason = `the service could not run the task on a board (code ${CODE_INFRA})`;
+        if (rec.code === null) outcome.reason = 'the service reports the task finished without a return code';
+        const took = ((Date.now() - began) / 1000).toFixed(1);
+        const how = outcome.end === 'timeout' ? 'ended by its timeout (code 156)' : `finished with code ${rec.code}`;
+        const said = `${label}: ${how} after ${took} s, ${outcome.uart.length} UART bytes`;
+        if (outcome.end === 'infra') log.warning(said);
+        else log.info(said);
+        return outcome;
+      }
+    }
+    if (now >= deadline) {
+      outcome.end = 'deadline';
+      const seen = outcome.status === null ? 'no status read' : `last status '${outcome.status}'`;
+      outcome.reason =
+        `no end within ${deadlineS} s (ci-timeout ${opts.timeoutS} s + queue-timeout ${opts.queueTimeoutS} s + ${opts.marginS} s margin); ` +
+        `${seen}${lastError && failures > 0 ? `; last error: ${lastError}` : ''}; ${outcome.uart.length} UART bytes seen`;
+      log.error(`${label}: ${outcome.reason}`);
+      return outcome;
+    }
+    const wait = Math.min(schedule.nextDelay(now), deadline - now);
+    if (!(await sleep(wait, signal))) break;
+  }
+
+  outcome.end = 'error';
+  outcome.reason = `the run was cancelled while the task was ${outcome.status ?? 'being created'} (it may still run on the service)`;
+  log.warning(`${label}: ${outcome.reason}`);
+  return outcome;
+}

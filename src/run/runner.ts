@@ -1,0 +1,106 @@
+/**
+ * Runs every image with every input: plans the tasks, keeps at most
+ * `maxParallel` of them in flight, retries infrastructure failures (code 255)
+ * up to `retries` times, and hands each attempt's outcome to `onTaskEnd` as
+ * soon as it is known (the store writes its UART log there). This module and
+ * its helpers own time: deadlines, poll intervals, cancellation.
+ *
+ * Returns one outcome per planned task — its last attempt — in plan order;
+ * earlier attempts were reported through onTaskEnd. When the run is
+ * cancelled, tasks never created get an `error` outcome saying so (with no
+ * onTaskEnd: there is nothing to log), so their inputs are still reported.
+ */
+import type { AllhwClient } from '../allhw/client.js';
+import type { Image } from '../build/types.js';
+import type { Logger } from '../log.js';
+import { notRunOutcome, runAttempt, taskLabel } from './attempt.js';
+import { planTasks, type InputsPerTask } from './plan.js';
+import type { PollTiming } from './poll.js';
+import type { InputItem, PlannedTask, TaskOutcome } from './types.js';
+
+export interface RunTasksOptions {
+  client: Pick<AllhwClient, 'createTask' | 'getTask'>;
+  images: Image[];
+  inputs: InputItem[];
+  inputsPerTask: InputsPerTask;
+  uartBuffer: number;
+  exitLine: string;
+  maxParallel: number;
+  /** Extra attempts after an infrastructure failure (code 255). */
+  retries: number;
+  timeoutS: number;
+  queueTimeoutS: number;
+  log: Logger;
+  signal?: AbortSignal;
+  /** Called as soon as an attempt ends (also a failed one); awaited before the next attempt. */
+  onTaskEnd?: (outcome: TaskOutcome) => Promise<void>;
+  onTaskCreated?: (planIndex: number, attempt: number, id: string) => void;
+  /** Seconds allowed past timeout + queue time before a task is given up (default 10). */
+  deadlineMarginS?: number;
+  /** Consecutive failed status reads (each retried by the client) before a task is given up (default 3). */
+  maxPollFailures?: number;
+  pollTiming?: Partial<PollTiming>;
+  /** The plan to run, when the caller made it already (else planned from images × inputs). */
+  plan?: PlannedTask[];
+}
+
+export async function runTasks(opts: RunTasksOptions): Promise<TaskOutcome[]> {
+  const { log, signal } = opts;
+  const plan =
+    opts.plan ??
+    planTasks(opts.images, opts.inputs, {
+      inputsPerTask: opts.inputsPerTask,
+      uartBuffer: opts.uartBuffer,
+      exitLine: opts.exitLine,
+      log,
+    });
+  const imageCount = new Set(plan.map((t) => t.image.name)).size;
+  log.info(
+    `${opts.inputs.length} input(s) × ${imageCount} image(s) → ${plan.length} task(s) ` +
+      `(inputs-per-task ${opts.inputsPerTask}${opts.inputsPerTask === 'auto' ? ` within ${opts.uartBuffer} bytes` : ''}` +
+      `${opts.exitLine ? `, exit line '${opts.exitLine}'` : ''}), at most ${opts.maxParallel} at a time`,
+  );
+
+  const attemptOptions = {
+    client: opts.client,
+    timeoutS: opts.timeoutS,
+    queueTimeoutS: opts.queueTimeoutS,
+    marginS: opts.deadlineMarginS ?? 10,
+    maxPollFailures: opts.maxPollFailures ?? 3,
+    pollTiming: opts.pollTiming,
+    log,
+    signal,
+    onTaskCreated: opts.onTaskCreated,
+  };
+
+  const finals: (TaskOutcome | null)[] = plan.map(() => null);
+  let next = 0;
+
+  const runTask = async (task: PlannedTask): Promise<TaskOutcome> => {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await runAttempt(task, attempt, attemptOptions);
+      const last = outcome.end !== 'infra' || attempt > opts.retries || Boolean(signal?.aborted);
+      if (last && outcome.end === 'infra' && attempt > 1) outcome.reason = `${outcome.reason}, on each of ${attempt} attempts`;
+      if (opts.onTaskEnd) {
+        try {
+          await opts.onTaskEnd(outcome);
+        } catch (e) {
+          log.error(`${taskLabel(task)}: could not record the outcome: ${(e as Error).message}`);
+        }
+      }
+      if (last) return outcome;
+      log.warning(`${taskLabel(task)}: infrastructure failure on attempt ${attempt}; trying again (attempt ${attempt + 1} of ${opts.retries + 1})`);
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (next < plan.length && !signal?.aborted) {
+      const i = next++;
+      finals[i] = await runTask(plan[i]);
+    }
+  };
+  const width = Math.max(1, Math.min(opts.maxParallel, plan.length));
+  await Promise.all(Array.from({ length: width }, () => worker()));
+
+  return plan.map((task, i) => finals[i] ?? notRunOutcome(task, 'the run was cancelled before this task was created'));
+}
