@@ -34,6 +34,13 @@ describe('loadGolden', () => {
     expect([g.atol, g.rtol, g.compare]).toEqual([0.5, null, 'top1']);
   });
 
+  it("reads the example firmware's golden.json", async () => {
+    const g = await loadGolden(path.join(import.meta.dirname, '../../examples/synth/golden.json'));
+    expect(g.outputShape).toEqual([1, 10]);
+    expect([...g.outputs.keys()]).toEqual(Array.from({ length: 10 }, (_, i) => `input-0${i}.txt`));
+    for (const values of g.outputs.values()) expect(values).toHaveLength(10);
+  });
+
   it.each([
     ['missing file', null, /does not exist: check the 'golden' input/],
     ['bad JSON', '{"version":1,', /is not valid JSON .*expected \{"version":1,"outputs"/],
