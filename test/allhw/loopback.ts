@@ -13,7 +13,7 @@ export interface Recorded {
   body: Buffer;
 }
 
-export type Handler = (req: Recorded, res: ServerResponse, index: number) => void | Promise<void>;
+export type Handler = (req: Recorded, res: ServerResponse, index: number) => unknown;
 
 export interface Loopback {
   url: string;
