@@ -2,7 +2,7 @@
  * The build stage: turns the project into image(s) with the toolchain the
  * action installed, keeps the whole build log, and sizes each image.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { toolchainFile } from './assets.js';
 import { detectSystem, probeProject } from './detect.js';
 import { BuildError } from './errors.js';
 import { runStep } from './exec.js';
-import { discoverImages, globImages, imageNames, scanImages, type FoundImage } from './images.js';
+import { discoverImages, globImages, groupArtifacts, imageNames, scanImages, type FoundImage } from './images.js';
 import { DiagnosticAnchor, addMatcherCommand, removeMatcherCommand } from './matcher.js';
 import { planBuild, showStep, type BuildPlan, type BuildStep } from './plan.js';
 import { describeSize, measureImage, overCapacity } from './size.js';
@@ -108,16 +108,14 @@ async function chooseImages(plan: BuildPlan, opts: BuildOptions, projectDir: str
     throw new BuildError("'build-system' is 'none' but 'image' is empty: set 'image' to the prebuilt image(s) (a path or glob relative to 'project-dir').");
   }
   if (plan.knownImages) {
-    const found = await globImages(
-      plan.knownImages.map((p) => path.relative(projectDir, p)),
-      projectDir,
-    );
-    if (found.images.length === 0) {
+    const present = plan.knownImages.filter((file) => existsSync(file));
+    const images = await groupArtifacts(present);
+    if (images.length === 0) {
       throw new BuildError(
         `The Zephyr build finished but neither ${plan.knownImages.join(' nor ')} exists: set 'image' to the image the build writes.`,
       );
     }
-    return found.images;
+    return images;
   }
   const { images, stale } = await discoverImages(plan.searchDir, startedAtMs, [resultsDir]);
   if (images.length === 0) {

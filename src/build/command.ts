@@ -9,7 +9,6 @@ import type { Logger } from '../log.js';
 import type { Toolchain } from '../toolchain/types.js';
 import { buildProject } from './build.js';
 import { BuildError } from './errors.js';
-import { describeSize } from './size.js';
 
 const FLAGS = ['project-dir', 'board', 'build-system', 'build-command', 'build-args', 'image', 'results-dir'] as const satisfies readonly InputName[];
 
@@ -61,10 +60,8 @@ export async function buildCommand(argv: string[], log: Logger): Promise<number>
       githubActions: false,
       log,
     });
-    for (const image of build.images) {
-      log.info(`${image.name}: ${image.path}${image.size ? ` — ${describeSize(image.size)}` : ''}`);
-    }
-    log.info(`Build log: ${build.logPath}`);
+    // buildProject has already printed each image and its size.
+    log.info(`${build.images.length} image(s): ${build.images.map((i) => i.name).join(', ')}. Build log: ${build.logPath}`);
     return 0;
   } catch (e) {
     if (e instanceof BuildError) {

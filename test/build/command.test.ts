@@ -94,8 +94,8 @@ describe('allhw build (CLI)', () => {
     const log = memoryLogger();
     const code = await buildCommand(['--project-dir', project, '--results-dir', results, '--board', 'mps2_an500'], log);
     expect(code).toBe(0);
-    expect(log.lines.some((l) => /^info: mps2_an500-app: .*app\.elf — flash [\d.]+ KiB of 4 MiB/.test(l))).toBe(true);
-    expect(log.lines).toContain(`info: Build log: ${path.join(results, 'logs', 'build.log')}`);
+    expect(log.lines.some((l) => /^info: Image mps2_an500-app: .*app\.elf \(elf\), flash [\d.]+ KiB of 4 MiB \([\d.]+%\), RAM /.test(l))).toBe(true);
+    expect(log.lines.at(-1)).toBe(`info: 1 image(s): mps2_an500-app. Build log: ${path.join(results, 'logs', 'build.log')}`);
   });
 
   it('rejects bad flags and values with the input names, and fails with 1 on a build error', async () => {
