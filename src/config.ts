@@ -35,9 +35,9 @@ export const INPUT_DEFAULTS = {
   'emulator-boards': '2',
   'results-dir': 'allhw-results',
   golden: '',
-  compare: 'values',
-  atol: '0',
-  rtol: '0',
+  compare: '',
+  atol: '',
+  rtol: '',
   baseline: '',
   'latency-tolerance': '10',
   'size-tolerance': '5',
@@ -92,9 +92,11 @@ export interface Config {
   results: {
     dir: string;
     golden: string;
-    compare: 'values' | 'top1';
-    atol: number;
-    rtol: number;
+    /** Null: from the golden file, else 'values'. */
+    compare: 'values' | 'top1' | null;
+    /** Null: from the golden file, else 0. */
+    atol: number | null;
+    rtol: number | null;
     baseline: string;
     latencyTolerancePct: number;
     sizeTolerancePct: number;
@@ -264,9 +266,9 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
     results: {
       dir: raw('results-dir').trim(),
       golden: raw('golden').trim(),
-      compare: oneOf(raw, 'compare', ['values', 'top1'] as const),
-      atol: decimal(raw, 'atol', 0, Number.MAX_SAFE_INTEGER),
-      rtol: decimal(raw, 'rtol', 0, 1e6),
+      compare: raw('compare').trim() ? oneOf(raw, 'compare', ['values', 'top1'] as const) : null,
+      atol: raw('atol').trim() ? decimal(raw, 'atol', 0, Number.MAX_SAFE_INTEGER) : null,
+      rtol: raw('rtol').trim() ? decimal(raw, 'rtol', 0, 1e6) : null,
       baseline: raw('baseline').trim(),
       latencyTolerancePct: decimal(raw, 'latency-tolerance', 0, 1e6),
       sizeTolerancePct: decimal(raw, 'size-tolerance', 0, 1e6),

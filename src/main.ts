@@ -62,7 +62,7 @@ export async function runPost(): Promise<void> {
   try {
     const config = readConfig();
     const dir = path.resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), config.results.dir);
-    const name = artifactName(config, process.env);
+    const name = artifactName(config);
     await uploadResults({ dir, name, retentionDays: config.report.retentionDays, env: process.env, log });
   } catch (e) {
     core.warning(`Post step: could not upload the partial results: ${(e as Error).message}`);

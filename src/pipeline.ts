@@ -11,12 +11,12 @@ import { buildProject } from './build/build.js';
 import type { Build } from './build/types.js';
 import { publicConfig, type Config } from './config.js';
 import type { Logger } from './log.js';
-import { uploadResults } from './report/artifact.js';
+import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/artifact.js';
 import { writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/outputs.js';
 import { emitAnnotations } from './report/annotations.js';
 import { renderTextTable } from './report/summary.js';
-import { applyGolden, compareBaseline, loadBaseline, loadGolden, verdict } from './results/gate.js';
+import { applyGolden, compareBaseline, loadBaseline, loadGolden, verdict, type Golden } from './results/gate.js';
 import { parseOutcome } from './results/parse.js';
 import { ResultsStore } from './results/store.js';
 import type { InputResult, Results } from './results/types.js';
@@ -46,11 +46,13 @@ export interface PipelineOutcome {
   resultsDir: string;
 }
 
-export function artifactName(config: Config, env: NodeJS.ProcessEnv): string {
-  if (config.report.artifactName) return config.report.artifactName;
-  // Jobs of a matrix upload side by side: a fixed name would clash.
-  const inMatrix = Boolean(env.ALLHW_MATRIX || env.MATRIX_CONTEXT);
-  return inMatrix ? `allhw-results-${config.build.board}` : 'allhw-results';
+/**
+ * Jobs of a matrix upload into one run: the default name would clash there.
+ * GitHub tells an action nothing about its matrix, so the clash is caught at
+ * upload time with a message that says to set `artifact-name`.
+ */
+export function artifactName(config: Config): string {
+  return config.report.artifactName || 'allhw-results';
 }
 
 export async function runPipeline(config: Config, log: Logger, ctx: PipelineContext): Promise<PipelineOutcome> {
@@ -66,7 +68,13 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   let serve: RunningServe | null = null;
   let outcomes: TaskOutcome[] = [];
   let fatal: Error | null = null;
+  let golden: Golden | null = null;
   try {
+    // Cheap checks of what the user sent come first: a typo in a glob or a
+    // broken golden file should not cost a toolchain download and a build.
+    const inputs = await loadInputs(config.run.inputs, ctx.workspace);
+    if (config.results.golden) golden = await loadGolden(path.resolve(ctx.workspace, config.results.golden));
+
     const toolchain: Toolchain = await log.group('Toolchain', () =>
       setupToolchain({ spec: config.toolchain.spec, mirror: config.toolchain.mirror || undefined, log }),
     );
@@ -84,8 +92,6 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     );
     store.setImages(build.images);
     await store.save();
-
-    const inputs = await loadInputs(config.run.inputs, ctx.workspace);
 
     let baseUrl = config.allhw.url;
     let apiKey = config.allhw.apiKey;
@@ -137,14 +143,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
 
   // Whatever happened above, what is known is written and reported.
   let results: InputResult[] = outcomes.flatMap((o) => parseOutcome(o, { outputCount: config.run.outputCount }));
-  if (config.results.golden) {
-    try {
-      const golden = await loadGolden(path.resolve(ctx.workspace, config.results.golden));
-      results = applyGolden(results, golden, config.results);
-    } catch (e) {
-      fatal ??= e as Error;
-    }
-  }
+  if (golden) results = applyGolden(results, golden, config.results);
   store.setResults(results);
   if (config.results.baseline && !fatal) {
     try {
@@ -163,21 +162,20 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   await store.finish();
   const final = store.snapshot();
 
-  const name = artifactName(config, ctx.env);
+  const name = artifactName(config);
   const report = await writeReportFiles(final, resultsDir, { artifactName: name });
   emitAnnotations(final, log);
   if (serve) await serve.close();
 
-  const upload = await uploadResults({
-    dir: resultsDir,
-    name,
-    retentionDays: config.report.retentionDays,
-    env: ctx.env,
-    log,
-  }).catch((e: Error) => {
-    log.warning(`Artifact upload failed: ${e.message}`);
-    return null;
-  });
+  let upload: UploadedArtifact | null = null;
+  try {
+    upload = await uploadResults({ dir: resultsDir, name, retentionDays: config.report.retentionDays, env: ctx.env, log });
+  } catch (e) {
+    // A clash (matrix jobs sharing a name) would silently lose this job's
+    // artifact: that fails the step; other upload failures only warn.
+    if (e instanceof ArtifactNameClashError) fatal ??= e;
+    else log.warning(`Artifact upload failed: ${(e as Error).message}`);
+  }
 
   const v = verdict(final, config.results.failOn);
   const failed = Boolean(fatal) || v.failed;
