@@ -1,0 +1,169 @@
+/**
+ * The results directory, written as data arrives so that a crash or a
+ * cancel loses nothing already known:
+ *   logs/<image>/<task id>.uart.log   raw UART bytes of each attempt, as soon as it ends
+ *   results.json                      replaced atomically (temp file + rename) on every save
+ * No secret may reach either: the config given is expected to be the public
+ * one, and every save also masks the given secrets and any `key=` in a URL.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Image } from '../build/types.js';
+import type { TaskOutcome } from '../run/types.js';
+import type { Toolchain } from '../toolchain/types.js';
+import type { GateResult, InputResult, Results, TaskEntry } from './types.js';
+
+export const RESULTS_FILE = 'results.json';
+
+export type ResultsBase = Pick<Results, 'mode' | 'config'> & Partial<Omit<Results, 'version' | 'tasks' | 'results' | 'totals'>>;
+
+export interface ResultsStoreOptions {
+  /** Values masked as *** in results.json (e.g. the API key), whatever field they hide in. */
+  secrets?: string[];
+}
+
+/** A name safe as one path component (ids are not validated by the service's contract). */
+function safeComponent(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+  return safe.slice(0, 120) || '_';
+}
+
+export function taskEntry(o: TaskOutcome): TaskEntry {
+  return {
+    id: o.id,
+    image: o.image,
+    inputs: [...o.inputs],
+    attempt: o.attempt,
+    status: o.status,
+    end: o.end,
+    code: o.code,
+    reservation: o.reservation,
+    created: o.created,
+    started: o.started,
+    finished: o.finished,
+    log: o.log,
+    reason: o.reason,
+  };
+}
+
+export class ResultsStore {
+  private saving: Promise<void> = Promise.resolve();
+  private tmpCount = 0;
+
+  private constructor(
+    readonly dir: string,
+    private readonly data: Results,
+    private readonly secrets: string[],
+  ) {}
+
+  static async create(dir: string, base: ResultsBase, options: ResultsStoreOptions = {}): Promise<ResultsStore> {
+    await mkdir(path.join(dir, 'logs'), { recursive: true });
+    const data: Results = {
+      version: 1,
+      startedAt: base.startedAt ?? new Date().toISOString(),
+      finishedAt: base.finishedAt ?? null,
+      mode: base.mode,
+      config: base.config,
+      toolchain: base.toolchain ?? null,
+      images: base.images ?? [],
+      tasks: [],
+      results: [],
+      gate: base.gate ?? null,
+      totals: { inputs: 0, passed: 0, failed: 0, errors: 0, tasks: 0 },
+      error: base.error ?? null,
+    };
+    const store = new ResultsStore(dir, data, (options.secrets ?? []).filter((s) => s.length > 0));
+    await store.save();
+    return store;
+  }
+
+  /** Writes an attempt's raw UART bytes; returns the path relative to the results dir (with `/`). */
+  async writeUartLog(outcome: TaskOutcome): Promise<string> {
+    const file = outcome.id ? safeComponent(outcome.id) : `plan-${outcome.planIndex + 1}-attempt-${outcome.attempt}`;
+    const rel = ['logs', safeComponent(outcome.image), `${file}.uart.log`];
+    await mkdir(path.join(this.dir, ...rel.slice(0, -1)), { recursive: true });
+    await writeFile(path.join(this.dir, ...rel), outcome.uart);
+    return rel.join('/');
+  }
+
+  setToolchain(toolchain: Pick<Toolchain, 'release' | 'gccVersion' | 'source'> | null): void {
+    this.data.toolchain = toolchain ? { release: toolchain.release, gccVersion: toolchain.gccVersion, source: toolchain.source } : null;
+  }
+
+  setImages(images: Image[]): void {
+    this.data.images = images.map((i) => ({ name: i.name, path: i.path, board: i.board, size: i.size }));
+  }
+
+  /**
+   * Records an attempt (a later call for the same plan task and attempt
+   * replaces it). With `results`, those inputs' results are recorded too,
+   * replacing earlier ones for the same image and input.
+   */
+  addTask(outcome: TaskOutcome, results?: InputResult[]): void {
+    const entry = taskEntry(outcome);
+    const at = this.data.tasks.findIndex(
+      (t) => (outcome.id !== null && t.id === outcome.id) || (t.id === null && t.image === entry.image && t.attempt === entry.attempt && t.inputs.join('\n') === entry.inputs.join('\n')),
+    );
+    if (at >= 0) this.data.tasks[at] = entry;
+    else this.data.tasks.push(entry);
+    if (results) {
+      const key = (r: InputResult): string => `${r.image}\n${r.input}`;
+      const replaced = new Set(results.map(key));
+      this.setResults([...this.data.results.filter((r) => !replaced.has(key(r))), ...results]);
+    }
+    this.updateTotals();
+  }
+
+  setResults(results: InputResult[]): void {
+    this.data.results = results;
+    this.updateTotals();
+  }
+
+  setGate(gate: GateResult | null): void {
+    this.data.gate = gate;
+  }
+
+  setError(message: string | null): void {
+    this.data.error = message;
+  }
+
+  /** A copy of everything recorded so far. */
+  snapshot(): Results {
+    return structuredClone(this.data);
+  }
+
+  /** Writes results.json atomically; saves run one after another, each writing the latest data. */
+  save(): Promise<void> {
+    const next = this.saving.then(() => this.write());
+    // A failed save must not block later ones; the caller still sees this one fail.
+    this.saving = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Stamps the end time and saves. */
+  async finish(): Promise<void> {
+    this.data.finishedAt = new Date().toISOString();
+    await this.save();
+  }
+
+  private updateTotals(): void {
+    const r = this.data.results;
+    this.data.totals = {
+      inputs: r.length,
+      passed: r.filter((x) => x.status === 'passed').length,
+      failed: r.filter((x) => x.status === 'failed').length,
+      errors: r.filter((x) => x.status === 'error').length,
+      tasks: this.data.tasks.length,
+    };
+  }
+
+  private async write(): Promise<void> {
+    let text = JSON.stringify(this.data, null, 2) + '\n';
+    for (const s of this.secrets) text = text.split(s).join('***');
+    text = text.replace(/([?&]key=)[^&#\s"\\]*/gi, '$1***');
+    const target = path.join(this.dir, RESULTS_FILE);
+    const tmp = `${target}.${process.pid}.${++this.tmpCount}.tmp`;
+    await writeFile(tmp, text);
+    await rename(tmp, target);
+  }
+}

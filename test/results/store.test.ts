@@ -1,0 +1,136 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseOutcome } from '../../src/results/parse.js';
+import { ResultsStore } from '../../src/results/store.js';
+import type { Results } from '../../src/results/types.js';
+import type { TaskOutcome } from '../../src/run/types.js';
+
+const KEY = 'super-secret-key-4242';
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'allhw-store-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function outcome(extra: Partial<TaskOutcome>): TaskOutcome {
+  return {
+    planIndex: 0,
+    image: 'synth',
+    inputs: ['a', 'b'],
+    attempt: 1,
+    id: 'id-1',
+    end: 'finished',
+    status: 'finished',
+    code: 0,
+    reservation: 2,
+    created: '2024-01-01T00:00:00Z',
+    started: '2024-01-01T00:00:01Z',
+    finished: '2024-01-01T00:00:02Z',
+    uart: Buffer.from('banner\n#result:1,2:10\n#result:3,4:20\n'),
+    reason: null,
+    log: null,
+    ...extra,
+  };
+}
+
+const read = async (): Promise<Results> => JSON.parse(await readFile(path.join(dir, 'results.json'), 'utf8')) as Results;
+
+describe('ResultsStore', () => {
+  it('writes results.json at once, then tasks, logs and results as they arrive', async () => {
+    const store = await ResultsStore.create(dir, { mode: 'emulator', config: { run: { retries: 2 } } });
+    expect(await read()).toMatchObject({ version: 1, mode: 'emulator', finishedAt: null, tasks: [], results: [] });
+
+    const o = outcome({});
+    o.log = await store.writeUartLog(o);
+    expect(o.log).toBe('logs/synth/id-1.uart.log');
+    expect((await readFile(path.join(dir, o.log))).equals(o.uart)).toBe(true);
+    store.addTask(o, parseOutcome(o, { outputCount: 2 }));
+    await store.save();
+    const saved = await read();
+    expect(saved.tasks).toEqual([
+      {
+        id: 'id-1',
+        image: 'synth',
+        inputs: ['a', 'b'],
+        attempt: 1,
+        status: 'finished',
+        end: 'finished',
+        code: 0,
+        reservation: 2,
+        created: '2024-01-01T00:00:00Z',
+        started: '2024-01-01T00:00:01Z',
+        finished: '2024-01-01T00:00:02Z',
+        log: 'logs/synth/id-1.uart.log',
+        reason: null,
+      },
+    ]);
+    expect(saved.results.map((r) => [r.input, r.status, r.outputs])).toEqual([
+      ['a', 'passed', [1, 2]],
+      ['b', 'passed', [3, 4]],
+    ]);
+    expect(saved.totals).toEqual({ inputs: 2, passed: 2, failed: 0, errors: 0, tasks: 1 });
+
+    store.setError('cancelled');
+    await store.finish();
+    const final = await read();
+    expect(final.finishedAt).not.toBeNull();
+    expect(final.error).toBe('cancelled');
+    expect(final).toEqual(store.snapshot());
+  });
+
+  it('keeps every attempt, logs failed ones and tasks never created, and replaces results of a retried task', async () => {
+    const store = await ResultsStore.create(dir, { mode: 'allhw', config: {} });
+    const first = outcome({ id: 'id-1', end: 'infra', code: 255, uart: Buffer.from('no board\n'), reason: 'code 255' });
+    const second = outcome({ id: 'id/2?', attempt: 2 });
+    const never = outcome({ id: null, planIndex: 4, inputs: ['c'], attempt: 1, end: 'error', uart: Buffer.alloc(0), reason: 'HTTP 500' });
+    for (const o of [first, second, never]) {
+      o.log = await store.writeUartLog(o);
+      store.addTask(o, parseOutcome(o, { outputCount: null }));
+    }
+    await store.save();
+    expect(second.log).toBe('logs/synth/id_2_.uart.log');
+    expect(never.log).toBe('logs/synth/plan-5-attempt-1.uart.log');
+    expect((await readdir(path.join(dir, 'logs/synth'))).sort()).toEqual(['id-1.uart.log', 'id_2_.uart.log', 'plan-5-attempt-1.uart.log']);
+    const saved = await read();
+    expect(saved.tasks.map((t) => [t.id, t.attempt, t.end])).toEqual([
+      ['id-1', 1, 'infra'],
+      ['id/2?', 2, 'finished'],
+      [null, 1, 'error'],
+    ]);
+    // The retry's results replace the failed attempt's.
+    expect(saved.results.map((r) => [r.input, r.status, r.attempt])).toEqual([
+      ['a', 'passed', 2],
+      ['b', 'passed', 2],
+      ['c', 'error', 1],
+    ]);
+    expect(saved.totals).toMatchObject({ inputs: 3, passed: 2, errors: 1, tasks: 3 });
+  });
+
+  it('never writes a secret, even one hidden in a reason or a URL', async () => {
+    const store = await ResultsStore.create(dir, { mode: 'allhw', config: { allhw: { apiKey: KEY } } }, { secrets: [KEY] });
+    const o = outcome({ end: 'error', reason: `POST https://h/ci?key=other-key&timeout=5 failed; key ${KEY}` });
+    o.log = await store.writeUartLog(o);
+    store.addTask(o);
+    await store.save();
+    const text = await readFile(path.join(dir, 'results.json'), 'utf8');
+    expect(text).not.toContain(KEY);
+    expect(text).not.toContain('other-key');
+    expect(text).toContain('key=***&timeout=5');
+  });
+
+  it('leaves a complete results.json whatever the order concurrent saves finish in', async () => {
+    const store = await ResultsStore.create(dir, { mode: 'allhw', config: {} });
+    const saves: Promise<void>[] = [];
+    for (let i = 0; i < 20; i++) {
+      store.addTask(outcome({ id: `id-${i}` }));
+      saves.push(store.save());
+    }
+    await Promise.all(saves);
+    expect((await read()).tasks).toHaveLength(20);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
