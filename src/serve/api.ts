@@ -115,7 +115,9 @@ async function createTask(opts: ApiOptions, req: IncomingMessage, res: ServerRes
   const sinks = new Map<string, FileSink>();
   let firmwareName: string | null = null;
   try {
-    await readMultipart(req, boundary, (part) => {
+    // destroyOnReturn false: when a part is refused mid-body, the socket stays
+    // up so the client gets the answer while the rest is read and discarded.
+    await readMultipart(req.iterator({ destroyOnReturn: false }), boundary, (part) => {
       if (part.name !== PART_FIRMWARE && part.name !== PART_INPUT) return null; // unknown parts are ignored
       if (sinks.has(part.name)) throw new HttpError(400, `The part "${part.name}" was sent twice: send one "${PART_FIRMWARE}" and one "${PART_INPUT}".`);
       const isFirmware = part.name === PART_FIRMWARE;
@@ -141,7 +143,7 @@ async function createTask(opts: ApiOptions, req: IncomingMessage, res: ServerRes
   } catch (err) {
     await Promise.all([...sinks.values()].map((s) => s.abandon()));
     await opts.farm.discard(dir);
-    if (err instanceof HttpError && err.status === 413) res.setHeader('Connection', 'close'); // don't read the rest
+    if (err instanceof HttpError) req.resume(); // discard the rest of the upload: the answer is already known
     if (err instanceof MultipartError) {
       if (req.destroyed || req.socket.destroyed) {
         opts.log.debug(`upload of a task interrupted: ${err.message}`);

@@ -149,19 +149,24 @@ export async function runOnQemu(opts: QemuRunOptions): Promise<QemuRunEnd> {
     return { kind: 'timeout', lockup: fatal[1]!.trim() };
   }
   if (signal) return { kind: 'failed', reason: `QEMU ended unexpectedly (signal ${signal}).` };
-  const errors = qemuErrorLines(stderrText);
-  if (code !== 0 && errors.length > 0 && uartBytes === 0) {
-    return { kind: 'failed', reason: `QEMU could not start the image: ${errors.join(' ')}` };
+  if (code !== 0 && uartBytes === 0 && hasQemuError(stderrText)) {
+    return { kind: 'failed', reason: `QEMU could not start the image:\n${withoutWarnings(stderrText).slice(0, 2000)}` };
   }
   return { kind: 'exited', code: code ?? 0 };
 }
 
-/** QEMU's error lines, without the warnings it always prints (e.g. "nic lan9118.0 has no peer"). */
-function qemuErrorLines(stderr: string): string[] {
+/** An error line of QEMU's (or of setpriv's, if QEMU could not be executed); not its warnings. */
+function hasQemuError(stderr: string): boolean {
+  return stderr.split('\n').some((l) => /^(qemu[\w-]*|setpriv):/.test(l) && !/warning:/.test(l));
+}
+
+/** QEMU's stderr without the warnings it always prints (e.g. "nic lan9118.0 has no peer"). */
+function withoutWarnings(stderr: string): string {
   return stderr
     .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => /^(qemu[\w-]*|setpriv):/.test(l) && !/warning:/.test(l));
+    .filter((l) => !/^qemu[\w-]*: warning:/.test(l))
+    .join('\n')
+    .trim();
 }
 
 function endStream(stream: WriteStream): Promise<void> {

@@ -105,15 +105,20 @@ export async function qemuProcesses(marker: string): Promise<number[]> {
   return pids;
 }
 
-/** The tiny fixture firmware (exit codes, lockup): built with the real toolchain. */
-export async function tinyFirmware(): Promise<string> {
+/**
+ * The tiny fixture firmware (any exit code, lockup), built with the real
+ * toolchain; `overlap`: the same code with two overlapping load segments,
+ * an image QEMU refuses to start.
+ */
+export async function tinyFirmware(variant: 'tinyfw' | 'overlap' = 'tinyfw'): Promise<string> {
   const dir = path.join(WORK_DIR, 'serve-tinyfw');
   await mkdir(dir, { recursive: true });
-  const elf = path.join(dir, `tinyfw-${process.pid}.elf`);
+  const elf = path.join(dir, `${variant}-${process.pid}.elf`);
   const src = path.join(FIXTURES, 'tinyfw');
   await run('arm-none-eabi-gcc', [
     '-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=soft', '-O2', '-ffreestanding', '-nostdlib', '-nostartfiles',
-    '-T', path.join(src, 'tinyfw.ld'), path.join(src, 'tinyfw.c'), '-o', elf,
+    ...(variant === 'overlap' ? ['-Wl,--no-check-sections'] : []),
+    '-T', path.join(src, `${variant}.ld`), path.join(src, 'tinyfw.c'), '-o', elf,
   ]);
   return elf;
 }
