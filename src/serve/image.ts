@@ -60,12 +60,15 @@ async function inspectElf(handle: FileHandle): Promise<ImageInfo> {
   const header = Buffer.alloc(52);
   const { bytesRead } = await handle.read(header, 0, 52, 0);
   if (bytesRead < 52) throw new ImageError('The firmware ELF file is truncated (its header is incomplete).');
-  if (header[4] !== 1) throw new ImageError(`The firmware is a 64-bit ELF; the board is a 32-bit Arm Cortex-M7. ${BOARD_HINT}.`);
+  const machine = header[5] === 1 ? header.readUInt16LE(18) : header.readUInt16BE(18);
+  const builtFor = MACHINES[machine] ?? (machine === EM_ARM ? 'Arm' : `machine ${machine}`);
+  if (header[4] !== 1) {
+    throw new ImageError(`The firmware is a 64-bit ELF for ${builtFor}; the board is a 32-bit Arm Cortex-M7: build it with arm-none-eabi-gcc.`);
+  }
   if (header[5] !== 1) throw new ImageError('The firmware is a big-endian ELF; the Cortex-M7 board runs little-endian code.');
-  const machine = header.readUInt16LE(18);
   if (machine !== EM_ARM) {
     throw new ImageError(
-      `The firmware ELF is built for ${MACHINES[machine] ?? `machine ${machine}`}, not Arm; the board is an Arm Cortex-M7. Build it with arm-none-eabi-gcc.`,
+      `The firmware ELF is built for ${builtFor}, not Arm; the board is an Arm Cortex-M7: build it with arm-none-eabi-gcc.`,
     );
   }
   const phoff = header.readUInt32LE(28);
