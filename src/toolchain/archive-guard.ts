@@ -1,0 +1,90 @@
+/**
+ * Keeps an archive inside its destination. Entries are checked before they
+ * reach the extractor (tar: as the stream goes by; zip: from the central
+ * directory), and after extraction every symbolic link is resolved on disk,
+ * which catches chains that only escape once combined.
+ */
+import { lstat, readlink, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { ToolchainError } from './errors.js';
+
+export class UnsafeArchiveError extends ToolchainError {
+  override name = 'UnsafeArchiveError';
+}
+
+export type EntryKind = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
+
+/** Path segments of an archive path, with separators of both kinds; null when it is absolute. */
+function segments(p: string): string[] | null {
+  if (/^[/\\]/.test(p) || /^[A-Za-z]:/.test(p)) return null;
+  return p.split(/[/\\]+/).filter((s) => s !== '' && s !== '.');
+}
+
+/**
+ * Checks the entries of one archive, in order. Refuses absolute paths, `..`,
+ * special files, links whose target leaves the destination, and entries
+ * written through a symbolic link the archive itself created.
+ */
+export class EntryGuard {
+  /** Symbolic links seen so far (normalized paths), for the on-disk check. */
+  readonly symlinks: string[] = [];
+  private readonly symlinkSet = new Set<string>();
+
+  check(entryPath: string, kind: EntryKind, linkTarget?: string): void {
+    const parts = segments(entryPath);
+    const refuse = (why: string): never => {
+      throw new UnsafeArchiveError(`Refused the archive: entry '${entryPath}' ${why}.`);
+    };
+    if (parts === null) refuse('has an absolute path');
+    const safe = parts as string[];
+    if (safe.includes('..')) refuse("contains '..' and would land outside the install directory");
+    if (kind === 'other') refuse('is a device, FIFO or other special file');
+    for (let i = 1; i < safe.length; i++) {
+      const prefix = safe.slice(0, i).join('/');
+      if (this.symlinkSet.has(prefix)) refuse(`is written through the symbolic link '${prefix}'`);
+    }
+    if (kind === 'hardlink') {
+      const target = segments(linkTarget ?? '');
+      if (target === null || target.length === 0 || target.includes('..')) refuse(`is a hard link to '${linkTarget}', outside the install directory`);
+    }
+    if (kind === 'symlink') {
+      const target = linkTarget ?? '';
+      if (segments(target) === null) refuse(`is a symbolic link to the absolute path '${target}'`);
+      const resolved = safe.slice(0, -1);
+      for (const s of segments(target) as string[]) {
+        if (s !== '..') resolved.push(s);
+        else if (resolved.pop() === undefined) refuse(`is a symbolic link to '${target}', outside the install directory`);
+      }
+      const key = safe.join('/');
+      this.symlinks.push(key);
+      this.symlinkSet.add(key);
+    }
+  }
+}
+
+function inside(root: string, p: string): boolean {
+  return p === root || p.startsWith(root + path.sep);
+}
+
+/**
+ * After extraction: every symbolic link the archive made must resolve inside
+ * `dir` (a dangling one must point inside too).
+ */
+export async function checkLinksStayInside(dir: string, symlinks: readonly string[]): Promise<void> {
+  const root = await realpath(dir);
+  for (const rel of symlinks) {
+    const full = path.join(dir, rel);
+    const st = await lstat(full).catch(() => null);
+    if (!st?.isSymbolicLink()) continue;
+    let target: string;
+    try {
+      target = await realpath(full);
+    } catch {
+      const parent = await realpath(path.dirname(full)).catch(() => root);
+      target = path.resolve(parent, await readlink(full));
+    }
+    if (!inside(root, target)) {
+      throw new UnsafeArchiveError(`Refused the archive: the symbolic link '${rel}' resolves outside the install directory.`);
+    }
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The toolchain stage, top to bottom: read the spec; `none` and `system` end
+ * early; otherwise pick the release and this host's archive from the versions
+ * table, look in the tool cache (a hit puts it on PATH without touching the
+ * network), and on a miss download it from Arm (or the mirror) while
+ * extracting and hashing it, check what its gcc reports, move it into the
+ * cache and put its bin on PATH.
+ */
+import { readdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as core from '@actions/core';
+import { FlagError, flag, parseFlags } from '../cli-flags.js';
+import type { Logger } from '../log.js';
+import { cacheDirs, commitToCache, findCached, stagingDir } from './cache.js';
+import { downloadVerified, redactUrl, type DownloadTuning } from './download.js';
+import { ToolchainError } from './errors.js';
+import { openExtractingSink } from './extract.js';
+import { systemToolchain } from './system.js';
+import {
+  archiveFor,
+  archiveFormat,
+  cacheVersion,
+  checkedTable,
+  defaultTable,
+  findRelease,
+  nearestReleases,
+  noArchiveMessage,
+  type Checksum,
+  type Release,
+  type VersionsTable,
+} from './table.js';
+import type { Toolchain } from './types.js';
+import { gccExecutable, gccVersionLine, reportsVersion } from './verify.js';
+
+export { ToolchainError } from './errors.js';
+export type { VersionsTable } from './table.js';
+
+export interface ToolchainOptions {
+  /** Release name (13.2.Rel1, 10.3-2021.10, ...), `latest`, `system` or `none`; a release may carry a pin: `13.2.Rel1@sha256:<hex>`. */
+  spec: string;
+  /** Base URL serving the archives under Arm's file names, used instead of Arm's servers. */
+  mirror?: string;
+  /** The versions table (default: src/toolchain/versions.json). */
+  table?: VersionsTable;
+  platform?: NodeJS.Platform;
+  arch?: string;
+  /** Default: RUNNER_TOOL_CACHE on GitHub, else ~/.cache/allhw-ci/tool-cache. */
+  toolCacheDir?: string;
+  /** Default: RUNNER_TEMP on GitHub, else the system temp dir. */
+  tempDir?: string;
+  log: Logger;
+  /** Where `system` looks for arm-none-eabi-gcc and extraction for xz/tar/unzip (default: PATH). */
+  searchPath?: string;
+  /** May `system` install the OS package when gcc is missing (default true)? */
+  allowOsInstall?: boolean;
+  /** Put the toolchain's bin on PATH (default true). */
+  addToPath?: boolean;
+  download?: DownloadTuning;
+}
+
+const NONE: Toolchain = { source: 'none', release: 'none', path: null, binDir: null, gccVersion: null };
+
+/** `name@sha256:hex` → the name and its pinned checksum. */
+function parseSpec(spec: string): { name: string; pin: Checksum | null } {
+  const m = /^(.+?)@(sha256|md5):([0-9a-fA-F]*)$/.exec(spec);
+  if (!m) return { name: spec, pin: null };
+  const algorithm = m[2] as Checksum['algorithm'];
+  const length = algorithm === 'sha256' ? 64 : 32;
+  if (m[3].length !== length) {
+    throw new ToolchainError(`toolchain '${spec}': a ${algorithm} pin is ${length} hex digits, found ${m[3].length}.`);
+  }
+  return { name: m[1], pin: { algorithm, value: m[3].toLowerCase() } };
+}
+
+/**
+ * Puts bin on PATH for this process and, on GitHub, for the following steps
+ * (core.addPath writes GITHUB_PATH). Outside GitHub core.addPath would print
+ * a workflow command, so only this process's PATH changes.
+ */
+function putOnPath(binDir: string): void {
+  if (process.env.GITHUB_PATH) core.addPath(binDir);
+  else process.env.PATH = `${binDir}${path.delimiter}${process.env.PATH ?? ''}`;
+}
+
+/** The directory holding bin/arm-none-eabi-gcc: the extraction dir itself or one level or two below. */
+async function toolchainRoot(dir: string, platform: NodeJS.Platform): Promise<string> {
+  const hasGcc = async (d: string): Promise<boolean> => (await stat(gccExecutable(path.join(d, 'bin'), platform)).catch(() => null))?.isFile() ?? false;
+  let level = [dir];
+  for (let depth = 0; depth < 3; depth++) {
+    for (const d of level) if (await hasGcc(d)) return d;
+    const next: string[] = [];
+    for (const d of level) {
+      const children = await readdir(d, { withFileTypes: true }).catch(() => []);
+      next.push(...children.filter((c) => c.isDirectory()).map((c) => path.join(d, c.name)));
+    }
+    level = next;
+  }
+  throw new ToolchainError(`The archive has no bin/${path.basename(gccExecutable('', platform))}: it is not an arm-none-eabi toolchain.`);
+}
+
+function pickRelease(table: VersionsTable, name: string, platform: NodeJS.Platform, arch: string, log: Logger): Release {
+  if (name.toLowerCase() === 'latest') {
+    const usable = table.releases.find((r) => archiveFor(r, platform, arch));
+    if (!usable) throw new ToolchainError(noArchiveMessage(table.releases[0], platform, arch));
+    if (usable !== table.releases[0]) log.notice(`latest: ${table.releases[0].name} has no ${platform}-${arch} build; using ${usable.name}.`);
+    return usable;
+  }
+  const release = findRelease(table, name);
+  if (release) return release;
+  throw new ToolchainError(
+    `Unknown toolchain release '${name}'. Nearest known: ${nearestReleases(table, name).join(', ')}. ` +
+      `Known releases (newest first): ${table.releases.map((r) => r.name).join(', ')}; or use latest, system or none.`,
+  );
+}
+
+export async function setupToolchain(opts: ToolchainOptions): Promise<Toolchain> {
+  const { log } = opts;
+  const platform = opts.platform ?? process.platform;
+  const arch = opts.arch ?? os.arch();
+  const searchPath = opts.searchPath ?? process.env.PATH ?? '';
+  const { name, pin } = parseSpec(opts.spec.trim() || 'latest');
+  const lower = name.toLowerCase();
+  if (lower === 'none') {
+    log.info('toolchain: none: not installing a toolchain.');
+    return NONE;
+  }
+  if (lower === 'system') return systemToolchain({ log, platform, searchPath, allowOsInstall: opts.allowOsInstall ?? true });
+
+  const table = opts.table ? checkedTable(opts.table, 'the table option') : defaultTable();
+  const release = pickRelease(table, name, platform, arch, log);
+  const choice = archiveFor(release, platform, arch);
+  if (!choice) throw new ToolchainError(noArchiveMessage(release, platform, arch));
+  const { archive, host } = choice;
+  if (choice.emulated) log.warning(`Arm published no ${platform}-${arch} build of ${release.name}; using the ${host} one, which ${choice.emulated}.`);
+  const checksum = pin ?? archive.checksum;
+  if (!checksum) {
+    throw new ToolchainError(
+      `No checksum is known for ${archive.file} (${release.name}, ${host}); refusing to install an unverified archive. ` +
+        `Pin one: toolchain: '${release.name}@sha256:<the archive's sha256>' (Arm publishes a .sha256asc beside each archive), ` +
+        `or add it to the versions table, or use toolchain: system.`,
+    );
+  }
+  if (pin && archive.checksum && (pin.algorithm !== archive.checksum.algorithm || pin.value !== archive.checksum.value)) {
+    log.warning(`${archive.file}: using the pinned ${pin.algorithm} ${pin.value} instead of the table's ${archive.checksum.algorithm} ${archive.checksum.value}.`);
+  }
+  const version = cacheVersion(release.name)!;
+  const cacheArch = host.slice(host.indexOf('-') + 1);
+  const dirs = cacheDirs(opts);
+  const started = performance.now();
+  const finish = (source: 'cache' | 'download', root: string, line: string): Toolchain => {
+    const binDir = path.join(root, 'bin');
+    if (opts.addToPath ?? true) putOnPath(binDir);
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    log.info(`arm-none-eabi-gcc ${release.name} (${host}) ${source === 'cache' ? 'from the tool cache' : 'installed'} in ${seconds} s: ${binDir}`);
+    log.info(`  ${line}`);
+    return { source, release: release.name, path: root, binDir, gccVersion: line };
+  };
+  const checkVersion = async (root: string): Promise<string> => {
+    const line = await gccVersionLine(gccExecutable(path.join(root, 'bin'), platform));
+    if (!reportsVersion(line, release.gccVersion)) {
+      throw new ToolchainError(`${release.name} should be GCC ${release.gccVersion}, but its arm-none-eabi-gcc reports: ${line}`);
+    }
+    if (!line.toLowerCase().includes(release.name.toLowerCase())) log.debug(`'${line}' does not name ${release.name}`);
+    return line;
+  };
+
+  const cached = await findCached(dirs, version, cacheArch);
+  if (cached) {
+    try {
+      return finish('cache', cached, await checkVersion(cached));
+    } catch (e) {
+      log.warning(`The cached ${release.name} at ${cached} is broken (${(e as Error).message}); installing it again.`);
+      await rm(cached, { recursive: true, force: true });
+    }
+  }
+
+  const format = archiveFormat(archive.file)!;
+  const urls = opts.mirror ? [mirrorUrl(opts.mirror, archive.file)] : [archive.url, ...archive.mirrors];
+  log.info(`${release.name} is not in the tool cache (${dirs.toolCacheDir}); downloading ${archive.file}, ${checksum.algorithm} ${checksum.value}`);
+  const staging = await stagingDir(dirs, version, cacheArch);
+  try {
+    let tries = 0;
+    let extracted = '';
+    await downloadVerified({
+      ...opts.download,
+      label: archive.file,
+      urls,
+      checksum,
+      log,
+      openSink: async () => {
+        extracted = path.join(staging, `try-${++tries}`);
+        return openExtractingSink({ format, dir: extracted, tempDir: dirs.tempDir, platform, searchPath });
+      },
+    });
+    const root = await toolchainRoot(extracted, platform);
+    const line = await checkVersion(root);
+    return finish('download', await commitToCache(dirs, root, version, cacheArch), line);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+function mirrorUrl(mirror: string, file: string): string {
+  let base: URL;
+  try {
+    base = new URL(mirror);
+  } catch {
+    base = new URL('invalid:');
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    throw new ToolchainError(`toolchain-mirror '${redactUrl(mirror)}' is not an http(s) URL; give the base URL that serves the Arm archives by file name.`);
+  }
+  return `${mirror.replace(/\/+$/, '')}/${encodeURIComponent(file)}`;
+}
+
+const COMMAND_USAGE = `usage: allhw toolchain install [--toolchain RELEASE|latest|system|none] [--toolchain-mirror URL] [--tool-cache-dir DIR]
+       allhw toolchain list`;
+
+/** `allhw toolchain install|list`. Returns the exit code. */
+export async function toolchainCommand(argv: string[], log: Logger): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'list') {
+    const table = defaultTable();
+    const here = `${process.platform}-${os.arch()}`;
+    log.info(`Arm GNU toolchain releases (newest first); this host: ${here}`);
+    for (const r of table.releases) {
+      const choice = archiveFor(r, process.platform, os.arch());
+      const note = choice ? `${choice.archive.checksum?.algorithm ?? 'no checksum'}${choice.emulated ? `, ${choice.host} build ${choice.emulated}` : ''}` : `no ${here} build`;
+      log.info(`  ${r.name.padEnd(18)} gcc ${r.gccVersion.padEnd(8)} ${note}`);
+    }
+    return 0;
+  }
+  if (sub !== 'install' || rest.includes('--help')) {
+    log.info(COMMAND_USAGE);
+    return sub === 'install' || sub === '--help' || sub === 'help' ? 0 : 2;
+  }
+  const parsed = parseFlags(rest, ['toolchain', 'toolchain-mirror', 'tool-cache-dir'], ['verbose']);
+  if (parsed.positionals.length) throw new FlagError(`Unexpected argument '${parsed.positionals[0]}'.\n${COMMAND_USAGE}`);
+  try {
+    const t = await setupToolchain({
+      spec: flag(parsed, 'toolchain') ?? 'latest',
+      mirror: flag(parsed, 'toolchain-mirror') || undefined,
+      toolCacheDir: flag(parsed, 'tool-cache-dir'),
+      log,
+      addToPath: false,
+    });
+    if (t.binDir) log.info(`To use it in this shell: export PATH="${t.binDir}${path.delimiter}$PATH"`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof ToolchainError)) throw e;
+    log.error(e.message);
+    return 1;
+  }
+}
