@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { openAsBlob } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -113,13 +113,15 @@ export async function qemuProcesses(marker: string): Promise<number[]> {
 export async function tinyFirmware(variant: 'tinyfw' | 'overlap' = 'tinyfw'): Promise<string> {
   const dir = path.join(WORK_DIR, 'serve-tinyfw');
   await mkdir(dir, { recursive: true });
-  const elf = path.join(dir, `${variant}-${process.pid}.elf`);
+  const elf = path.join(dir, `${variant}.elf`);
+  const building = `${elf}.${process.pid}`; // workers may build at once: each renames its own file into place
   const src = path.join(FIXTURES, 'tinyfw');
   await run('arm-none-eabi-gcc', [
     '-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=soft', '-O2', '-ffreestanding', '-nostdlib', '-nostartfiles',
     ...(variant === 'overlap' ? ['-Wl,--no-check-sections'] : []),
-    '-T', path.join(src, `${variant}.ld`), path.join(src, 'tinyfw.c'), '-o', elf,
+    '-T', path.join(src, `${variant}.ld`), path.join(src, 'tinyfw.c'), '-o', building,
   ]);
+  await rename(building, elf);
   return elf;
 }
 
