@@ -8,6 +8,8 @@ import typescript from '@rollup/plugin-typescript';
 const outDir = process.env.ALLHW_BUNDLE_DIR || 'dist';
 
 export default {
+  // Node's own modules stay imports (node:sqlite is newer than the resolver's list).
+  external: [/^node:/],
   input: { index: 'src/index.ts', post: 'src/post.ts', cli: 'src/cli.ts' },
   output: {
     dir: outDir,
@@ -20,7 +22,6 @@ export default {
   plugins: [
     typescript({
       tsconfig: './tsconfig.json',
-      include: ['src/**/*.ts'],
       compilerOptions: { outDir, rootDir: 'src', sourceMap: true, declaration: false },
       noEmitOnError: true,
     }),

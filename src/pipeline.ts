@@ -27,6 +27,11 @@ import { startServe, type RunningServe } from './serve/server.js';
 import { setupToolchain } from './toolchain/install.js';
 import type { Toolchain } from './toolchain/types.js';
 
+/** The embedded farm's per-task lines repeat the runner's: keep them for --verbose. */
+function quieter(log: Logger): Logger {
+  return { ...log, info: (m) => log.debug(m), notice: (m) => log.debug(m) };
+}
+
 export interface PipelineContext {
   githubActions: boolean;
   /** The environment, passed in: stages never read process.env themselves. */
@@ -99,7 +104,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
       // A fresh key per run: the embedded farm checks it like the real one does.
       apiKey = randomUUID();
       log.secret(apiKey);
-      serve = await startServe({ port: 0, boards: config.run.emulatorBoards, keys: [apiKey], log });
+      serve = await startServe({ port: 0, boards: config.run.emulatorBoards, keys: [apiKey], log: quieter(log) });
       baseUrl = serve.url;
       log.info(`emulated All-HW farm with ${config.run.emulatorBoards} board(s) on ${baseUrl}`);
     }
