@@ -1,0 +1,106 @@
+/*
+ * f746_disco startup: vector table at 0x08000000 (flash on the AXIM bus,
+ * aliased at 0x0 when booting from flash), reset handler with FPU and
+ * cache enable, fault handlers.
+ */
+#include <stdint.h>
+
+#include "board.h"
+#include "cortex_m7.h"
+#include "startup_common.h"
+#include "stm32f746.h"
+
+void Reset_Handler(void);
+void Default_Handler(void);
+void HardFault_Handler(void);
+void USART1_IRQHandler(void);
+void board_panic(const char *what) __attribute__((noreturn));
+
+#define FAULT_ALIAS __attribute__((weak, alias("Default_Handler")))
+void NMI_Handler(void) FAULT_ALIAS;
+void MemManage_Handler(void) FAULT_ALIAS;
+void BusFault_Handler(void) FAULT_ALIAS;
+void UsageFault_Handler(void) FAULT_ALIAS;
+void SVC_Handler(void) FAULT_ALIAS;
+void DebugMon_Handler(void) FAULT_ALIAS;
+void PendSV_Handler(void) FAULT_ALIAS;
+void SysTick_Handler(void) FAULT_ALIAS;
+
+#define D Default_Handler
+
+__attribute__((section(".isr_vector"), used))
+const vector_t vector_table[16 + STM32F746_IRQ_COUNT] = {
+    [0] = (vector_t)(uintptr_t)_estack,
+    [1] = Reset_Handler,
+    [2] = NMI_Handler,
+    [3] = HardFault_Handler,
+    [4] = MemManage_Handler,
+    [5] = BusFault_Handler,
+    [6] = UsageFault_Handler,
+    [11] = SVC_Handler,
+    [12] = DebugMon_Handler,
+    [14] = PendSV_Handler,
+    [15] = SysTick_Handler,
+    /* peripheral interrupts 0..97: only USART1 (37) is used */
+    /* IRQ  0 */ D, D, D, D, D, D, D, D,
+    /* IRQ  8 */ D, D, D, D, D, D, D, D,
+    /* IRQ 16 */ D, D, D, D, D, D, D, D,
+    /* IRQ 24 */ D, D, D, D, D, D, D, D,
+    /* IRQ 32 */ D, D, D, D, D, USART1_IRQHandler, D, D,
+    /* IRQ 40 */ D, D, D, D, D, D, D, D,
+    /* IRQ 48 */ D, D, D, D, D, D, D, D,
+    /* IRQ 56 */ D, D, D, D, D, D, D, D,
+    /* IRQ 64 */ D, D, D, D, D, D, D, D,
+    /* IRQ 72 */ D, D, D, D, D, D, D, D,
+    /* IRQ 80 */ D, D, D, D, D, D, D, D,
+    /* IRQ 88 */ D, D, D, D, D, D, D, D,
+    /* IRQ 96 */ D, D,
+};
+#undef D
+
+/* Invalidate, then enable, the Cortex-M7 instruction and data caches. */
+static void caches_enable(void)
+{
+    SCB_ICIALLU = 0;
+    cm_dsb();
+    cm_isb();
+    SCB_CCR |= SCB_CCR_IC;
+    cm_dsb();
+    cm_isb();
+
+    SCB_CSSELR = 0; /* level 1 data cache */
+    cm_dsb();
+    uint32_t ccsidr = SCB_CCSIDR;
+    uint32_t sets = ((ccsidr >> 13) & 0x7FFFu) + 1u;
+    uint32_t ways = ((ccsidr >> 3) & 0x3FFu) + 1u;
+    uint32_t line_shift = (ccsidr & 0x7u) + 4u;
+    uint32_t way_shift = ways > 1u ? (uint32_t)__builtin_clz(ways - 1u) : 0u;
+    for (uint32_t set = 0; set < sets; set++) {
+        for (uint32_t way = 0; way < ways; way++) {
+            SCB_DCISW = (way << way_shift) | (set << line_shift);
+        }
+    }
+    cm_dsb();
+    SCB_CCR |= SCB_CCR_DC;
+    cm_dsb();
+    cm_isb();
+}
+
+void Reset_Handler(void)
+{
+    cm_fpu_enable(); /* before anything that may use FP registers */
+    SCB_VTOR = (uint32_t)(uintptr_t)vector_table;
+    startup_init_memory();
+    caches_enable();
+    board_exit(main());
+}
+
+void HardFault_Handler(void)
+{
+    board_panic("hard fault");
+}
+
+void Default_Handler(void)
+{
+    board_panic("unexpected interrupt");
+}
