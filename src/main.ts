@@ -28,11 +28,20 @@ export async function run(): Promise<void> {
     core.setFailed(e instanceof ConfigError ? e.message : `Could not read the inputs: ${(e as Error).message}`);
     return;
   }
+  // A cancelled job gets SIGINT, then SIGTERM: write what is known before the kill.
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    core.warning(`${signal}: the job is being cancelled; writing the partial results`);
+    controller.abort(new Error(`cancelled by ${signal}`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const outcome = await runPipeline(config, log, {
       githubActions: true,
       env: process.env,
       workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+      signal: controller.signal,
     });
     for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, value);
     await writeJobSummary(outcome.summaryMarkdown);

@@ -32,6 +32,11 @@ function quieter(log: Logger): Logger {
   return { ...log, info: (m) => log.debug(m), notice: (m) => log.debug(m) };
 }
 
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  // The message is written by the cancellation report below.
+  if (signal?.aborted) throw new Error('cancelled');
+}
+
 export interface PipelineContext {
   githubActions: boolean;
   /** The environment, passed in: stages never read process.env themselves. */
@@ -84,6 +89,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
       setupToolchain({ spec: config.toolchain.spec, mirror: config.toolchain.mirror || undefined, log }),
     );
     store.setToolchain(toolchain);
+    throwIfCancelled(ctx.signal);
 
     const build: Build = await log.group('Build', () =>
       buildProject({
@@ -97,6 +103,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     );
     store.setImages(build.images);
     await store.save();
+    throwIfCancelled(ctx.signal);
 
     let baseUrl = config.allhw.url;
     let apiKey = config.allhw.apiKey;
@@ -130,6 +137,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
           retries: config.run.retries,
           timeoutS: config.allhw.timeoutS,
           queueTimeoutS: config.allhw.queueTimeoutS,
+          rate: config.allhw.rate,
           log,
           signal: ctx.signal,
           onTaskEnd: async (o) => {
@@ -144,6 +152,17 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     }
   } catch (e) {
     fatal = e as Error;
+  }
+
+  if (ctx.signal?.aborted) {
+    const inFlight = outcomes.filter((o) => o.id && o.end !== 'finished' && o.end !== 'timeout' && o.end !== 'infra');
+    const ids = inFlight.map((o) => o.id).join(', ');
+    fatal ??= new Error(
+      `The run was cancelled; partial results are in ${resultsDir}.` +
+        (inFlight.length
+          ? ` ${inFlight.length} task(s) were still in flight: ${ids}. All-HW has no cancel call: they run on to their timeout.`
+          : ''),
+    );
   }
 
   // Whatever happened above, what is known is written and reported.

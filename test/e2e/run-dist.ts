@@ -1,0 +1,54 @@
+/** Runs the bundled action or CLI as a runner or a user would: a child process on Node 24. */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { REPO_ROOT } from '../helpers/firmware.js';
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export const NODE = path.join(REPO_ROOT, 'node_modules/.bin/node');
+
+export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT, timeoutMs = 300_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(NODE, [path.join(REPO_ROOT, script), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A runner-like environment: inputs as INPUT_* variables, no Actions runtime (no artifact upload). */
+export function actionEnv(inputs: Record<string, string>, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    GITHUB_ACTIONS: 'true',
+    ...extra,
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  return env;
+}
+
+/**
+ * A private copy of the example project: runs build it in <project>/build, and
+ * test files running at once must not share a build directory.
+ */
+export async function copyExample(work: string): Promise<string> {
+  const { cp } = await import('node:fs/promises');
+  const dest = path.join(work, 'synth');
+  await cp(path.join(REPO_ROOT, 'examples/synth'), dest, {
+    recursive: true,
+    filter: (src) => !/[/\\]build[^/\\]*$/.test(path.relative(REPO_ROOT, src)),
+  });
+  return dest;
+}
