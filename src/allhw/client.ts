@@ -100,12 +100,14 @@ interface Reply {
 }
 
 export class AllhwClient {
+  private readonly opts: AllhwClientOptions;
   private readonly retry: RetryOptions;
   private readonly getAgent: Agent;
   /** POSTs never reuse a pooled connection: a stale one would fail after "sending", unretryable. */
   private readonly postAgent: Agent;
 
-  constructor(private readonly opts: AllhwClientOptions) {
+  constructor(opts: AllhwClientOptions) {
+    this.opts = opts;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     const timeout = opts.requestTimeoutMs ?? 120_000;
     this.getAgent = new Agent({ connectTimeout: 15_000, headersTimeout: timeout, bodyTimeout: timeout });

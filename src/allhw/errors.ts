@@ -16,15 +16,17 @@ export type AllhwErrorKind =
   | 'aborted';
 
 export class AllhwError extends Error {
-  constructor(
-    message: string,
-    readonly kind: AllhwErrorKind,
-    /** Worth trying again later (the service or network may recover). */
-    readonly transient: boolean,
-    readonly status: number | null = null,
-  ) {
+  readonly kind: AllhwErrorKind;
+  /** Worth trying again later (the service or network may recover). */
+  readonly transient: boolean;
+  readonly status: number | null;
+
+  constructor(message: string, kind: AllhwErrorKind, transient: boolean, status: number | null = null) {
     super(message);
     this.name = 'AllhwError';
+    this.kind = kind;
+    this.transient = transient;
+    this.status = status;
   }
 }
 

@@ -47,14 +47,17 @@ export function taskEntry(o: TaskOutcome): TaskEntry {
 }
 
 export class ResultsStore {
+  readonly dir: string;
+  private readonly data: Results;
+  private readonly secrets: string[];
   private saving: Promise<void> = Promise.resolve();
   private tmpCount = 0;
 
-  private constructor(
-    readonly dir: string,
-    private readonly data: Results,
-    private readonly secrets: string[],
-  ) {}
+  private constructor(dir: string, data: Results, secrets: string[]) {
+    this.dir = dir;
+    this.data = data;
+    this.secrets = secrets;
+  }
 
   static async create(dir: string, base: ResultsBase, options: ResultsStoreOptions = {}): Promise<ResultsStore> {
     await mkdir(path.join(dir, 'logs'), { recursive: true });

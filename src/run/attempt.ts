@@ -9,17 +9,22 @@ import { CODE_INFRA, CODE_TIMEOUT, KNOWN_STATUSES, type TaskRecord } from '../al
 import type { Logger } from '../log.js';
 import { PollSchedule, type PollTiming } from './poll.js';
 import { sleep } from './sleep.js';
+import { serviceTime, type RunTiming } from './timing.js';
 import type { PlannedTask, TaskOutcome } from './types.js';
 
 export interface AttemptOptions {
   client: Pick<AllhwClient, 'createTask' | 'getTask'>;
   timeoutS: number;
   queueTimeoutS: number;
+  /** UART baud rate the service writes the input at. */
+  rate: number;
   /** Slack past timeout + queue time before we stop waiting (clocks, flashing, the service's own lag). */
   marginS: number;
   /** Consecutive failed polls (each already retried by the client) before giving up on a task. */
   maxPollFailures: number;
   pollTiming?: Partial<PollTiming>;
+  /** Shared by the run's attempts: learned task durations. */
+  runTiming: RunTiming;
   log: Logger;
   signal?: AbortSignal;
   onTaskCreated?: (planIndex: number, attempt: number, id: string) => void;
@@ -78,7 +83,15 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
 
   const deadlineS = opts.timeoutS + opts.queueTimeoutS + opts.marginS;
   const deadline = createdAt + deadlineS * 1000;
-  const schedule = new PollSchedule(createdAt, opts.timeoutS * 1000, opts.pollTiming);
+  // 10 bits a byte on the wire (8N1): the task cannot end before its input is all in.
+  const uartMs = (task.payload.length * 10 * 1000) / opts.rate;
+  const image = task.image.name;
+  const schedule = new PollSchedule(createdAt, opts.timeoutS * 1000, opts.pollTiming, () => {
+    const overhead = opts.runTiming.overheadMs(image);
+    return { ms: uartMs + (overhead ?? 0), learned: overhead !== null };
+  });
+  /** Our clock minus the service's, from its `created` (read after the POST returned: late by at most the response time). */
+  let clockOffset: number | null = null;
   const unknownSeen = new Set<string>();
   let failures = 0;
   let lastError: string | null = null;
@@ -126,11 +139,22 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
     const now = Date.now();
     if (rec) {
       absorb(rec);
-      schedule.observe(now, rec.status, rec.status !== 'queued' && (rec.status === 'running' || rec.started !== null));
+      const svcCreated = serviceTime(rec.created);
+      if (clockOffset === null && svcCreated !== null) clockOffset = createdAt - svcCreated;
+      const svcStarted = serviceTime(rec.started);
+      schedule.observe(now, {
+        status: rec.status,
+        started: rec.status !== 'queued' && (rec.status === 'running' || rec.started !== null),
+        startedAt: clockOffset !== null && svcStarted !== null ? svcStarted + clockOffset : null,
+      });
       if (rec.status === 'finished') {
         outcome.end = rec.code === CODE_INFRA ? 'infra' : rec.code === CODE_TIMEOUT ? 'timeout' : 'finished';
         if (outcome.end === 'infra') outcome.reason = `the service could not run the task on a board (code ${CODE_INFRA})`;
         if (rec.code === null) outcome.reason = 'the service reports the task finished without a return code';
+        const svcFinished = serviceTime(rec.finished);
+        if (outcome.end === 'finished' && rec.code !== null && svcStarted !== null && svcFinished !== null) {
+          opts.runTiming.learn(image, svcFinished - svcStarted, uartMs);
+        }
         const took = ((Date.now() - began) / 1000).toFixed(1);
         const how = outcome.end === 'timeout' ? 'ended by its timeout (code 156)' : `finished with code ${rec.code}`;
         const said = `${label}: ${how} after ${took} s, ${outcome.uart.length} UART bytes`;

@@ -153,7 +153,11 @@ function fromNpy(buf: Buffer, file: string, log?: Logger): string[] {
 
 async function linesOf(file: string, shownAs: string, log?: Logger): Promise<string[]> {
   const buf = await readFile(file);
-  if (buf.length === 0) throw new Error(`Input file ${shownAs} is empty.`);
+  if (buf.length === 0) {
+    throw new Error(
+      `Input file ${shownAs} is empty: write '#input:v1,v2,...' lines in it (or numbers, as a .csv, .json or .npy file), or leave it out of 'inputs'.`,
+    );
+  }
   switch (path.extname(file).toLowerCase()) {
     case '.npy':
       return fromNpy(buf, shownAs, log);

@@ -45,7 +45,7 @@ function headerField(header: string, key: string): string | null {
 }
 
 export function parseNpy(buf: Buffer, file: string): NpyData {
-  const bad = (why: string): Error => new Error(`${file}: not a valid .npy file: ${why}`);
+  const bad = (why: string): Error => new Error(`${file}: not a valid .npy file: ${why}; ${RESAVE}`);
   if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) throw bad('it does not start with the NumPy magic \\x93NUMPY');
   const major = buf[6];
   if (major < 1 || major > 3) throw bad(`unknown format version ${major}.${buf[7]}`);

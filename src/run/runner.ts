@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import { notRunOutcome, runAttempt, taskLabel } from './attempt.js';
 import { planTasks, type InputsPerTask } from './plan.js';
 import type { PollTiming } from './poll.js';
+import { RunTiming } from './timing.js';
 import type { InputItem, PlannedTask, TaskOutcome } from './types.js';
 
 export interface RunTasksOptions {
@@ -30,6 +31,8 @@ export interface RunTasksOptions {
   retries: number;
   timeoutS: number;
   queueTimeoutS: number;
+  /** The UART baud rate (ci-rate), to know when a task's input is all written (default 115200). */
+  rate?: number;
   log: Logger;
   signal?: AbortSignal;
   /** Called as soon as an attempt ends (also a failed one); awaited before the next attempt. */
@@ -65,9 +68,11 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskOutcome[]> {
     client: opts.client,
     timeoutS: opts.timeoutS,
     queueTimeoutS: opts.queueTimeoutS,
+    rate: opts.rate ?? 115200,
     marginS: opts.deadlineMarginS ?? 10,
     maxPollFailures: opts.maxPollFailures ?? 3,
     pollTiming: opts.pollTiming,
+    runTiming: new RunTiming(),
     log,
     signal,
     onTaskCreated: opts.onTaskCreated,
