@@ -81,7 +81,7 @@ function errorCodes(err: unknown): string[] {
 /** True when every failure in `err` is one where no byte reached the service. */
 function surelyNotSent(err: unknown): boolean {
   const codes = errorCodes(err);
-  return codes.length > 0 && codes.some((c) => NOT_SENT_CODES.has(c)) && codes.every((c) => NOT_SENT_CODES.has(c) || c === 'ERR_INTERNAL');
+  return codes.length > 0 && codes.every((c) => NOT_SENT_CODES.has(c));
 }
 
 /** Retry-After as milliseconds (delta-seconds or an HTTP date), or null. */

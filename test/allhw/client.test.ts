@@ -143,6 +143,14 @@ describe('AllhwClient.createTask', () => {
     expect(e.message).toContain('key=***');
   });
 
+  it('retries a POST whose host name does not resolve, then says nothing was sent', async () => {
+    const log = memoryLogger();
+    const c = client('http://allhw-ci-test.invalid/ci/usertask', { logger: log, retry: { ...FAST, postAttempts: 2 } });
+    const e = await failure(c.createTask({ path: image, name: 'synth.elf' }, allBytes));
+    expect(e.message).toMatch(/(ENOTFOUND|EAI_AGAIN).*after 2 attempts; nothing was sent/);
+    expect(log.lines.filter((l) => l.startsWith('warning:'))).toHaveLength(1);
+  });
+
   it('does not retry a POST answered 500 (a task may exist)', async () => {
     const s = await serve((_req, res) => res.writeHead(500).end(`internal error for key=${KEY}`));
     const e = await failure(client(s.url).createTask({ path: image, name: 'synth.elf' }, allBytes));
