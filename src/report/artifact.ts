@@ -3,7 +3,6 @@
  * logs/build.log, every UART log) as one artifact with @actions/artifact.
  * Meant for a `finally`: it uploads whatever is there, also after a failure.
  */
-import { DefaultArtifactClient } from '@actions/artifact';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
@@ -120,6 +119,9 @@ export async function uploadResults(opts: UploadOptions): Promise<UploadedArtifa
   let id: number | undefined;
   let size: number | undefined;
   try {
+    // Loaded only when uploading: the client (with the Azure SDK) is most of
+    // the bundle, and a run outside GitHub, or one that fails early, never needs it.
+    const { DefaultArtifactClient } = await import('@actions/artifact');
     ({ id, size } = await withClientEnv(opts.env, () => new DefaultArtifactClient().uploadArtifact(name, files, dir, options)));
   } catch (e) {
     const message = redactKeys((e as Error).message ?? String(e));
