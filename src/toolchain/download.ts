@@ -102,7 +102,9 @@ export async function downloadVerified(req: DownloadRequest): Promise<{ url: str
       try {
         return await fromOneUrl(req, url, dispatcher);
       } catch (e) {
-        const reason = (e as Error).message;
+        // Only a failure of this URL moves on; anything else (no xz here, say) would fail for every URL.
+        if (!(e instanceof UrlFailed)) throw e;
+        const reason = e.message;
         failures.push(`${redactUrl(url)}: ${reason}`);
         const next = req.urls[i + 1];
         if (next) req.log.warning(`Could not use ${redactUrl(url)} (${reason}); trying ${redactUrl(next)}`);
@@ -167,8 +169,7 @@ async function fromOneUrl(req: DownloadRequest, url: string, dispatcher: Dispatc
     return { url, bytes: t.received };
   } catch (e) {
     await t.sink.abort();
-    if (e instanceof UrlFailed || e instanceof ToolchainError) throw e;
-    throw new UrlFailed((e as Error).message);
+    throw e instanceof UrlFailed ? e : new UrlFailed((e as Error).message);
   }
 }
 

@@ -98,9 +98,18 @@ async function openTarSink(o: ExtractOptions): Promise<ExtractingSink> {
   await mkdir(o.dir, { recursive: true });
 
   const [cmd, args] = decompressor!;
-  const decompress = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Decompressors write 8 KB at a time, and every read costs Node a callback
+  // (~90,000 for a toolchain). dd regroups them into 1 MB writes, so Node reads
+  // full 64 KB chunks: a third of the CPU, when dd is there.
+  const dd = await findExecutable('dd', o.searchPath, o.platform);
+  const regroup = dd ? spawn(dd, ['ibs=64k', 'obs=1M'], { stdio: ['pipe', 'pipe', 'pipe'] }) : null;
+  const decompress = spawn(cmd, args, { stdio: ['pipe', regroup ? regroup.stdin! : 'pipe', 'pipe'] });
+  // dd must see end-of-file when the decompressor exits: drop our copy of its input.
+  regroup?.stdin!.destroy();
+  const input = decompress.stdin!;
   const tar = spawn(tarPath, ['-x', '-f', '-', '-C', o.dir, '--no-same-owner'], { stdio: ['pipe', 'ignore', 'pipe'] });
   const decompressExit = exitOf(decompress);
+  const regroupExit = regroup ? exitOf(regroup) : Promise.resolve({ code: 0, signal: null, stderr: '' });
   const tarExit = exitOf(tar);
 
   const guard = new EntryGuard();
@@ -133,7 +142,7 @@ async function openTarSink(o: ExtractOptions): Promise<ExtractingSink> {
   // marker and exits, and the padding after it must then be drained, not turned
   // into a broken pipe that would fail the decompressor.
   let tarReading = true;
-  const out = decompress.stdout;
+  const out = (regroup ?? decompress).stdout!;
   out.on('data', (chunk: Buffer) => {
     if (archiveError) return;
     parser.write(chunk);
@@ -159,9 +168,12 @@ async function openTarSink(o: ExtractOptions): Promise<ExtractingSink> {
   };
   tar.stdin.on('error', tarStopped);
   tar.stdin.on('close', tarStopped);
-  decompress.stdin.on('error', (e) => fail(e));
+  input.on('error', (e) => fail(e));
   void decompressExit.then((x) => {
     if (x.code !== 0) fail(new ToolchainError(`${path.basename(cmd)} could not decompress the archive (exit ${x.code ?? x.signal}): ${x.stderr.trim()}`));
+  });
+  void regroupExit.then((x) => {
+    if (x.code !== 0) fail(new ToolchainError(`dd failed passing the decompressed archive on (exit ${x.code ?? x.signal}): ${x.stderr.trim()}`));
   });
   void tarExit.then((x) => {
     if (x.code !== 0) fail(new ToolchainError(`tar could not extract the archive (exit ${x.code ?? x.signal}): ${x.stderr.trim()}`));
@@ -172,21 +184,21 @@ async function openTarSink(o: ExtractOptions): Promise<ExtractingSink> {
     dir: o.dir,
     async write(chunk) {
       if (failure || archiveError) throw problem();
-      if (!decompress.stdin.write(chunk)) {
-        await Promise.race([once(decompress.stdin, 'drain'), failed]).catch(() => {
+      if (!input.write(chunk)) {
+        await Promise.race([once(input, 'drain'), failed]).catch(() => {
           throw problem();
         });
       }
     },
     async finish() {
-      decompress.stdin.end();
-      await Promise.all([decompressExit, tarExit, decompressed.catch(() => undefined)]);
+      input.end();
+      await Promise.all([decompressExit, regroupExit, tarExit, decompressed.catch(() => undefined)]);
       if (failure || archiveError) throw problem();
       await checkLinksStayInside(o.dir, guard.symlinks);
     },
     async abort() {
-      decompress.stdin.destroy();
-      await Promise.all([stop(decompress, decompressExit), stop(tar, tarExit)]);
+      input.destroy();
+      await Promise.all([stop(decompress, decompressExit), regroup ? stop(regroup, regroupExit) : undefined, stop(tar, tarExit)]);
       await rm(o.dir, { recursive: true, force: true });
     },
   };

@@ -110,7 +110,7 @@ function pickRelease(table: VersionsTable, name: string, platform: NodeJS.Platfo
   if (release) return release;
   throw new ToolchainError(
     `Unknown toolchain release '${name}'. Nearest known: ${nearestReleases(table, name).join(', ')}. ` +
-      `Known releases (newest first): ${table.releases.map((r) => r.name).join(', ')}; or use latest, system or none.`,
+      `Set 'toolchain' to a known release (newest first: ${table.releases.map((r) => r.name).join(', ')}), or to latest, system or none.`,
   );
 }
 

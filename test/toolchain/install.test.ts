@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLogger, type MemoryLogger } from '../../src/log.js';
@@ -184,6 +184,19 @@ describe('setupToolchain from a loopback mirror', () => {
     const table = tableFor(archives, XZ, [`${server.url}/arm`]);
     const t = await setupToolchain(options({ spec: '12.2.rel1', table }));
     expect(t.release).toBe('12.2.Rel1');
+  });
+
+  it('says which program is missing to extract, without trying every mirror', async () => {
+    serve('/arm', XZ);
+    const bin = path.join(dir, 'bin');
+    await mkdir(bin);
+    await symlink('/usr/bin/tar', path.join(bin, 'tar'));
+    const table = tableFor(archives, XZ, [`${server.url}/arm`, `${server.url}/mirror`]);
+    await expect(setupToolchain(options({ table, searchPath: bin }))).rejects.toThrow(
+      "Extracting a .tar.xz archive needs 'xz', which is not on PATH: install xz-utils (brew: xz).",
+    );
+    expect(server.requests).toEqual([]);
+    expect(await cacheContents()).toEqual([]);
   });
 
   it('skips everything for none', async () => {
