@@ -4,9 +4,11 @@
  * line of stdout, and runs until SIGINT/SIGTERM, then stops every board.
  */
 import type { Logger } from '../log.js';
+import { FAULT_KINDS, FaultSpecError, parseFaultSpec } from './faults.js';
 import {
   DEFAULT_BOARDS,
   DEFAULT_BOOT_MS,
+  DEFAULT_FAULT_SEED,
   DEFAULT_FLASH_MS_PER_KIB,
   DEFAULT_MAX_IMAGE_BYTES,
   DEFAULT_MAX_INPUT_BYTES,
@@ -41,6 +43,10 @@ Options:
   --max-input-mb MB       largest input file accepted (default ${DEFAULT_MAX_INPUT_BYTES / MIB})
   --live-output           fill "output" while a task runs (All-HW only promises it once finished)
   --qemu PATH             the qemu-system-arm to run (default: from PATH)
+  --faults SPEC           inject failures, e.g. 503:0.3,reset:0.1,slow=1500:0.2
+                          (kind[=value]:probability; kinds: ${Object.keys(FAULT_KINDS).join(', ')};
+                          see README "Fault injection")
+  --faults-seed N         seed of the fault draws (default ${DEFAULT_FAULT_SEED}): same seed, same faults
   -h, --help              show this help
 
 Task codes: the firmware's exit code; 156 timeout; 255 the image could not run.
@@ -52,6 +58,8 @@ class FlagError extends Error {}
 export function parseServeFlags(argv: string[], env: Record<string, string | undefined>): ServeOptions | 'help' {
   const opts: ServeOptions = {};
   const keys: string[] = [];
+  let faultSpec: string | undefined;
+  let faultSeed: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') return 'help';
@@ -103,10 +111,24 @@ export function parseServeFlags(argv: string[], env: Record<string, string | und
       case '--qemu':
         opts.qemuPath = value();
         break;
+      case '--faults':
+        faultSpec = value();
+        try {
+          parseFaultSpec(faultSpec); // checked here so a bad spec is a flag error (exit 2)
+        } catch (err) {
+          if (err instanceof FaultSpecError) throw new FlagError(err.message);
+          throw err;
+        }
+        break;
+      case '--faults-seed':
+        faultSeed = wholeNumber(flag, value(), 0, 0xffffffff);
+        break;
       default:
         throw new FlagError(`unknown flag ${flag} (see --help)`);
     }
   }
+  if (faultSeed !== undefined && faultSpec === undefined) throw new FlagError('--faults-seed needs --faults (the faults to draw)');
+  if (faultSpec !== undefined) opts.faults = { spec: faultSpec, seed: faultSeed ?? DEFAULT_FAULT_SEED };
   const fromEnv = (env[KEYS_ENV] ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
   keys.push(...fromEnv);
   if (keys.length > 0) opts.keys = keys;

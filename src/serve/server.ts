@@ -14,6 +14,7 @@ import { USERTASK_PATH } from '../allhw/contract.js';
 import type { Logger } from '../log.js';
 import { createApiHandler, type RequestHandler } from './api.js';
 import { Farm } from './farm.js';
+import { FAULT_JOURNAL, formatFaultSpec, parseFaultSpec, withFaults, type FaultRule } from './faults.js';
 
 export interface ServeOptions {
   /** Default 127.0.0.1. */
@@ -38,6 +39,8 @@ export interface ServeOptions {
   liveOutput?: boolean;
   /** Default `qemu-system-arm` from PATH. */
   qemuPath?: string;
+  /** Inject failures (README "Fault injection"): a spec like `503:0.3,reset:0.1`, or parsed rules. */
+  faults?: { spec: string | FaultRule[]; seed?: number };
   log?: Logger;
 }
 
@@ -64,11 +67,14 @@ export const DEFAULT_PORT = 8080;
 /** An ELF with debug info can be tens of MiB though the F746 holds 1 MiB of code. */
 export const DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_INPUT_BYTES = 16 * 1024 * 1024;
+/** `--faults-seed` when not given: runs with the same spec and no seed pick the same faults. */
+export const DEFAULT_FAULT_SEED = 1;
 
 export async function startServe(opts: ServeOptions = {}): Promise<RunningServe> {
   const log = opts.log ?? silentLogger();
   const boards = opts.boards ?? DEFAULT_BOARDS;
   if (!Number.isInteger(boards) || boards < 1) throw new Error(`serve: boards must be a whole number >= 1 (got ${boards})`);
+  const faultRules = opts.faults ? (typeof opts.faults.spec === 'string' ? parseFaultSpec(opts.faults.spec) : opts.faults.spec) : null;
   const qemuPath = opts.qemuPath ?? 'qemu-system-arm';
   await checkQemu(qemuPath);
   const setprivPath = (await canRun('setpriv', ['--version'])) ? 'setpriv' : null;
@@ -88,13 +94,18 @@ export async function startServe(opts: ServeOptions = {}): Promise<RunningServe>
     liveOutput: opts.liveOutput ?? false,
     log,
   });
-  const handler: RequestHandler = createApiHandler({
+  let handler: RequestHandler = createApiHandler({
     farm,
     keys: new Set(opts.keys ?? []),
     maxImageBytes: opts.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES,
     maxInputBytes: opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES,
     log,
   });
+  if (faultRules) {
+    const seed = opts.faults?.seed ?? DEFAULT_FAULT_SEED;
+    handler = withFaults(handler, { rules: faultRules, seed, journalFile: path.join(dataDir, FAULT_JOURNAL), log });
+    log.warning(`serve: injecting faults ${formatFaultSpec(faultRules)} (seed ${seed}); journal ${path.join(dataDir, FAULT_JOURNAL)}`);
+  }
   const server = createServer();
   server.on('request', (req, res) => void handler(req, res));
   // Expect: 100-continue goes to the same handler, which checks the query before saying "continue".
