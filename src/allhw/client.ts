@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import type { TaskRecord } from './contract.js';
 import { AllhwError, redactUrl, scrub, snippet } from './errors.js';
 import { taskBody } from './multipart.js';
-import { parseTaskRecord } from './record.js';
+import { isBase64Output, parseTaskRecord } from './record.js';
 
 export { AllhwError, redactUrl } from './errors.js';
 export { decodeOutput, parseTaskRecord } from './record.js';
@@ -60,6 +60,9 @@ export interface TaskImage {
   /** Sent as the firmware part's file name (its base name). */
   name: string;
 }
+
+/** Re-reads of a finished record whose output is not base64, before it is taken as plain text. */
+const GARBLED_REREADS = 2;
 
 /** Errors that prove the request never reached the service. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -185,7 +188,14 @@ export class AllhwClient {
       let delay = this.backoff(attempt);
       try {
         const reply = await this.send('GET', url, signal);
-        if (reply.status === 200) return parseTaskRecord(scrub(reply.text, this.opts.apiKey), what);
+        if (reply.status === 200) {
+          const rec = parseTaskRecord(scrub(reply.text, this.opts.apiKey), what);
+          // We ask for base64: a finished output that is not base64 was most likely garbled on the
+          // way, and a GET is safe to repeat. A service that truly answers in plain text answers
+          // the same again: after GARBLED_REREADS re-reads the caller gets it as it is.
+          if (rec.status !== 'finished' || isBase64Output(rec.output) || attempt > Math.min(GARBLED_REREADS, this.retry.getAttempts - 1)) return rec;
+          throw new AllhwError(`${what} answered a finished task whose output is not base64 although binary=true was asked`, 'bad-response', false, 200);
+        }
         if (reply.status === 401 || reply.status === 403) throw this.keyRejected(what, reply);
         const transient = reply.status === 429 || reply.status >= 500;
         failure = new AllhwError(`${what} answered HTTP ${reply.status}: '${this.snip(reply.text)}'`, 'http', transient, reply.status);

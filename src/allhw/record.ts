@@ -52,6 +52,13 @@ export function parseTaskRecord(text: string, where: string): TaskRecord {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** True when `output` is null or well-formed base64 (whitespace ignored). */
+export function isBase64Output(output: string | null): boolean {
+  if (output === null) return true;
+  const compact = output.replace(/\s+/g, '');
+  return compact.length % 4 === 0 && BASE64.test(compact);
+}
+
 /**
  * The UART bytes of a record's output, created with binary=true (base64).
  * Should the service ever answer in plain text instead, the text is kept as
@@ -59,7 +66,6 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  */
 export function decodeOutput(output: string | null): { bytes: Buffer; plainText: boolean } | null {
   if (output === null) return null;
-  const compact = output.replace(/\s+/g, '');
-  if (compact.length % 4 === 0 && BASE64.test(compact)) return { bytes: Buffer.from(compact, 'base64'), plainText: false };
+  if (isBase64Output(output)) return { bytes: Buffer.from(output.replace(/\s+/g, ''), 'base64'), plainText: false };
   return { bytes: Buffer.from(output, 'utf8'), plainText: true };
 }
