@@ -23,7 +23,7 @@ export interface DownloadSink {
 }
 
 export interface DownloadTuning {
-  /** Tries per URL for transient failures (connection drops, 5xx). Default 4. */
+  /** Tries per URL, resumes included, for transient failures (connection drops, 5xx). Default 5. */
   attempts?: number;
   /** First wait between tries; doubles each time, at most 30 s. Default 2000 ms. */
   retryDelayMs?: number;
@@ -131,7 +131,7 @@ interface Transfer {
 }
 
 async function fromOneUrl(req: DownloadRequest, url: string, dispatcher: Dispatcher): Promise<{ url: string; bytes: number }> {
-  const attempts = req.attempts ?? 4;
+  const attempts = req.attempts ?? 5;
   const progress = new Progress(req.log, req.label);
   const fresh = async (): Promise<Transfer> => ({
     sink: await req.openSink(),
@@ -206,9 +206,16 @@ async function oneRequest(
   }
   const contentRange = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(String(res.headers['content-range'] ?? ''));
   if (t.received > 0 && !(status === 206 && contentRange && Number(contentRange[1]) === t.received)) {
-    // The server sent the whole file again (no Range support, or it changed): start over on it.
-    req.log.info(`  ${req.label}: the server did not resume the download; starting over`);
     t = await restart();
+    if (status !== 200) {
+      await res.body.dump().catch(() => undefined);
+      return `the server resumed at the wrong offset (${String(res.headers['content-range'])})`;
+    }
+    // The whole file again (no Range support, or it changed since): start over on it.
+    req.log.info(`  ${req.label}: the server did not resume the download; starting over`);
+  } else if (t.received === 0 && status === 206) {
+    await res.body.dump().catch(() => undefined);
+    return 'the server sent part of the file unasked (HTTP 206)';
   }
   if (t.received === 0) {
     const length = Number(res.headers['content-length']);

@@ -63,14 +63,18 @@ const NONE: Toolchain = { source: 'none', release: 'none', path: null, binDir: n
 
 /** `name@sha256:hex` → the name and its pinned checksum. */
 function parseSpec(spec: string): { name: string; pin: Checksum | null } {
-  const m = /^(.+?)@(sha256|md5):([0-9a-fA-F]*)$/.exec(spec);
-  if (!m) return { name: spec, pin: null };
-  const algorithm = m[2] as Checksum['algorithm'];
-  const length = algorithm === 'sha256' ? 64 : 32;
-  if (m[3].length !== length) {
-    throw new ToolchainError(`toolchain '${spec}': a ${algorithm} pin is ${length} hex digits, found ${m[3].length}.`);
+  const at = spec.indexOf('@');
+  if (at < 0) return { name: spec, pin: null };
+  const name = spec.slice(0, at);
+  const m = /^(sha256|md5):([0-9a-fA-F]+)$/.exec(spec.slice(at + 1));
+  const length = m?.[1] === 'md5' ? 32 : 64;
+  if (!m || m[2].length !== length) {
+    throw new ToolchainError(`toolchain '${spec}': a pinned checksum is written ${name || '<release>'}@sha256:<64 hex digits> (or @md5:<32 hex digits>).`);
   }
-  return { name: m[1], pin: { algorithm, value: m[3].toLowerCase() } };
+  if (['latest', 'system', 'none', ''].includes(name.toLowerCase())) {
+    throw new ToolchainError(`toolchain '${spec}': pin a checksum on a named release (e.g. 13.2.Rel1@sha256:...), not on '${name}'.`);
+  }
+  return { name, pin: { algorithm: m[1] as Checksum['algorithm'], value: m[2].toLowerCase() } };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLogger, type MemoryLogger } from '../../src/log.js';
@@ -79,6 +79,19 @@ describe('setupToolchain from a loopback mirror', () => {
     expect(hit.gccVersion).toBe(cold.gccVersion);
     expect(server.requests.length).toBe(requestsAfterCold);
     expect(process.env.PATH!.split(path.delimiter)[0]).toBe(hit.binDir);
+  });
+
+  it('adds bin to GITHUB_PATH on a runner, for the steps after this one', async () => {
+    serve('/arm', XZ);
+    const githubPath = path.join(dir, 'github_path');
+    await writeFile(githubPath, '');
+    process.env.GITHUB_PATH = githubPath;
+    try {
+      const t = await setupToolchain(options({ table: tableFor(archives, XZ, [`${server.url}/arm`]) }));
+      expect((await readFile(githubPath, 'utf8')).trim()).toBe(t.binDir);
+    } finally {
+      delete process.env.GITHUB_PATH;
+    }
   });
 
   it('refuses an archive whose checksum does not match: nothing cached, nothing on PATH', async () => {
@@ -171,6 +184,13 @@ describe('setupToolchain from a loopback mirror', () => {
     const table = tableFor(archives, XZ, [`${server.url}/arm`], { checksum: null });
     const t = await setupToolchain(options({ table, spec: `12.2.Rel1@sha256:${sha256(archives.files.get(XZ)!)}` }));
     expect(t.source).toBe('download');
+  });
+
+  it('explains how a checksum pin is written when it is malformed', async () => {
+    await expect(setupToolchain(options({ spec: '12.2.Rel1@sha256:1234' }))).rejects.toThrow(
+      "toolchain '12.2.Rel1@sha256:1234': a pinned checksum is written 12.2.Rel1@sha256:<64 hex digits> (or @md5:<32 hex digits>).",
+    );
+    await expect(setupToolchain(options({ spec: `latest@sha256:${'0'.repeat(64)}` }))).rejects.toThrow(/pin a checksum on a named release/);
   });
 
   it('lists the nearest known releases for an unknown one', async () => {
