@@ -184,6 +184,37 @@ function ciUrl(raw: Raw): string {
   return url.toString();
 }
 
+/** The characters @actions/artifact refuses in a name (report/artifact.ts checks again at upload, which is too late to say so cheaply). */
+const ARTIFACT_NAME_FORBIDDEN = /["':<>|*?\r\n\\/]/;
+
+function artifactName(raw: Raw): string {
+  const value = raw('artifact-name').trim();
+  const bad = ARTIFACT_NAME_FORBIDDEN.exec(value);
+  if (bad) {
+    throw new ConfigError(
+      'artifact-name',
+      `Input 'artifact-name' has value ${shown(value)}, which contains ${JSON.stringify(bad[0])}: an artifact name may not contain " : < > | * ? \\ / ' or line breaks (e.g. allhw-results-arm).`,
+    );
+  }
+  return value;
+}
+
+/** The mirror is only fetched on a tool-cache miss: checked here so a typo fails on the first run, not the first cold cache. */
+function toolchainMirror(raw: Raw): string {
+  const value = raw('toolchain-mirror').trim();
+  if (!value) return value;
+  let protocol = '';
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    /* not a URL: refused below */
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    bad('toolchain-mirror', value, "expected an http:// or https:// base URL that serves Arm's toolchain archives by file name");
+  }
+  return value;
+}
+
 export function parseConfig(get: (name: InputName) => string | undefined): Config {
   const raw: Raw = (name) => {
     const v = get(name);
@@ -244,7 +275,7 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
       core,
       queueTimeoutS: wholeNumber(raw, 'queue-timeout', 0, 86_400, ' of seconds'),
     },
-    toolchain: { spec: raw('toolchain').trim(), mirror: raw('toolchain-mirror').trim() },
+    toolchain: { spec: raw('toolchain').trim(), mirror: toolchainMirror(raw) },
     build: {
       projectDir: raw('project-dir').trim(),
       system: oneOf(raw, 'build-system', BUILD_SYSTEMS),
@@ -275,7 +306,7 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
       failOn: oneOf(raw, 'fail-on', ['any', 'none'] as const),
     },
     report: {
-      artifactName: raw('artifact-name').trim(),
+      artifactName: artifactName(raw),
       retentionDays: retentionRaw ? wholeNumber(raw, 'retention-days', 1, 90) : null,
     },
   };

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { AllhwClient } from './allhw/client.js';
 import { buildProject } from './build/build.js';
 import type { Build } from './build/types.js';
-import { publicConfig, type Config } from './config.js';
+import { checkProject } from './build/detect.js';
+import { ConfigError, publicConfig, type Config, type InputName } from './config.js';
 import type { Logger } from './log.js';
 import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/artifact.js';
 import { writeReportFiles } from './report/index.js';
@@ -17,6 +18,7 @@ import { computeOutputs } from './report/outputs.js';
 import { emitAnnotations } from './report/annotations.js';
 import { renderTextTable } from './report/summary.js';
 import { applyGolden, compareBaseline, loadBaseline, loadGolden, verdict, type Golden } from './results/gate.js';
+import { checkOutputCount } from './results/golden.js';
 import { parseOutcome } from './results/parse.js';
 import { ResultsStore } from './results/store.js';
 import type { InputResult, Results } from './results/types.js';
@@ -65,25 +67,69 @@ export function artifactName(config: Config): string {
   return config.report.artifactName || 'allhw-results';
 }
 
+/**
+ * A file an input names could not be used: the message names the input, as
+ * the config's own messages do (unless it already does).
+ */
+async function fromInput<T>(input: InputName, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    const message = (e as Error).message;
+    throw message.includes(`'${input}'`) ? e : new Error(`Input '${input}': ${message}`);
+  }
+}
+
+/** The results directory, or a ConfigError naming 'results-dir' (nothing is written then). */
+async function makeResultsDir(config: Config, workspace: string): Promise<string> {
+  const dir = path.resolve(workspace, config.results.dir);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file, not a directory, is in the way' : (e as Error).message;
+    throw new ConfigError(
+      'results-dir',
+      `Input 'results-dir' has value '${config.results.dir}': the results directory cannot be made there (${why}): set 'results-dir' to another path (it is created if missing).`,
+    );
+  }
+  return dir;
+}
+
 export async function runPipeline(config: Config, log: Logger, ctx: PipelineContext): Promise<PipelineOutcome> {
-  log.secret(config.allhw.apiKey);
-  const resultsDir = path.resolve(ctx.workspace, config.results.dir);
-  await mkdir(resultsDir, { recursive: true });
+  // The embedded farm checks a key like the real one does: a fresh one per run,
+  // made here so that every writer below masks it along with the user's.
+  const emulatorKey = config.mode === 'emulator' ? randomUUID() : '';
+  const secrets = [config.allhw.apiKey, emulatorKey].filter(Boolean);
+  for (const s of secrets) log.secret(s);
+  const resultsDir = await makeResultsDir(config, ctx.workspace);
   log.notice(config.modeReason);
 
-  const store = await ResultsStore.create(resultsDir, {
-    mode: config.mode,
-    config: publicConfig(config),
-  });
+  const store = await ResultsStore.create(
+    resultsDir,
+    { mode: config.mode, config: publicConfig(config) },
+    { secrets: secrets.flatMap((s) => [s, encodeURIComponent(s)]) },
+  );
   let serve: RunningServe | null = null;
   let outcomes: TaskOutcome[] = [];
   let fatal: Error | null = null;
   let golden: Golden | null = null;
+  let baseline: Results | null = null;
   try {
-    // Cheap checks of what the user sent come first: a typo in a glob or a
-    // broken golden file should not cost a toolchain download and a build.
-    const inputs = await loadInputs(config.run.inputs, ctx.workspace);
-    if (config.results.golden) golden = await loadGolden(path.resolve(ctx.workspace, config.results.golden));
+    // Cheap checks of what the user sent come first: a typo in a glob, a
+    // broken golden or baseline file or a wrong project path should not cost
+    // a toolchain download, a build and a run.
+    const inputs = await fromInput('inputs', () => loadInputs(config.run.inputs, ctx.workspace));
+    if (config.results.golden) {
+      golden = await fromInput('golden', async () => {
+        const loaded = await loadGolden(path.resolve(ctx.workspace, config.results.golden));
+        checkOutputCount(loaded, config.run.outputCount);
+        return loaded;
+      });
+    }
+    if (config.results.baseline) baseline = await fromInput('baseline', () => loadBaseline(path.resolve(ctx.workspace, config.results.baseline)));
+    const projectDir = path.resolve(ctx.workspace, config.build.projectDir);
+    await checkProject({ projectDir, system: config.build.system, command: config.build.command, image: config.build.image });
 
     const toolchain: Toolchain = await log.group('Toolchain', () =>
       setupToolchain({ spec: config.toolchain.spec, mirror: config.toolchain.mirror || undefined, log }),
@@ -94,7 +140,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     const build: Build = await log.group('Build', () =>
       buildProject({
         ...config.build,
-        projectDir: path.resolve(ctx.workspace, config.build.projectDir),
+        projectDir,
         resultsDir,
         toolchain,
         githubActions: ctx.githubActions,
@@ -108,9 +154,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     let baseUrl = config.allhw.url;
     let apiKey = config.allhw.apiKey;
     if (config.mode === 'emulator') {
-      // A fresh key per run: the embedded farm checks it like the real one does.
-      apiKey = randomUUID();
-      log.secret(apiKey);
+      apiKey = emulatorKey;
       serve = await startServe({ port: 0, boards: config.run.emulatorBoards, keys: [apiKey], log: quieter(log) });
       baseUrl = serve.url;
       log.info(`emulated All-HW farm with ${config.run.emulatorBoards} board(s) on ${baseUrl}`);
@@ -169,18 +213,13 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   let results: InputResult[] = outcomes.flatMap((o) => parseOutcome(o, { outputCount: config.run.outputCount }));
   if (golden) results = applyGolden(results, golden, config.results);
   store.setResults(results);
-  if (config.results.baseline && !fatal) {
-    try {
-      const baseline = await loadBaseline(path.resolve(ctx.workspace, config.results.baseline));
-      store.setGate(
-        compareBaseline(store.snapshot(), baseline, {
-          latencyTolerancePct: config.results.latencyTolerancePct,
-          sizeTolerancePct: config.results.sizeTolerancePct,
-        }),
-      );
-    } catch (e) {
-      fatal ??= e as Error;
-    }
+  if (baseline && !fatal) {
+    store.setGate(
+      compareBaseline(store.snapshot(), baseline, {
+        latencyTolerancePct: config.results.latencyTolerancePct,
+        sizeTolerancePct: config.results.sizeTolerancePct,
+      }),
+    );
   }
   if (fatal) store.setError(fatal.message);
   await store.finish();

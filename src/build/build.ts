@@ -10,7 +10,7 @@ import { listInput, type BuildSystem } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Toolchain } from '../toolchain/types.js';
 import { toolchainFile } from './assets.js';
-import { detectSystem, probeProject } from './detect.js';
+import { NONE_WITHOUT_IMAGE, detectSystem, notADirectory, probeProject } from './detect.js';
 import { BuildError } from './errors.js';
 import { runStep } from './exec.js';
 import { discoverImages, globImages, groupArtifacts, imageNames, scanImages, type FoundImage } from './images.js';
@@ -105,7 +105,7 @@ async function chooseImages(plan: BuildPlan, opts: BuildOptions, projectDir: str
     return images;
   }
   if (plan.system === 'none') {
-    throw new BuildError("'build-system' is 'none' but 'image' is empty: set 'image' to the prebuilt image(s) (a path or glob relative to 'project-dir').");
+    throw new BuildError(NONE_WITHOUT_IMAGE);
   }
   if (plan.knownImages) {
     const present = plan.knownImages.filter((file) => existsSync(file));
@@ -166,9 +166,7 @@ export async function buildProject(opts: BuildOptions): Promise<Build> {
   const baseEnv = opts.env ?? process.env;
   try {
     const dirStat = await stat(projectDir).catch(() => null);
-    if (!dirStat?.isDirectory()) {
-      throw new BuildError(`'project-dir' is ${projectDir}, which is not a directory: set 'project-dir' to the firmware project's directory.`);
-    }
+    if (!dirStat?.isDirectory()) throw notADirectory(projectDir);
     const facts = await probeProject(projectDir, opts.toolchain.binDir ? `${opts.toolchain.binDir}${path.delimiter}${baseEnv.PATH ?? ''}` : baseEnv.PATH);
     const detection = detectSystem(opts.system, opts.command, projectDir, facts);
     const plan = planBuild({

@@ -4,7 +4,7 @@
  */
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildSystem } from '../config.js';
+import { listInput, type BuildSystem } from '../config.js';
 import { BuildError } from './errors.js';
 
 export type ResolvedSystem = Exclude<BuildSystem, 'auto'>;
@@ -124,4 +124,30 @@ export function detectSystem(requested: BuildSystem, command: string, projectDir
     case 'none':
       return { system: 'none', reason: "'build-system' is 'none'" };
   }
+}
+
+export function notADirectory(projectDir: string): BuildError {
+  return new BuildError(`'project-dir' is ${projectDir}, which is not a directory: set 'project-dir' to the firmware project's directory.`);
+}
+
+export const NONE_WITHOUT_IMAGE =
+  "'build-system' is 'none' but 'image' is empty: set 'image' to the prebuilt image(s) (a path or glob relative to 'project-dir').";
+
+export interface ProjectCheck {
+  projectDir: string;
+  system: BuildSystem;
+  command: string;
+  image: string;
+}
+
+/**
+ * What can be checked of the project without a toolchain, run before the
+ * toolchain stage: a wrong 'project-dir' must not cost a toolchain download.
+ * The build stage checks the same again (it also runs alone, from `allhw build`).
+ */
+export async function checkProject(c: ProjectCheck): Promise<void> {
+  if (!(await stat(c.projectDir).catch(() => null))?.isDirectory()) throw notADirectory(c.projectDir);
+  if (c.system === 'none' && listInput(c.image).length === 0) throw new BuildError(NONE_WITHOUT_IMAGE);
+  // The detection reads the project's files only, not the PATH facts (west, gcc).
+  detectSystem(c.system, c.command, c.projectDir, await probeProject(c.projectDir, ''));
 }

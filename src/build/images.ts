@@ -142,7 +142,7 @@ export async function globImages(patterns: string[], projectDir: string): Promis
       const format = await imageFormat(full);
       if (!format) {
         throw new BuildError(
-          `'image' names ${full}, which is neither ELF nor Intel HEX: All-HW and the emulated board take an ELF (.elf, .axf) or an Intel HEX (.hex) image.`,
+          `'image' pattern '${pattern}' names ${full}, which is neither ELF nor Intel HEX: set 'image' to the ELF (.elf, .axf) or Intel HEX (.hex) image, the only kinds All-HW and the emulated board take.`,
         );
       }
       files.add(full);

@@ -97,6 +97,15 @@ export function parseGolden(text: string, file: string): Golden {
     }
     outputs.set(name, values as number[]);
   }
+  // Every entry is one output of the same model: a different length is a typo that would fail that input on every run.
+  const lengths = [...outputs].map(([name, values]) => ({ name, length: values.length }));
+  const odd = lengths.find((l) => l.length !== lengths[0].length);
+  if (odd) {
+    throw new GoldenError(
+      `Golden file '${file}': outputs["${lengths[0].name}"] has ${lengths[0].length} values but outputs["${odd.name}"] has ${odd.length}: ` +
+        `every entry is one output of the model, so all have the same length (set "output_shape" to say which).`,
+    );
+  }
 
   const compare = data.compare;
   if (compare !== undefined && compare !== null && !COMPARE_MODES.includes(compare as CompareMode)) {
@@ -126,6 +135,22 @@ export async function loadGolden(file: string): Promise<Golden> {
     throw new GoldenError(`Golden file '${file}' could not be read: ${(e as Error).message}`);
   }
   return parseGolden(text, file);
+}
+
+/** The number of values per output the golden file holds (null when it has no entry). */
+export function goldenArity(golden: Golden): number | null {
+  const first = golden.outputs.values().next();
+  return first.done ? null : first.value.length;
+}
+
+/** Refuses a golden file whose outputs cannot match the firmware's declared output count. */
+export function checkOutputCount(golden: Golden, outputCount: number | null): void {
+  const arity = goldenArity(golden);
+  if (outputCount === null || arity === null || arity === outputCount) return;
+  throw new GoldenError(
+    `Golden file '${golden.path}' has ${arity} values per output, but 'output-count' is ${outputCount}: ` +
+      `fix one of them (the golden file holds the model's whole output tensor).`,
+  );
 }
 
 /** Index of the largest value (the first one on ties); null for an empty array. */
