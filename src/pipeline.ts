@@ -23,6 +23,7 @@ import { parseOutcome } from './results/parse.js';
 import { ResultsStore } from './results/store.js';
 import type { InputResult, Results } from './results/types.js';
 import { loadInputs } from './run/inputs.js';
+import { stopOnKeyRejection } from './run/key-guard.js';
 import { runTasks } from './run/runner.js';
 import type { TaskOutcome } from './run/types.js';
 import { startServe, type RunningServe } from './serve/server.js';
@@ -119,7 +120,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     // Cheap checks of what the user sent come first: a typo in a glob, a
     // broken golden or baseline file or a wrong project path should not cost
     // a toolchain download, a build and a run.
-    const inputs = await fromInput('inputs', () => loadInputs(config.run.inputs, ctx.workspace));
+    const inputs = await fromInput('inputs', () => loadInputs(config.run.inputs, ctx.workspace, { log }));
     if (config.results.golden) {
       golden = await fromInput('golden', async () => {
         const loaded = await loadGolden(path.resolve(ctx.workspace, config.results.golden));
@@ -168,10 +169,11 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
       core: config.allhw.core || undefined,
       logger: log,
     });
+    const guard = stopOnKeyRejection(client, ctx.signal);
     try {
       outcomes = await log.group('Run', () =>
         runTasks({
-          client,
+          client: guard.client,
           images: build.images,
           inputs,
           inputsPerTask: config.run.inputsPerTask,
@@ -183,10 +185,11 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
           queueTimeoutS: config.allhw.queueTimeoutS,
           rate: config.allhw.rate,
           log,
-          signal: ctx.signal,
+          signal: guard.signal,
           onTaskEnd: async (o) => {
             o.log = await store.writeUartLog(o);
-            store.addTask(o);
+            // Parsed now, so results.json holds every result known so far.
+            store.addTask(o, parseOutcome(o, { outputCount: config.run.outputCount }));
             await store.save();
           },
         }),
@@ -194,6 +197,8 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     } finally {
       await client.close();
     }
+    const rejection = guard.rejection();
+    if (rejection) throw new Error(`${rejection.message}. The run stopped at the first rejection.`);
   } catch (e) {
     fatal = e as Error;
   }
@@ -223,7 +228,8 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   }
   if (fatal) store.setError(fatal.message);
   await store.finish();
-  const final = store.snapshot();
+  // Reports, annotations and outputs are made from what results.json holds: secrets masked.
+  const final = store.masked();
 
   const name = artifactName(config);
   const report = await writeReportFiles(final, resultsDir, { artifactName: name });

@@ -160,10 +160,19 @@ export class ResultsStore {
     };
   }
 
-  private async write(): Promise<void> {
+  /** The results as results.json holds them: secrets masked. Reports are made from this. */
+  masked(): Results {
+    return JSON.parse(this.maskedText()) as Results;
+  }
+
+  private maskedText(): string {
     let text = JSON.stringify(this.data, null, 2) + '\n';
     for (const s of this.secrets) text = text.split(s).join('***');
-    text = text.replace(/([?&]key=)[^&#\s"\\]*/gi, '$1***');
+    return text.replace(/([?&]key=)[^&#\s"\\]*/gi, '$1***');
+  }
+
+  private async write(): Promise<void> {
+    const text = this.maskedText();
     const target = path.join(this.dir, RESULTS_FILE);
     const tmp = `${target}.${process.pid}.${++this.tmpCount}.tmp`;
     await writeFile(tmp, text);

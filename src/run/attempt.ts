@@ -57,6 +57,14 @@ function emptyOutcome(task: PlannedTask, attempt: number): TaskOutcome {
   };
 }
 
+/** Why the run's signal fired, for the outcomes it leaves behind. */
+export function whyStopped(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof AllhwError && reason.kind === 'key-rejected') return 'All-HW rejected the API key';
+  if (reason instanceof Error && reason.name !== 'AbortError') return reason.message;
+  return 'cancelled';
+}
+
 /** The outcome of a task never created because the run was cancelled first. */
 export function notRunOutcome(task: PlannedTask, reason: string): TaskOutcome {
   return { ...emptyOutcome(task, 1), reason };
@@ -70,10 +78,18 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
   const label = `${taskLabel(task)}${attempt > 1 ? ` attempt ${attempt}` : ''}`;
   const began = Date.now();
 
+  const cancelledBefore = Boolean(signal?.aborted);
   try {
     outcome.id = await opts.client.createTask({ path: task.image.path, name: path.basename(task.image.path) }, task.payload, signal);
   } catch (e) {
-    outcome.reason = signal?.aborted ? 'the run was cancelled before the task was created' : `could not create the task: ${(e as Error).message}`;
+    // Cancelled mid-POST, the service may have created the task already (it then runs to its timeout).
+    // An error of its own (e.g. the key rejected) is reported even when it stopped the run.
+    const ownError = !signal?.aborted || (e instanceof AllhwError && e.kind !== 'aborted');
+    outcome.reason = ownError
+      ? `could not create the task: ${(e as Error).message}`
+      : cancelledBefore
+        ? `the run stopped before the task was created (${whyStopped(signal)})`
+        : 'the run was cancelled while the task was being created: the service may have created it (then it runs to its timeout, id unknown)';
     log.error(`${label}: ${outcome.reason}`);
     return outcome;
   }

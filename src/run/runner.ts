@@ -13,7 +13,7 @@
 import type { AllhwClient } from '../allhw/client.js';
 import type { Image } from '../build/types.js';
 import type { Logger } from '../log.js';
-import { notRunOutcome, runAttempt, taskLabel } from './attempt.js';
+import { notRunOutcome, runAttempt, taskLabel, whyStopped } from './attempt.js';
 import { planTasks, type InputsPerTask } from './plan.js';
 import type { PollTiming } from './poll.js';
 import { RunTiming } from './timing.js';
@@ -107,5 +107,5 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskOutcome[]> {
   const width = Math.max(1, Math.min(opts.maxParallel, plan.length));
   await Promise.all(Array.from({ length: width }, () => worker()));
 
-  return plan.map((task, i) => finals[i] ?? notRunOutcome(task, 'the run was cancelled before this task was created'));
+  return plan.map((task, i) => finals[i] ?? notRunOutcome(task, `the run stopped before this task was created (${whyStopped(signal)})`));
 }

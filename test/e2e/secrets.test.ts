@@ -149,7 +149,10 @@ describe('the key on a real run against serve', () => {
     expect(r.stdout).toContain('All-HW rejected the API key (HTTP 403');
     const res = await results(ws);
     expect(res.totals).toMatchObject({ inputs: 10, errors: 10 });
-    expect(res.results[0].reason).toContain("check the secret passed as 'ci-api-key'");
+    // The run stops at the first rejection and says why, once.
+    expect(res.error).toContain("check the secret passed as 'ci-api-key'");
+    expect(res.error).toContain('The run stopped at the first rejection');
+    expect(res.results.some((x) => (x.reason ?? "").includes("check the secret passed as 'ci-api-key'"))).toBe(true);
     expectNoKey(expect, await collect(r, ws));
   });
 });

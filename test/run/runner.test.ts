@@ -188,7 +188,7 @@ describe('runTasks', () => {
       ['error', true],
     ]);
     expect(out[0].reason).toMatch(/cancelled while the task was running/);
-    expect(out.slice(2).every((o) => o.id === null && /cancelled before this task was created/.test(o.reason ?? ''))).toBe(true);
+    expect(out.slice(2).every((o) => o.id === null && /stopped before this task was created \(cancelled\)/.test(o.reason ?? ''))).toBe(true);
     expect(f.tasks).toHaveLength(2);
     expect(opts.ended).toHaveLength(2);
   });
