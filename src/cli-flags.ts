@@ -24,7 +24,10 @@ export function parseFlags(argv: string[], known: readonly string[], booleans: r
       continue;
     }
     if (!known.includes(name)) {
-      throw new FlagError(`Unknown flag '--${name}'. Known flags: ${[...known, ...booleans].map((k) => `--${k}`).join(', ')}.`);
+      const near = closest(name, [...known, ...booleans]);
+      throw new FlagError(
+        `Unknown flag '--${name}'.${near ? ` Did you mean '--${near}'?` : ''} Known flags: ${[...known, ...booleans].map((k) => `--${k}`).join(', ')}.`,
+      );
     }
     let value: string;
     if (eq >= 0) value = arg.slice(eq + 1);
@@ -41,4 +44,31 @@ export function parseFlags(argv: string[], known: readonly string[], booleans: r
 export function flag(parsed: ParsedFlags, name: string): string | undefined {
   const v = parsed.values.get(name);
   return v ? v[v.length - 1] : undefined;
+}
+
+/** Edit distance (insertions, deletions, substitutions). */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** The known name a typo most likely meant: a close edit, or one that contains it. */
+export function closest(name: string, known: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestScore = Infinity;
+  for (const k of known) {
+    const score = k.endsWith(`-${name}`) || k.startsWith(`${name}-`) ? 1 : distance(name, k);
+    if (score < bestScore) {
+      best = k;
+      bestScore = score;
+    }
+  }
+  return bestScore <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
 }

@@ -28,6 +28,6 @@ describe('dist/cli.js', () => {
     expect(unknown.stderr).toMatch(/Unknown command 'deploy'/);
     const flag = await runNode('dist/cli.js', ['run', '--inputs', 'x', '--timeout', '3'], env);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/Unknown flag '--timeout'. Known flags: .*--ci-timeout/);
+    expect(flag.stderr).toMatch(/Unknown flag '--timeout'. Did you mean '--ci-timeout'\? Known flags: .*--ci-timeout/);
   });
 });
