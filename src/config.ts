@@ -65,20 +65,24 @@ export interface AllhwConfig {
   queueTimeoutS: number;
 }
 
+export interface BuildConfig {
+  projectDir: string;
+  system: BuildSystem;
+  command: string;
+  board: string;
+  /** Extra arguments for the configure step or make, already split. */
+  args: string[];
+  /** Glob of the image(s) to submit; empty: found in the build output. */
+  image: string;
+}
+
 export interface Config {
   mode: 'allhw' | 'emulator';
   /** Why the mode was chosen, for a notice (auto mode). */
   modeReason: string;
   allhw: AllhwConfig;
   toolchain: { spec: string; mirror: string };
-  build: {
-    projectDir: string;
-    system: BuildSystem;
-    command: string;
-    board: string;
-    args: string[];
-    image: string;
-  };
+  build: BuildConfig;
   run: {
     inputs: string[];
     inputsPerTask: 'auto' | 'all' | number;

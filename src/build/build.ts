@@ -6,7 +6,7 @@ import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { listInput, type BuildSystem } from '../config.js';
+import { listInput, type BuildConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Toolchain } from '../toolchain/types.js';
 import { toolchainFile } from './assets.js';
@@ -21,13 +21,7 @@ import type { Build, Image } from './types.js';
 
 export { BuildError } from './errors.js';
 
-export interface BuildOptions {
-  projectDir: string;
-  system: BuildSystem;
-  command: string;
-  board: string;
-  args: string[];
-  image: string;
+export interface BuildOptions extends BuildConfig {
   resultsDir: string;
   toolchain: Toolchain;
   /** Inside GitHub Actions: register the gcc problem matcher. */
