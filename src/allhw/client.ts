@@ -61,9 +61,6 @@ export interface TaskImage {
   name: string;
 }
 
-/** Re-reads of a finished record whose output is not base64, before it is taken as plain text. */
-const GARBLED_REREADS = 2;
-
 /** Errors that prove the request never reached the service. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -191,9 +188,9 @@ export class AllhwClient {
         if (reply.status === 200) {
           const rec = parseTaskRecord(scrub(reply.text, this.opts.apiKey), what);
           // We ask for base64: a finished output that is not base64 was most likely garbled on the
-          // way, and a GET is safe to repeat. A service that truly answers in plain text answers
-          // the same again: after GARBLED_REREADS re-reads the caller gets it as it is.
-          if (rec.status !== 'finished' || isBase64Output(rec.output) || attempt > Math.min(GARBLED_REREADS, this.retry.getAttempts - 1)) return rec;
+          // way, and a GET is safe to repeat, so it is read again like any bad answer. A service
+          // that truly answers in plain text answers the same every time: the last read is kept.
+          if (rec.status !== 'finished' || isBase64Output(rec.output) || last) return rec;
           throw new AllhwError(`${what} answered a finished task whose output is not base64 although binary=true was asked`, 'bad-response', false, 200);
         }
         if (reply.status === 401 || reply.status === 403) throw this.keyRejected(what, reply);

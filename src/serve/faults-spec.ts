@@ -134,10 +134,7 @@ export function formatFaultSpec(rules: FaultRule[]): string {
   return rules.map((r) => `${r.kind}${r.value !== null && kindInfo(r.kind).param ? `=${r.value}` : ''}:${r.probability}`).join(',');
 }
 
-/**
- * mulberry32: a tiny 32-bit PRNG, plenty for picking faults; the same seed
- * gives the same sequence of draws (in the order requests arrive).
- */
+/** mulberry32: a tiny 32-bit PRNG, plenty for picking faults; the same seed gives the same draws. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

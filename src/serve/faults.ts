@@ -69,7 +69,14 @@ interface Captured {
 const FAULT_MESSAGE = 'Fault injected by allhw serve --faults';
 
 export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): RequestHandler {
-  const random = seededRandom(opts.seed);
+  // One stream of draws per kind of request (and one for tasks): the n-th finished-record read
+  // meets the same fault whatever number of polls came between, so a seed means the same faults.
+  const streams = {
+    post: seededRandom(opts.seed),
+    get: seededRandom(opts.seed ^ 0x9e3779b9),
+    getOutput: seededRandom(opts.seed ^ 0x85ebca6b),
+    task: seededRandom(opts.seed ^ 0xc2b2ae35),
+  };
   const requestRules = opts.rules.filter((r) => !isTaskFault(r.kind) && r.probability > 0);
   const taskRules = opts.rules.filter((r) => isTaskFault(r.kind) && r.probability > 0);
   const tasks = new Map<string, KnownTask>();
@@ -87,8 +94,11 @@ export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): Requ
     opts.log.info(`fault ${kind}: ${verb}${id ? ` of task ${id}` : ''}`); // never the query: it holds the key
     record({ event: 'fault', kind, verb, id });
   };
-  const drawRequestFault = (verb: 'GET' | 'POST', hasOutput: boolean): FaultRule | null =>
-    requestRules.length === 0 ? null : pick(requestRules.filter((r) => appliesTo(r.kind, verb, hasOutput)), random());
+  const drawRequestFault = (verb: 'GET' | 'POST', hasOutput: boolean): FaultRule | null => {
+    if (requestRules.length === 0) return null;
+    const stream = verb === 'POST' ? streams.post : hasOutput ? streams.getOutput : streams.get;
+    return pick(requestRules.filter((r) => appliesTo(r.kind, verb, hasOutput)), stream());
+  };
 
   const post = async (req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> => {
     const fault = drawRequestFault('POST', false);
@@ -106,7 +116,7 @@ export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): Requ
     if (!captured) return;
     if (captured.status !== 200) return send(res, captured);
     const id = String(captured.body ?? '');
-    const taskFault = taskRules.length ? pick(taskRules, random()) : null;
+    const taskFault = taskRules.length ? pick(taskRules, streams.task()) : null;
     tasks.set(id, { binary: /^(true|1)$/i.test(query.get('binary') ?? ''), fault: taskFault });
     record({ event: 'task', id, fault: (taskFault?.kind as TaskFaultKind | undefined) ?? null });
     if (taskFault) opts.log.info(`fault ${taskFault.kind}: task ${id}`);

@@ -1,12 +1,22 @@
 /**
- * Client fixes found by the fault suite, each on a scripted loopback server:
- * a finished output garbled on the way (not base64 though binary=true was
- * asked) is read again, as a GET is safe to repeat; a service that really
- * answers in plain text still gets its text kept after a few reads.
+ * Client and runner fixes found by the fault suite:
+ *  - a finished output garbled on the way (not base64 though binary=true was
+ *    asked) is read again, as a GET is safe to repeat; a service that really
+ *    answers in plain text still gets its text kept once the reads are spent
+ *    (scripted loopback server);
+ *  - a run cancelled while a POST is in flight does not claim the task was
+ *    never created: serve (`slow` holds the answer after creating) shows it was.
  */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AllhwClient, decodeOutput } from '../../src/allhw/client.js';
+import { memoryLogger } from '../../src/log.js';
+import { runTasks } from '../../src/run/runner.js';
+import { startServe } from '../../src/serve/server.js';
 import { startLoopback, type Loopback } from '../allhw/loopback.js';
+import { tinyFirmware } from '../serve/helpers.js';
 
 const UART = Buffer.from('banner\r\n#result:1,2,3:456\r\n');
 const record = (output: string) =>
@@ -35,7 +45,7 @@ describe('a finished output that is not base64', () => {
   it('is kept as plain text when the service sends the same text on every read', async () => {
     server = await startLoopback((_req, res) => res.end(record(UART.toString('utf8'))));
     const rec = await client(server.url).getTask('t1');
-    expect(server.requests).toHaveLength(3); // the first read and two re-reads, not the five a failure gets
+    expect(server.requests).toHaveLength(5); // the GET budget (getAttempts), then the text rather than an error
     expect(decodeOutput(rec.output)).toEqual({ bytes: UART, plainText: true });
   });
 
@@ -44,5 +54,33 @@ describe('a finished output that is not base64', () => {
     const rec = await client(server.url).getTask('t1');
     expect(server.requests).toHaveLength(1);
     expect(rec.output).toBe('partial text');
+  });
+});
+
+describe('a run cancelled while a POST is in flight', () => {
+  it('says the service may have created the task (it did)', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'allhw-cancel-post-'));
+    const serve = await startServe({ port: 0, boards: 1, keys: ['k'], dataDir, flashMsPerKiB: 0, bootMs: 0, faults: { spec: 'slow=10000:1' } });
+    const allhw = new AllhwClient({ baseUrl: serve.url, apiKey: 'k', timeoutS: 5, rate: 115200, log: '0' });
+    const cancel = new AbortController();
+    try {
+      const elf = await tinyFirmware();
+      const log = memoryLogger();
+      const running = runTasks({
+        client: allhw, images: [{ name: 'tinyfw', path: elf, format: 'elf', board: 'mps2_an500', size: null }],
+        inputs: [{ name: 'a', source: 'a.txt', line: '#input:1,2' }], inputsPerTask: 'auto', uartBuffer: 8192, exitLine: '#code 0',
+        maxParallel: 1, retries: 0, timeoutS: 5, queueTimeoutS: 5, log, signal: cancel.signal,
+      });
+      // The task exists once serve has its record; the answer is still held back by `slow`.
+      await expect.poll(async () => (await readdir(path.join(dataDir, 'tasks'))).length, { timeout: 10_000 }).toBe(1);
+      cancel.abort();
+      const [outcome] = await running;
+      expect(outcome!.id).toBeNull();
+      expect(outcome!.reason).toMatch(/cancelled while the task was being created: the service may have created it/);
+    } finally {
+      await allhw.close();
+      await serve.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
