@@ -16,10 +16,10 @@
 import { createHash } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskRecord } from '../allhw/contract.js';
 import type { Logger } from '../log.js';
 import type { RequestHandler } from './api.js';
+import { sleepUnlessAborted } from './sleep.js';
 import {
   appliesTo,
   beforeCreate,
@@ -68,7 +68,15 @@ interface Captured {
 
 const FAULT_MESSAGE = 'Fault injected by allhw serve --faults';
 
-export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): RequestHandler {
+export interface FaultLayer {
+  handler: RequestHandler;
+  /** Lets held-back answers go (their connections are closed by then) and waits for the journal. */
+  close(): Promise<void>;
+}
+
+export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): FaultLayer {
+  const closing = new AbortController();
+  const hold = (ms: number): Promise<boolean> => sleepUnlessAborted(ms, closing.signal);
   // One stream of draws per kind of request (and one for tasks): the n-th finished-record read
   // meets the same fault whatever number of polls came between, so a seed means the same faults.
   const streams = {
@@ -84,7 +92,7 @@ export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): Requ
   let blankIds = 0;
 
   const record = (entry: FaultJournalEntry): void => {
-    if (!opts.journalFile) return;
+    if (!opts.journalFile || closing.signal.aborted) return;
     const file = opts.journalFile;
     journal = journal
       .then(() => appendFile(file, JSON.stringify(entry) + '\n'))
@@ -130,7 +138,7 @@ export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): Requ
         // Alternately nothing at all and only whitespace: both leave the client without an id.
         return send(res, { ...captured, body: blankIds++ % 2 === 0 ? '' : ' \r\n' });
       case 'slow':
-        await sleep(fault.value ?? 0);
+        await hold(fault.value ?? 0);
         return send(res, captured);
       default:
         throw new Error(`fault ${fault.kind} cannot happen after a POST created its task`);
@@ -165,7 +173,7 @@ export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): Requ
         res.socket?.destroy();
         return;
       case 'slow':
-        await sleep(fault.value ?? 0);
+        await hold(fault.value ?? 0);
         return send(res, captured);
       case 'malformed-json': {
         const body = String(captured.body ?? '');
@@ -178,11 +186,17 @@ export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): Requ
     }
   };
 
-  return async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://serve.invalid');
-    if (req.method === 'POST') return post(req, res, url.searchParams);
-    if (req.method === 'GET') return get(req, res, url.searchParams);
-    return inner(req, res); // HEAD and other verbs: as the service answers them
+  return {
+    handler: async (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://serve.invalid');
+      if (req.method === 'POST') return post(req, res, url.searchParams);
+      if (req.method === 'GET') return get(req, res, url.searchParams);
+      return inner(req, res); // HEAD and other verbs: as the service answers them
+    },
+    close: async () => {
+      closing.abort();
+      await journal;
+    },
   };
 }
 

@@ -14,7 +14,7 @@ import { USERTASK_PATH } from '../allhw/contract.js';
 import type { Logger } from '../log.js';
 import { createApiHandler, type RequestHandler } from './api.js';
 import { Farm } from './farm.js';
-import { FAULT_JOURNAL, formatFaultSpec, parseFaultSpec, withFaults, type FaultRule } from './faults.js';
+import { FAULT_JOURNAL, formatFaultSpec, parseFaultSpec, withFaults, type FaultLayer, type FaultRule } from './faults.js';
 
 export interface ServeOptions {
   /** Default 127.0.0.1. */
@@ -101,9 +101,11 @@ export async function startServe(opts: ServeOptions = {}): Promise<RunningServe>
     maxInputBytes: opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES,
     log,
   });
+  let faults: FaultLayer | null = null;
   if (faultRules) {
     const seed = opts.faults?.seed ?? DEFAULT_FAULT_SEED;
-    handler = withFaults(handler, { rules: faultRules, seed, journalFile: path.join(dataDir, FAULT_JOURNAL), log });
+    faults = withFaults(handler, { rules: faultRules, seed, journalFile: path.join(dataDir, FAULT_JOURNAL), log });
+    handler = faults.handler;
     log.warning(`serve: injecting faults ${formatFaultSpec(faultRules)} (seed ${seed}); journal ${path.join(dataDir, FAULT_JOURNAL)}`);
   }
   const server = createServer();
@@ -128,6 +130,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<RunningServe>
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await farm.close();
+      await faults?.close();
       await closed;
       if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
     })());

@@ -63,10 +63,10 @@ async function tasksCreated(dataDir: string): Promise<string[]> {
   return made;
 }
 
+/** The journal so far (it is appended asynchronously: read it with expect.poll). */
 async function journal(dataDir: string): Promise<FaultJournalEntry[]> {
-  // The journal is appended asynchronously: give the last line a moment.
-  await new Promise((r) => setTimeout(r, 100));
-  return (await readFile(path.join(dataDir, FAULT_JOURNAL), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as FaultJournalEntry);
+  const text = await readFile(path.join(dataDir, FAULT_JOURNAL), 'utf8').catch(() => '');
+  return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FaultJournalEntry);
 }
 
 describe('the --faults spec', () => {
@@ -121,7 +121,7 @@ describe('faults on POST', () => {
       await expect(post(serve.url)).rejects.toThrow(/fetch failed/);
       await expect.poll(() => tasksCreated(serve.dataDir)).toHaveLength(1);
       const [made] = await tasksCreated(serve.dataDir);
-      expect(await journal(serve.dataDir)).toContainEqual({ event: 'fault', kind: 'reset', verb: 'POST', id: made });
+      await expect.poll(() => journal(serve.dataDir)).toContainEqual({ event: 'fault', kind: 'reset', verb: 'POST', id: made });
     });
     await withServe('reset-upload:1', async (serve) => {
       await expect(post(serve.url)).rejects.toThrow(/fetch failed/);
@@ -171,7 +171,7 @@ describe('faults on GET', () => {
       await expect.poll(async () => JSON.parse(await readFile(path.join(serve.dataDir, 'tasks', id, 'task.json'), 'utf8')).status, { timeout: 20_000 }).toBe('finished');
       const rec = JSON.parse((await get(serve.url, id)).text) as TaskRecord;
       expect(rec.output).toMatch(/\*/);
-      expect((await journal(serve.dataDir)).find((e) => e.event === 'finished')).toMatchObject({ id, delivered: false });
+      await expect.poll(async () => (await journal(serve.dataDir)).find((e) => e.event === 'finished')).toMatchObject({ id, delivered: false });
     });
     await withServe('malformed-json:1', async (serve) => {
       const id = (await post(serve.url)).body;
@@ -205,5 +205,19 @@ describe('faults on GET', () => {
     expect(new Set(first)).toEqual(new Set([404, 503]));
     expect(await statuses(42)).toEqual(first);
     expect(await statuses(43)).not.toEqual(first);
+  });
+
+  it('close() lets a held answer go and leaves the journal complete', async () => {
+    const dataDir = await mkdtemp(path.join(root, 'data-'));
+    const serve = await startServe({ port: 0, boards: 1, dataDir, flashMsPerKiB: 0, bootMs: 0, faults: { spec: 'slow=600000:1' } });
+    const held = get(serve.url, 'no-such-id').then(() => 'answered', () => 'dropped');
+    await expect.poll(() => journal(dataDir)).toContainEqual({ event: 'fault', kind: 'slow', verb: 'GET', id: 'no-such-id' });
+    const began = performance.now();
+    await serve.close();
+    expect(performance.now() - began).toBeLessThan(10_000); // not the 10 minutes the answer was held for
+    expect(await held).toBe('dropped');
+    const lines = (await readFile(path.join(dataDir, FAULT_JOURNAL), 'utf8')).split('\n');
+    expect(lines.at(-1)).toBe(''); // every line whole
+    await rm(dataDir, { recursive: true });
   });
 });
