@@ -69,7 +69,7 @@ export async function openTarSink(o: ExtractOptions): Promise<ExtractingSink> {
   // Reader first (non-blocking), so opening the writer end does not wait.
   const readFd = await openFd(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   const writeFd = await openFd(fifo, 'w');
-  const regroup = dd ? spawn(dd, ['ibs=64k', 'obs=1M'], { stdio: ['pipe', writeFd, 'pipe'] }) : null;
+  const regroup = dd ? spawn(dd, ['ibs=65536', 'obs=1048576'], { stdio: ['pipe', writeFd, 'pipe'] }) : null;
   const decompress = spawn(cmd, args, { stdio: ['pipe', regroup ? regroup.stdin! : writeFd, 'pipe'] });
   // Our copies of the write ends must go, or the readers never see end-of-file.
   regroup?.stdin!.destroy();
