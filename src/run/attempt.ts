@@ -143,7 +143,8 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
       const err = e as Error;
       lastError = err.message;
       failures++;
-      const transient = err instanceof AllhwError && err.transient;
+      // A body we could not read (cut short, garbled) is worth another read too: a GET is safe to repeat.
+      const transient = err instanceof AllhwError && (err.transient || err.kind === 'bad-response');
       if (!transient || failures >= opts.maxPollFailures) {
         outcome.end = 'error';
         outcome.reason = `could not read the task's status: ${err.message}`;

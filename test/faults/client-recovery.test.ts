@@ -5,9 +5,11 @@
  *    answers in plain text still gets its text kept once the reads are spent
  *    (scripted loopback server);
  *  - a run cancelled while a POST is in flight does not claim the task was
- *    never created: serve (`slow` holds the answer after creating) shows it was.
+ *    never created: serve (`slow` holds the answer after creating) shows it was;
+ *  - a run of unreadable status answers (more than one read's retries) counts
+ *    as a failed poll, tolerated like a network error, not the task's end.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -82,5 +84,44 @@ describe('a run cancelled while a POST is in flight', () => {
       await serve.close();
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('status answers that are not JSON', () => {
+  async function runAgainst(badReads: number): Promise<{ end: string; reason: string | null; gets: number }> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'allhw-bad-json-'));
+    const image = path.join(dir, 'fw.elf');
+    await writeFile(image, 'firmware');
+    let gets = 0;
+    server = await startLoopback((req, res) => {
+      if (req.method === 'POST') return res.end('task-1');
+      gets++;
+      res.end(gets <= badReads ? '{"status":"runn' : record(UART.toString('base64')));
+    });
+    const allhw = new AllhwClient({ baseUrl: server.url, apiKey: 'k', timeoutS: 5, rate: 115200, log: '0', retry: { baseDelayMs: 5, maxDelayMs: 10 } });
+    try {
+      const [outcome] = await runTasks({
+        client: allhw, images: [{ name: 'fw', path: image, format: 'elf', board: 'mps2_an500', size: null }],
+        inputs: [{ name: 'a', source: 'a.txt', line: '#input:1' }], inputsPerTask: 1, uartBuffer: 8192, exitLine: '',
+        maxParallel: 1, retries: 0, timeoutS: 5, queueTimeoutS: 5, log: memoryLogger(), pollTiming: { quickMs: 10, steadyMs: 10, maxMs: 20, dueMs: 10, waitingMs: 10 },
+      });
+      return { end: outcome!.end, reason: outcome!.reason, gets };
+    } finally {
+      await allhw.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('more bad answers than one read retries do not end the task', async () => {
+    const got = await runAgainst(7); // one read gives up after 5 (getAttempts); the next poll goes on
+    expect(got.end).toBe('finished');
+    expect(got.gets).toBe(8);
+  });
+
+  it('answers that stay unreadable end the task with a clear reason, after the allowed poll failures', async () => {
+    const got = await runAgainst(Number.POSITIVE_INFINITY);
+    expect(got.end).toBe('error');
+    expect(got.reason).toMatch(/could not read the task's status: GET .* answered 200 with a body that is not JSON: .*\(after 5 attempts\)/);
+    expect(got.gets).toBe(15); // 3 polls (maxPollFailures) × 5 reads
   });
 });
