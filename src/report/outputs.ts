@@ -32,5 +32,7 @@ export function computeOutputs(results: Results, opts: OutputOptions): Record<st
     images: JSON.stringify(results.images.map((i) => i.name)),
     'flash-used': first ? String(first.flash) : '',
     'ram-used': first ? String(first.ram) : '',
+    'toolchain-path': results.toolchain?.path ?? '',
+    'gcc-version': results.toolchain?.gccVersion ?? '',
   };
 }

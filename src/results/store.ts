@@ -89,8 +89,10 @@ export class ResultsStore {
     return rel.join('/');
   }
 
-  setToolchain(toolchain: Pick<Toolchain, 'release' | 'gccVersion' | 'source'> | null): void {
-    this.data.toolchain = toolchain ? { release: toolchain.release, gccVersion: toolchain.gccVersion, source: toolchain.source } : null;
+  setToolchain(toolchain: Pick<Toolchain, 'release' | 'gccVersion' | 'source' | 'path'> | null): void {
+    this.data.toolchain = toolchain
+      ? { release: toolchain.release, gccVersion: toolchain.gccVersion, source: toolchain.source, path: toolchain.path }
+      : null;
   }
 
   setImages(images: Image[]): void {

@@ -62,7 +62,7 @@ export interface Results {
   finishedAt: string | null;
   mode: string;
   config: unknown;
-  toolchain: { release: string; gccVersion: string | null; source: string } | null;
+  toolchain: { release: string; gccVersion: string | null; source: string; path: string | null } | null;
   images: ImageEntry[];
   tasks: TaskEntry[];
   results: InputResult[];

@@ -2,6 +2,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REPO_ROOT } from '../helpers/firmware.js';
 import { actionEnv, copyExample, runNode } from './run-dist.js';
 
 /** Parses a GITHUB_OUTPUT file (name<<DELIM ... DELIM blocks). */
@@ -50,6 +52,12 @@ describe('dist/index.js as a runner runs it', () => {
     );
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const outputs = readOutputs(await readFile(output, 'utf8'));
+    // Every output action.yml declares is set.
+    const declared = Object.keys((parse(await readFile(path.join(REPO_ROOT, 'action.yml'), 'utf8')) as { outputs: object }).outputs);
+    expect(Object.keys(outputs).sort()).toEqual(declared.sort());
+    expect(outputs['gcc-version']).toMatch(/arm-none-eabi-gcc .*\d+\.\d+\.\d+/);
+    expect(outputs['toolchain-path']).not.toBe('');
+    expect(Number(outputs['flash-used'])).toBeGreaterThan(0);
     expect(outputs.passed).toBe('10');
     expect(outputs.failed).toBe('0');
     expect(outputs.errors).toBe('0');

@@ -80,6 +80,8 @@ describe('computeOutputs', () => {
       images: '["synth"]',
       'flash-used': '40000',
       'ram-used': '12000',
+      'toolchain-path': '/opt/hostedtoolcache/arm-none-eabi-gcc/13.2.1/x64',
+      'gcc-version': '13.2.1',
     });
   });
 

@@ -46,7 +46,7 @@ export function results(over: Partial<Results> = {}): Results {
     finishedAt: '2025-01-01T10:00:12.500Z',
     mode: 'emulator',
     config: {},
-    toolchain: { release: '13.2.Rel1', gccVersion: '13.2.1', source: 'cache' },
+    toolchain: { release: '13.2.Rel1', gccVersion: '13.2.1', source: 'cache', path: '/opt/hostedtoolcache/arm-none-eabi-gcc/13.2.1/x64' },
     images: [
       {
         name: 'synth',
