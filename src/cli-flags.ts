@@ -1,3 +1,5 @@
+import { editDistance } from './edit-distance.js';
+
 /** `--name value` / `--name=value` flags for the CLI's commands; repeated flags collect. */
 export class FlagError extends Error {
   override name = 'FlagError';
@@ -46,25 +48,12 @@ export function flag(parsed: ParsedFlags, name: string): string | undefined {
   return v ? v[v.length - 1] : undefined;
 }
 
-/** Edit distance (insertions, deletions, substitutions). */
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length];
-}
-
 /** The known name a typo most likely meant: a close edit, or one that contains it. */
 export function closest(name: string, known: readonly string[]): string | null {
   let best: string | null = null;
   let bestScore = Infinity;
   for (const k of known) {
-    const score = k.endsWith(`-${name}`) || k.startsWith(`${name}-`) ? 1 : distance(name, k);
+    const score = k.endsWith(`-${name}`) || k.startsWith(`${name}-`) ? 1 : editDistance(name, k);
     if (score < bestScore) {
       best = k;
       bestScore = score;

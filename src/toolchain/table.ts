@@ -5,6 +5,7 @@
 import shipped from './versions.json' with { type: 'json' };
 import { ToolchainError } from './errors.js';
 import { HOST_KEYS, tableProblems, type HostArchive, type HostKey, type Release, type VersionsTable } from './table-shape.js';
+import { editDistance } from '../edit-distance.js';
 
 export * from './table-shape.js';
 
@@ -33,18 +34,6 @@ export function findRelease(table: VersionsTable, name: string): Release | null 
   return (
     table.releases.find((r) => r.name.toLowerCase() === wanted || (r.aliases ?? []).some((a) => a.toLowerCase() === wanted)) ?? null
   );
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length];
 }
 
 /** The `count` release names closest to an unknown one: by spelling, the same GCC major first, then the nearest major. */
