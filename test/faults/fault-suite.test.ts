@@ -27,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const broken = reports.some((r, i) => violations(r, FAULT_CASES[i]!).length > 0);
-  if (!broken) await rm(workDir, { recursive: true, force: true });
+  if (workDir && !broken) await rm(workDir, { recursive: true, force: true });
 });
 
 describe('the CLI against serve --faults', () => {
