@@ -169,7 +169,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
       core: config.allhw.core || undefined,
       logger: log,
     });
-    const guard = stopOnKeyRejection(client, ctx.signal);
+    const guard = stopOnKeyRejection(client);
     try {
       outcomes = await log.group('Run', () =>
         runTasks({
@@ -185,7 +185,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
           queueTimeoutS: config.allhw.queueTimeoutS,
           rate: config.allhw.rate,
           log,
-          signal: guard.signal,
+          signal: ctx.signal,
           onTaskEnd: async (o) => {
             o.log = await store.writeUartLog(o);
             // Parsed now, so results.json holds every result known so far.
@@ -198,7 +198,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
       await client.close();
     }
     const rejection = guard.rejection();
-    if (rejection) throw new Error(`${rejection.message}. The run stopped at the first rejection.`);
+    if (rejection) throw new Error(`${rejection.message}. No task was sent after the first rejection.`);
   } catch (e) {
     fatal = e as Error;
   }

@@ -168,9 +168,14 @@ export class ResultsStore {
   }
 
   private maskedText(): string {
-    let text = JSON.stringify(this.data, null, 2) + '\n';
-    for (const s of this.secrets) text = text.split(s).join('***');
-    return text.replace(/([?&]key=)[^&#\s"\\]*/gi, '$1***');
+    // Values only: masking the serialized text would also hit property names
+    // (a one-letter key would turn "tasks" into "tas***s").
+    const mask = (text: string): string => {
+      let out = text;
+      for (const s of this.secrets) out = out.split(s).join('***');
+      return out.replace(/([?&]key=)[^&#\s"\\]*/gi, '$1***');
+    };
+    return JSON.stringify(this.data, (_key, value: unknown) => (typeof value === 'string' ? mask(value) : value), 2) + '\n';
   }
 
   private async write(): Promise<void> {

@@ -60,7 +60,6 @@ function emptyOutcome(task: PlannedTask, attempt: number): TaskOutcome {
 /** Why the run's signal fired, for the outcomes it leaves behind. */
 export function whyStopped(signal: AbortSignal | undefined): string {
   const reason: unknown = signal?.reason;
-  if (reason instanceof AllhwError && reason.kind === 'key-rejected') return 'All-HW rejected the API key';
   if (reason instanceof Error && reason.name !== 'AbortError') return reason.message;
   return 'cancelled';
 }

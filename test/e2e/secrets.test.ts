@@ -149,9 +149,9 @@ describe('the key on a real run against serve', () => {
     expect(r.stdout).toContain('All-HW rejected the API key (HTTP 403');
     const res = await results(ws);
     expect(res.totals).toMatchObject({ inputs: 10, errors: 10 });
-    // The run stops at the first rejection and says why, once.
+    // No task is sent after the first rejection; the run says why, once.
     expect(res.error).toContain("check the secret passed as 'ci-api-key'");
-    expect(res.error).toContain('The run stopped at the first rejection');
+    expect(res.error).toContain('No task was sent after the first rejection');
     expect(res.results.some((x) => (x.reason ?? "").includes("check the secret passed as 'ci-api-key'"))).toBe(true);
     expectNoKey(expect, await collect(r, ws));
   });

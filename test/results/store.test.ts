@@ -122,6 +122,17 @@ describe('ResultsStore', () => {
     expect(text).toContain('key=***&timeout=5');
   });
 
+  it('masks values, never property names, so a short key leaves results.json whole', async () => {
+    const store = await ResultsStore.create(dir, { mode: 'allhw', config: {} }, { secrets: ['k', 's'] });
+    const o = outcome({ end: 'error', reason: 'keys leak' });
+    store.addTask(o, parseOutcome(o, { outputCount: null }));
+    await store.save();
+    const r = await read();
+    expect(r.tasks).toHaveLength(1);
+    expect(r.totals.tasks).toBe(1);
+    expect(r.tasks[0].reason).toBe('***ey*** lea***');
+  });
+
   it('leaves a complete results.json whatever the order concurrent saves finish in', async () => {
     const store = await ResultsStore.create(dir, { mode: 'allhw', config: {} });
     const saves: Promise<void>[] = [];
