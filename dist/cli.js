@@ -2,7 +2,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { D as DEFAULT_PORT, a as DEFAULT_BOARDS, b as DEFAULT_FLASH_MS_PER_KIB, c as DEFAULT_BOOT_MS, s as startServe, d as DEFAULT_MAX_IMAGE_BYTES, e as DEFAULT_MAX_INPUT_BYTES, B as BOARDS, p as parseFlags, F as FlagError$1, f as BUILD_SYSTEMS, g as buildProject, h as splitArgs, i as BuildError, I as INPUT_DEFAULTS, j as flag, t as toolchainCommand, C as ConfigError, k as INPUT_NAMES, l as parseConfig, r as runPipeline } from './chunks/pipeline.js';
+import { D as DEFAULT_PORT, a as DEFAULT_BOARDS, b as DEFAULT_FLASH_MS_PER_KIB, c as DEFAULT_BOOT_MS, d as DEFAULT_FAULT_SEED, e as DEFAULT_MAX_IMAGE_BYTES, f as DEFAULT_MAX_INPUT_BYTES, F as FAULT_KINDS, s as startServe, p as parseFaultSpec, g as FaultSpecError, B as BOARDS, h as parseFlags, i as FlagError$1, j as BUILD_SYSTEMS, k as buildProject, l as splitArgs, m as BuildError, I as INPUT_DEFAULTS, n as flag, t as toolchainCommand, C as ConfigError, o as INPUT_NAMES, q as parseConfig, r as runPipeline } from './chunks/pipeline.js';
 import 'node:crypto';
 import 'node:fs/promises';
 import 'node:timers/promises';
@@ -29,6 +29,8 @@ import 'node:dns';
 import 'node:os';
 import 'node:child_process';
 import 'node:string_decoder';
+import 'node:readline';
+import './chunks/core.js';
 import 'os';
 import 'crypto';
 import 'fs';
@@ -44,16 +46,6 @@ import 'string_decoder';
 import 'child_process';
 import 'timers';
 import 'stream';
-import 'node:module';
-import 'buffer';
-import 'node:process';
-import 'node:https';
-import 'tty';
-import 'url';
-import 'fs/promises';
-import 'constants';
-import 'zlib';
-import 'node:readline';
 import 'node:stream/promises';
 
 /** Replaces every registered secret (raw and URL-encoded forms) with ***. */
@@ -124,6 +116,10 @@ Options:
   --max-input-mb MB       largest input file accepted (default ${DEFAULT_MAX_INPUT_BYTES / MIB})
   --live-output           fill "output" while a task runs (All-HW only promises it once finished)
   --qemu PATH             the qemu-system-arm to run (default: from PATH)
+  --faults SPEC           inject failures, e.g. 503:0.3,reset:0.1,slow=1500:0.2
+                          (kind[=value]:probability; kinds: ${Object.keys(FAULT_KINDS).join(', ')};
+                          see README "Fault injection")
+  --faults-seed N         seed of the fault draws (default ${DEFAULT_FAULT_SEED}): same seed, same faults
   -h, --help              show this help
 
 Task codes: the firmware's exit code; 156 timeout; 255 the image could not run.
@@ -134,6 +130,8 @@ class FlagError extends Error {
 function parseServeFlags(argv, env) {
     const opts = {};
     const keys = [];
+    let faultSpec;
+    let faultSeed;
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === '-h' || arg === '--help')
@@ -191,10 +189,28 @@ function parseServeFlags(argv, env) {
             case '--qemu':
                 opts.qemuPath = value();
                 break;
+            case '--faults':
+                faultSpec = value();
+                try {
+                    parseFaultSpec(faultSpec); // checked here so a bad spec is a flag error (exit 2)
+                }
+                catch (err) {
+                    if (err instanceof FaultSpecError)
+                        throw new FlagError(err.message);
+                    throw err;
+                }
+                break;
+            case '--faults-seed':
+                faultSeed = wholeNumber(flag, value(), 0, 0xffffffff);
+                break;
             default:
                 throw new FlagError(`unknown flag ${flag} (see --help)`);
         }
     }
+    if (faultSeed !== undefined && faultSpec === undefined)
+        throw new FlagError('--faults-seed needs --faults (the faults to draw)');
+    if (faultSpec !== undefined)
+        opts.faults = { spec: faultSpec, seed: faultSeed ?? DEFAULT_FAULT_SEED };
     const fromEnv = (env[KEYS_ENV] ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
     keys.push(...fromEnv);
     if (keys.length > 0)

@@ -1,4 +1,5 @@
-import { m as setSecret, n as group, o as error, w as warning, q as notice, u as info, v as debug, x as setFailed, C as ConfigError, r as runPipeline, y as setOutput, z as saveState, A as getInput, l as parseConfig, E as summary, G as getState, H as artifactName, J as uploadResults } from './pipeline.js';
+import { s as setSecret, g as group, e as error, w as warning, n as notice, i as info, d as debug, a as setFailed, b as setOutput, c as saveState, f as getInput, h as summary, j as getState } from './core.js';
+import { C as ConfigError, r as runPipeline, q as parseConfig, u as artifactName, v as uploadResults } from './pipeline.js';
 import path from 'node:path';
 
 /** The Logger of the action: @actions/core's annotations, groups and masking. */
