@@ -29,13 +29,13 @@ describe('toolchain: system', () => {
     const err = await setupToolchain({ spec: 'SYSTEM', log, searchPath: dir, allowOsInstall: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ToolchainError);
     expect((err as Error).message).toMatch(
-      /toolchain: system, but arm-none-eabi-gcc is not on PATH\. Install it \(Debian\/Ubuntu: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi;.*or set toolchain to an Arm release/,
+      /^toolchain: system needs arm-none-eabi-gcc, which is not on PATH\. Install it \(Debian\/Ubuntu: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi; macOS: brew install --cask gcc-arm-embedded\), or set toolchain to an Arm release \(e\.g\. latest\) to download one\.$/,
     );
   });
 
   it('cannot install OS packages where there is no apt-get, and says so', async () => {
     const err = await setupToolchain({ spec: 'system', log, searchPath: dir, platform: 'linux' }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/this runner cannot install OS packages \(needs apt-get as root or passwordless sudo\)/);
+    expect((err as Error).message).toMatch(/arm-none-eabi-gcc, which is not on PATH, and this runner cannot install OS packages: no apt-get on PATH\. Install it/);
   });
 });
 
