@@ -93,8 +93,20 @@ async function runCommand(argv: string[], log: Logger, env: NodeJS.ProcessEnv): 
   }
 }
 
+/**
+ * @actions/* libraries (the tool cache) print `::debug::` workflow commands
+ * that only a runner reads; in a terminal they are noise unless --verbose.
+ */
+function hideRunnerDebugLines(): void {
+  const write = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
+    typeof chunk === 'string' && chunk.startsWith('::debug::') ? true : write(chunk, ...rest)) as typeof process.stdout.write;
+}
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const log = consoleLogger({ verbose: argv.includes('--verbose') });
+  const verbose = argv.includes('--verbose');
+  if (!verbose && !env.GITHUB_ACTIONS) hideRunnerDebugLines();
+  const log = consoleLogger({ verbose });
   const [command, ...rest] = argv;
   try {
     switch (command) {
