@@ -4,6 +4,7 @@
  * Every stage gets plain options; nothing here reads action inputs.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AllhwClient } from './allhw/client.js';
@@ -12,6 +13,7 @@ import type { Build } from './build/types.js';
 import { checkProject } from './build/detect.js';
 import { ConfigError, publicConfig, type Config, type InputName } from './config.js';
 import type { Logger } from './log.js';
+import { ensureCommand } from './os-packages.js';
 import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/artifact.js';
 import { writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/outputs.js';
@@ -26,6 +28,7 @@ import { loadInputs } from './run/inputs.js';
 import { stopOnKeyRejection } from './run/key-guard.js';
 import { runTasks } from './run/runner.js';
 import type { TaskOutcome } from './run/types.js';
+import { QEMU_COMMAND } from './serve/qemu-board.js';
 import { startServe, type RunningServe } from './serve/server.js';
 import { setupToolchain } from './toolchain/install.js';
 import type { Toolchain } from './toolchain/types.js';
@@ -128,9 +131,28 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
         return loaded;
       });
     }
-    if (config.results.baseline) baseline = await fromInput('baseline', () => loadBaseline(path.resolve(ctx.workspace, config.results.baseline)));
+    if (config.results.baseline) {
+      const file = path.resolve(ctx.workspace, config.results.baseline);
+      // The first run of a repository (or a branch whose base has none) has
+      // no baseline yet: that is not the user's mistake, only nothing to gate.
+      if (existsSync(file)) baseline = await fromInput('baseline', () => loadBaseline(file));
+      else log.warning(`No baseline at '${config.results.baseline}' (input 'baseline'): latency and size are not gated in this run.`);
+    }
     const projectDir = path.resolve(ctx.workspace, config.build.projectDir);
     await checkProject({ projectDir, system: config.build.system, command: config.build.command, image: config.build.image });
+    // The emulated board's QEMU: found or installed (apt) before a toolchain download and a build it would waste.
+    const qemuPath =
+      config.mode === 'emulator'
+        ? await ensureCommand({
+            ...QEMU_COMMAND,
+            why: "mode 'emulator'",
+            otherwise: "give 'ci-api-key' to run on All-HW",
+            allowInstall: true,
+            searchPath: ctx.env.PATH ?? '',
+            platform: process.platform,
+            log,
+          })
+        : undefined;
 
     const toolchain: Toolchain = await log.group('Toolchain', () =>
       setupToolchain({ spec: config.toolchain.spec, mirror: config.toolchain.mirror || undefined, log }),
@@ -156,7 +178,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     let apiKey = config.allhw.apiKey;
     if (config.mode === 'emulator') {
       apiKey = emulatorKey;
-      serve = await startServe({ port: 0, boards: config.run.emulatorBoards, keys: [apiKey], log: quieter(log) });
+      serve = await startServe({ port: 0, boards: config.run.emulatorBoards, keys: [apiKey], qemuPath, log: quieter(log) });
       baseUrl = serve.url;
       log.info(`emulated All-HW farm with ${config.run.emulatorBoards} board(s) on ${baseUrl}`);
     }

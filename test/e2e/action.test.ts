@@ -45,12 +45,15 @@ describe('dist/index.js as a runner runs it', () => {
           golden: path.join(example, 'golden.json'),
           'exit-line': '#exit',
           'results-dir': path.join(work, 'results'),
+          // As on a repository's first run: no baseline yet.
+          baseline: path.join(work, 'baseline/results.json'),
         },
         { GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output, GITHUB_WORKSPACE: work, RUNNER_TEMP: work },
       ),
       work,
     );
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("::warning::No baseline at '");
     const outputs = readOutputs(await readFile(output, 'utf8'));
     // Every output action.yml declares is set.
     const declared = Object.keys((parse(await readFile(path.join(REPO_ROOT, 'action.yml'), 'utf8')) as { outputs: object }).outputs);
