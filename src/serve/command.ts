@@ -1,10 +1,13 @@
 /**
  * `allhw serve [flags]`: parses the flags (and ALLHW_SERVE_KEYS, read here
- * and nowhere else), starts the service, prints its base URL as the first
- * line of stdout, and runs until SIGINT/SIGTERM, then stops every board.
+ * and nowhere else), finds QEMU on PATH (or fails at once, saying how to get
+ * it), starts the service, prints its base URL as the first line of stdout,
+ * and runs until SIGINT/SIGTERM, then stops every board.
  */
 import type { Logger } from '../log.js';
+import { ensureCommand, OsPackageError } from '../os-packages.js';
 import { FAULT_KINDS, FaultSpecError, parseFaultSpec } from './faults.js';
+import { QEMU_COMMAND } from './qemu-board.js';
 import {
   DEFAULT_BOARDS,
   DEFAULT_BOOT_MS,
@@ -165,6 +168,25 @@ export async function serveCommand(argv: string[], log: Logger): Promise<number>
     return 0;
   }
   for (const key of opts.keys ?? []) log.secret(key);
+
+  if (!opts.qemuPath) {
+    // Checked now, not at the first task: a server without QEMU is no farm.
+    try {
+      opts.qemuPath = await ensureCommand({
+        ...QEMU_COMMAND,
+        why: 'allhw serve',
+        otherwise: 'pass its path with --qemu',
+        allowInstall: false, // a local command does not install system packages behind the user's back
+        searchPath: process.env.PATH ?? '',
+        platform: process.platform,
+        log,
+      });
+    } catch (err) {
+      if (!(err instanceof OsPackageError)) throw err;
+      log.error(err.message);
+      return 1;
+    }
+  }
 
   let serve;
   try {

@@ -18,6 +18,13 @@ import { paceInputIntoUart, type UartPacer } from './uart-pacer.js';
 
 export const QEMU_MACHINE = 'mps2-an500';
 
+/** The emulator a board runs and where it comes from, for finding or installing it (src/os-packages.ts). */
+export const QEMU_COMMAND = {
+  command: 'qemu-system-arm',
+  packages: ['qemu-system-arm'],
+  otherHints: ['macOS: brew install qemu'],
+};
+
 export interface QemuRunOptions {
   qemuPath: string;
   /**

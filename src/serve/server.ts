@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import { createApiHandler, type RequestHandler } from './api.js';
 import { Farm } from './farm.js';
 import { FAULT_JOURNAL, formatFaultSpec, parseFaultSpec, withFaults, type FaultLayer, type FaultRule } from './faults.js';
+import { QEMU_COMMAND } from './qemu-board.js';
 
 export interface ServeOptions {
   /** Default 127.0.0.1. */
@@ -39,6 +40,12 @@ export interface ServeOptions {
   liveOutput?: boolean;
   /** Default `qemu-system-arm` from PATH. */
   qemuPath?: string;
+  /**
+   * The `setpriv` (util-linux >= 2.33) that makes the kernel kill a board's
+   * QEMU when the server dies, even by SIGKILL. Default: `setpriv` from PATH
+   * when it works here; `false`: none, QEMU is stopped by close() only.
+   */
+  setpriv?: string | false;
   /** Inject failures (README "Fault injection"): a spec like `503:0.3,reset:0.1`, or parsed rules. */
   faults?: { spec: string | FaultRule[]; seed?: number };
   log?: Logger;
@@ -75,10 +82,9 @@ export async function startServe(opts: ServeOptions = {}): Promise<RunningServe>
   const boards = opts.boards ?? DEFAULT_BOARDS;
   if (!Number.isInteger(boards) || boards < 1) throw new Error(`serve: boards must be a whole number >= 1 (got ${boards})`);
   const faultRules = opts.faults ? (typeof opts.faults.spec === 'string' ? parseFaultSpec(opts.faults.spec) : opts.faults.spec) : null;
-  const qemuPath = opts.qemuPath ?? 'qemu-system-arm';
+  const qemuPath = opts.qemuPath ?? QEMU_COMMAND.command;
   await checkQemu(qemuPath);
-  const setprivPath = (await canRun('setpriv', ['--version'])) ? 'setpriv' : null;
-  if (!setprivPath) log.warning('serve: setpriv (util-linux) not found: QEMU children are stopped by close() only, not if the server is killed with SIGKILL');
+  const setprivPath = await deathSignalWrapper(opts.setpriv, qemuPath, log);
 
   const ownDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'allhw-serve-')));
@@ -162,19 +168,56 @@ function urlHost(host: string): string {
 }
 
 async function checkQemu(qemuPath: string): Promise<void> {
-  if (!(await canRun(qemuPath, ['--version']))) {
+  const problem = await runProblem(qemuPath, ['--version']);
+  if (problem) {
     throw new Error(
-      `serve: cannot run ${qemuPath}: install QEMU's Arm system emulator (apt-get install qemu-system-arm) or pass its path with --qemu`,
+      `serve: cannot run ${qemuPath} (${problem}): install QEMU's Arm system emulator (apt-get install qemu-system-arm) or pass its path with --qemu`,
     );
   }
 }
 
-/** True when the program starts and exits 0 (spawned asynchronously: a server may run in this process). */
-function canRun(command: string, args: string[]): Promise<boolean> {
+/**
+ * The setpriv to run QEMU under, or null. Probed with what a board runs
+ * (`setpriv --pdeathsig KILL -- qemu`): setpriv from util-linux before 2.33
+ * or busybox has no --pdeathsig, and would turn every task into a 255.
+ * Without it the server still works; only a SIGKILL of the server would
+ * leave its QEMU running.
+ */
+async function deathSignalWrapper(setpriv: string | false | undefined, qemuPath: string, log: Logger): Promise<string | null> {
+  const fallback = 'QEMU runs without it: close() and SIGINT/SIGTERM stop it, a SIGKILL of the server would not';
+  if (setpriv === false) {
+    log.debug(`serve: setpriv not used (turned off); ${fallback}`);
+    return null;
+  }
+  if (process.platform !== 'linux') {
+    log.debug(`serve: setpriv --pdeathsig is Linux-only (this is ${process.platform}); ${fallback}`);
+    return null;
+  }
+  const command = setpriv ?? 'setpriv';
+  const problem = await runProblem(command, ['--pdeathsig', 'KILL', '--', qemuPath, '--version']);
+  if (!problem) return command;
+  const line = `serve: ${command} --pdeathsig cannot be used (${problem}); ${fallback}`;
+  // Asked for by name, its failure is news; the default one missing (macOS, minimal images) is not.
+  if (setpriv) log.warning(line);
+  else log.debug(line);
+  return null;
+}
+
+/**
+ * Why the program does not start and exit 0, or null when it does (spawned
+ * asynchronously: a server may run in this process).
+ */
+function runProblem(command: string, args: string[]): Promise<string | null> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: 'ignore' });
-    child.once('error', () => resolve(false));
-    child.once('exit', (code) => resolve(code === 0));
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(0, 2000)));
+    child.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ENOENT' ? 'not found' : e.message));
+    child.once('close', (code, signal) => {
+      if (code === 0) return resolve(null);
+      const first = stderr.trim().split('\n')[0];
+      resolve(`exit ${code ?? signal}${first ? `: ${first}` : ''}`);
+    });
   });
 }
 
