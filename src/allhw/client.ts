@@ -13,13 +13,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../log.js';
-import type { TaskRecord } from './contract.js';
-import { AllhwError, redactUrl, scrub, snippet } from './errors.js';
+import { ChunkedBody, readBody } from './body.js';
+import { AllhwError, redactUrl, safeSnippet, scrub, SNIPPET_WINDOW } from './errors.js';
 import { taskBody } from './multipart.js';
-import { isBase64Output, parseTaskRecord } from './record.js';
+import { readTaskRecord, type TaskReading } from './record.js';
 
 export { AllhwError, redactUrl } from './errors.js';
-export { decodeOutput, parseTaskRecord } from './record.js';
+export { decodeOutput, parseTaskRecord, readTaskRecord, type TaskOutput, type TaskReading } from './record.js';
 
 export interface RetryOptions {
   /** Attempts in all for a GET (first one included). */
@@ -96,7 +96,8 @@ export function retryAfterMs(value: string | string[] | undefined, now = Date.no
 interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  text: string;
+  /** Kept as chunks: a task record's body may be tens of MB (body.ts). */
+  body: ChunkedBody;
 }
 
 export class AllhwClient {
@@ -153,10 +154,10 @@ export class AllhwClient {
         throw new AllhwError(`${what} failed: ${message} (${hint})`, 'network', surelyNotSent(err));
       }
       if (reply.status === 200) {
-        const id = reply.text.trim();
-        if (!id) throw new AllhwError(`${what} answered 200 with an empty task id`, 'bad-response', false, 200);
-        if (/\s/.test(id) || id.length > 200) {
-          throw new AllhwError(`${what} answered 200 but the body is not a task id: '${this.snip(reply.text)}'`, 'bad-response', false, 200);
+        const id = reply.body.length > SNIPPET_WINDOW ? null : reply.body.text().trim();
+        if (id === '') throw new AllhwError(`${what} answered 200 with an empty task id`, 'bad-response', false, 200);
+        if (id === null || /\s/.test(id) || id.length > 200) {
+          throw new AllhwError(`${what} answered 200 but the body is not a task id: '${this.snip(reply)}'`, 'bad-response', false, 200);
         }
         return id;
       }
@@ -166,7 +167,7 @@ export class AllhwClient {
         continue;
       }
       throw new AllhwError(
-        `${what} answered HTTP ${reply.status}: '${this.snip(reply.text)}'` +
+        `${what} answered HTTP ${reply.status}: '${this.snip(reply)}'` +
           (reply.status === 429 || reply.status === 503 ? ` (after ${attempt} attempts)` : ''),
         'http',
         reply.status === 429 || reply.status >= 500,
@@ -175,8 +176,8 @@ export class AllhwClient {
     }
   }
 
-  /** Reads a task's record (validated). */
-  async getTask(id: string, signal?: AbortSignal): Promise<TaskRecord> {
+  /** Reads a task's record (validated), its output decoded (`uart`). */
+  async getTask(id: string, signal?: AbortSignal): Promise<TaskReading> {
     const url = this.url({ id });
     const what = `GET ${redactUrl(url)}`;
     for (let attempt = 1; ; attempt++) {
@@ -186,16 +187,16 @@ export class AllhwClient {
       try {
         const reply = await this.send('GET', url, signal);
         if (reply.status === 200) {
-          const rec = parseTaskRecord(scrub(reply.text, this.opts.apiKey), what);
+          const rec = readTaskRecord(reply.body, what, this.opts.apiKey);
           // We ask for base64: a finished output that is not base64 was most likely garbled on the
           // way, and a GET is safe to repeat, so it is read again like any bad answer. A service
           // that truly answers in plain text answers the same every time: the last read is kept.
-          if (rec.status !== 'finished' || isBase64Output(rec.output) || last) return rec;
+          if (rec.status !== 'finished' || !rec.uart?.plainText || last) return rec;
           throw new AllhwError(`${what} answered a finished task whose output is not base64 although binary=true was asked`, 'bad-response', false, 200);
         }
         if (reply.status === 401 || reply.status === 403) throw this.keyRejected(what, reply);
         const transient = reply.status === 429 || reply.status >= 500;
-        failure = new AllhwError(`${what} answered HTTP ${reply.status}: '${this.snip(reply.text)}'`, 'http', transient, reply.status);
+        failure = new AllhwError(`${what} answered HTTP ${reply.status}: '${this.snip(reply)}'`, 'http', transient, reply.status);
         delay = this.delayFor(reply, attempt);
       } catch (err) {
         if (signal?.aborted) throw this.aborted(what);
@@ -240,8 +241,7 @@ export class AllhwClient {
       // Close the POST's connection afterwards: it is never reused (see postAgent).
       reset: method === 'POST',
     });
-    const text = await res.body.text();
-    return { status: res.statusCode, headers: res.headers, text };
+    return { status: res.statusCode, headers: res.headers, body: await readBody(res.body) };
   }
 
   private backoff(attempt: number): number {
@@ -264,7 +264,7 @@ export class AllhwClient {
 
   private keyRejected(what: string, reply: Reply): AllhwError {
     return new AllhwError(
-      `All-HW rejected the API key (HTTP ${reply.status} to ${what}: '${this.snip(reply.text)}'): ` +
+      `All-HW rejected the API key (HTTP ${reply.status} to ${what}: '${this.snip(reply)}'): ` +
         "check the secret passed as 'ci-api-key' (it must be a valid key for the board kind you want)",
       'key-rejected',
       false,
@@ -284,7 +284,8 @@ export class AllhwClient {
     return scrub(`${message}${code}`, this.opts.apiKey);
   }
 
-  private snip(text: string): string {
-    return snippet(scrub(text, this.opts.apiKey));
+  /** The start of a reply's body for a message: scrubbed, one line, short (a huge body is not decoded whole). */
+  private snip(reply: Reply): string {
+    return safeSnippet(reply.body.text(0, SNIPPET_WINDOW + 1024), this.opts.apiKey);
   }
 }

@@ -46,12 +46,17 @@ export function redactUrl(url: string | URL): string {
   return parsed.toString().replace(/%2A%2A%2A/g, '***');
 }
 
+/** Every spelling of `secret` a URL or a form could carry (raw, URL-encoded, form-encoded). */
+export function secretForms(secret: string): string[] {
+  if (!secret) return [];
+  return [...new Set([secret, encodeURIComponent(secret), encodeURIComponent(secret).replace(/%20/g, '+')])];
+}
+
 /** Replaces every form of `secret` (raw, URL-encoded, form-encoded) in `text` with ***. */
 export function scrub(text: string, secret: string): string {
   if (!secret) return text;
   let out = text;
-  const forms = new Set([secret, encodeURIComponent(secret), encodeURIComponent(secret).replace(/%20/g, '+')]);
-  for (const form of forms) out = out.split(form).join('***');
+  for (const form of secretForms(secret)) out = out.split(form).join('***');
   return out.replace(/([?&]key=)[^&#\s"']*/gi, '$1***');
 }
 
@@ -59,4 +64,31 @@ export function scrub(text: string, secret: string): string {
 export function snippet(text: string, max = 200): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/** How much of a body an error snippet looks at: scrubbing a 50 MB body for 200 characters would copy it whole. */
+export const SNIPPET_WINDOW = 64 * 1024;
+
+/**
+ * `snippet(scrub(text, secret))` for a body of any size: only its first
+ * SNIPPET_WINDOW characters are scrubbed and shown. A form of the secret cut
+ * in two by the window's end is dropped, so no part of it can show.
+ */
+export function safeSnippet(text: string, secret: string, max = 200): string {
+  if (text.length <= SNIPPET_WINDOW) return snippet(scrub(text, secret), max);
+  let window = text.slice(0, SNIPPET_WINDOW);
+  const forms = secretForms(secret);
+  // Until no form's beginning ends the window (dropping one may bare another's).
+  for (let cut = true; cut; ) {
+    cut = false;
+    for (const form of forms) {
+      for (let k = Math.min(form.length - 1, window.length); k > 0 && !cut; k--) {
+        if (window.endsWith(form.slice(0, k))) {
+          window = window.slice(0, window.length - k);
+          cut = true;
+        }
+      }
+    }
+  }
+  return snippet(scrub(window, secret), max);
 }

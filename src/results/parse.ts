@@ -15,6 +15,9 @@
  * something it was not asked: alignment is no longer certain).
  * `Error:` / `TVMPlatformAbort` lines and reboots (the first line — the
  * banner — seen again) are events of the input in flight when they appeared.
+ * A board printing in a loop for its whole timeout can make a million of
+ * them: an input lists its first MAX_EVENTS and then how many more there
+ * were (the UART log has them all).
  */
 import type { TaskOutcome } from '../run/types.js';
 import type { InputResult } from './types.js';
@@ -25,15 +28,36 @@ export interface ParseOptions {
 }
 
 export const RESULT_PREFIX = '#result:';
+/** Events listed per input; the rest are counted. */
+export const MAX_EVENTS = 20;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const EVENT = /^(Error\b|TVMPlatformAbort)/;
 
-/** UART bytes → lines (`\r\n` or `\n` ends; a last unterminated line is kept). */
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * UART bytes → lines, one at a time (`\r\n` or `\n` ends; a last
+ * unterminated line is kept). Each line is decoded on its own: a 50 MB
+ * output is never one string, nor a million-line array (a `\n` byte is
+ * never inside a UTF-8 sequence, so this decodes as the whole would).
+ */
+export function* eachUartLine(bytes: Buffer): Generator<string> {
+  for (let start = 0; start < bytes.length; ) {
+    const newline = bytes.indexOf(LF, start);
+    const stop = newline < 0 ? bytes.length : newline;
+    const end = stop > start && bytes[stop - 1] === CR ? stop - 1 : stop;
+    // An unterminated last line that is only a CR is no line (as when the output ends with CRLF).
+    if (newline < 0 && end === start) break;
+    yield bytes.toString('utf8', start, end);
+    if (newline < 0) break;
+    start = newline + 1;
+  }
+}
+
+/** UART bytes → all their lines (see eachUartLine). */
 export function uartLines(bytes: Buffer): string[] {
-  const text = bytes.toString('utf8');
-  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines;
+  return [...eachUartLine(bytes)];
 }
 
 export type ParsedResult = { outputs: number[]; timers: number[] } | { error: string };
@@ -66,27 +90,42 @@ export function parseResultLine(line: string): ParsedResult {
 interface Slot {
   line: string | null;
   events: string[];
+  /** Events beyond MAX_EVENTS, not listed. */
+  unlisted: number;
+}
+
+function addEvent(slot: Slot, text: string): void {
+  if (slot.events.length < MAX_EVENTS) slot.events.push(text);
+  else slot.unlisted++;
+}
+
+/** The slot's events, with the count of those not listed. */
+function listedEvents(slot: Slot): string[] {
+  if (slot.unlisted === 0) return slot.events;
+  return [...slot.events, `… ${slot.unlisted} more event(s) not listed (the task's UART log has them all)`];
 }
 
 export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputResult[] {
   const n = outcome.inputs.length;
   if (n === 0) return [];
-  const slots: Slot[] = outcome.inputs.map(() => ({ line: null, events: [] }));
+  const slots: Slot[] = outcome.inputs.map(() => ({ line: null, events: [], unlisted: 0 }));
+  /** #result lines beyond the inputs: the first are kept for events, all are counted. */
   const extras: string[] = [];
+  let extraCount = 0;
   let inFlight = 0;
   let banner: string | null = null;
   const eventFor = (text: string): void => {
-    slots[Math.min(inFlight, n - 1)].events.push(text);
+    addEvent(slots[Math.min(inFlight, n - 1)]!, text);
   };
 
-  for (const raw of uartLines(outcome.uart)) {
+  for (const raw of eachUartLine(outcome.uart)) {
     const line = raw.trimEnd();
     if (line === '') continue;
     const at = line.indexOf(RESULT_PREFIX);
     if (at >= 0) {
       if (at > 0) eventFor(`text before a result: '${shorten(line.slice(0, at))}'`);
       if (inFlight < n) slots[inFlight++].line = line.slice(at);
-      else extras.push(line.slice(at));
+      else if (extraCount++ < MAX_EVENTS) extras.push(line.slice(at));
       continue;
     }
     if (banner === null) {
@@ -99,6 +138,9 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
   }
 
   const got = slots.filter((s) => s.line !== null).length;
+  // Extra results are the last input's events, after those seen while it was in flight.
+  for (const e of extras) addEvent(slots[n - 1]!, `extra result: '${shorten(e)}'`);
+  slots[n - 1]!.unlisted += extraCount - extras.length;
   const results = slots.map((slot, k): InputResult => {
     const result: InputResult = {
       image: outcome.image,
@@ -113,7 +155,7 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
       expected: null,
       maxAbsError: null,
       top1: null,
-      events: slot.events,
+      events: listedEvents(slot),
     };
     if (outcome.end === 'infra') {
       return { ...result, status: 'error', reason: outcome.reason ?? 'infrastructure failure (code 255)' };
@@ -132,10 +174,9 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
     return filled;
   });
 
-  if (extras.length > 0) {
-    const last = results[n - 1];
-    const why = `${extras.length} #result line(s) more than the ${n} input(s) sent: the firmware answered something it was not asked (an input treated as two, or the exit line as an input?)`;
-    last.events.push(...extras.map((e) => `extra result: '${shorten(e)}'`));
+  if (extraCount > 0) {
+    const last = results[n - 1]!;
+    const why = `${extraCount} #result line(s) more than the ${n} input(s) sent: the firmware answered something it was not asked (an input treated as two, or the exit line as an input?)`;
     if (last.status !== 'error') {
       last.status = 'failed';
       last.reason = last.reason ? `${last.reason}; ${why}` : why;

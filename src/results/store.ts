@@ -5,6 +5,10 @@
  *   results.json                      replaced atomically (temp file + rename) on every save
  * No secret may reach either: the config given is expected to be the public
  * one, and every save also masks the given secrets and any `key=` in a URL.
+ * A UART log is the board's bytes, written as they came but for the given
+ * secrets, each replaced by `***` (the firmware never sees the key, so this
+ * costs one search of the bytes per secret and no copy; the client does not
+ * scrub outputs, this is where the guarantee is kept).
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,6 +24,26 @@ export type ResultsBase = Pick<Results, 'mode' | 'config'> & Partial<Omit<Result
 export interface ResultsStoreOptions {
   /** Values masked as *** in results.json (e.g. the API key), whatever field they hide in. */
   secrets?: string[];
+}
+
+const MASK = Buffer.from('***');
+
+/** `bytes` with every occurrence of each secret replaced by `***`; the same Buffer (no copy) when none occurs. */
+export function maskSecretBytes(bytes: Buffer, secrets: string[]): Buffer {
+  let out = bytes;
+  for (const secret of secrets) {
+    const needle = Buffer.from(secret, 'utf8');
+    if (needle.length === 0 || out.indexOf(needle) < 0) continue;
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (let at = out.indexOf(needle); at >= 0; at = out.indexOf(needle, from)) {
+      parts.push(out.subarray(from, at), MASK);
+      from = at + needle.length;
+    }
+    parts.push(out.subarray(from));
+    out = Buffer.concat(parts);
+  }
+  return out;
 }
 
 /** A name safe as one path component (ids are not validated by the service's contract). */
@@ -80,12 +104,12 @@ export class ResultsStore {
     return store;
   }
 
-  /** Writes an attempt's raw UART bytes; returns the path relative to the results dir (with `/`). */
+  /** Writes an attempt's raw UART bytes (secrets masked); returns the path relative to the results dir (with `/`). */
   async writeUartLog(outcome: TaskOutcome): Promise<string> {
     const file = outcome.id ? safeComponent(outcome.id) : `plan-${outcome.planIndex + 1}-attempt-${outcome.attempt}`;
     const rel = ['logs', safeComponent(outcome.image), `${file}.uart.log`];
     await mkdir(path.join(this.dir, ...rel.slice(0, -1)), { recursive: true });
-    await writeFile(path.join(this.dir, ...rel), outcome.uart);
+    await writeFile(path.join(this.dir, ...rel), maskSecretBytes(outcome.uart, this.secrets));
     return rel.join('/');
   }
 

@@ -4,8 +4,8 @@
  * an outcome (the run goes on with the other tasks).
  */
 import path from 'node:path';
-import { AllhwError, decodeOutput, type AllhwClient } from '../allhw/client.js';
-import { CODE_INFRA, CODE_TIMEOUT, KNOWN_STATUSES, type TaskRecord } from '../allhw/contract.js';
+import { AllhwError, type AllhwClient, type TaskReading } from '../allhw/client.js';
+import { CODE_INFRA, CODE_TIMEOUT, KNOWN_STATUSES } from '../allhw/contract.js';
 import type { Logger } from '../log.js';
 import { PollSchedule, type PollTiming } from './poll.js';
 import { sleep } from './sleep.js';
@@ -112,14 +112,15 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
   let lastError: string | null = null;
   let plainTextWarned = false;
 
-  const absorb = (rec: TaskRecord): void => {
+  const absorb = (rec: TaskReading): void => {
     outcome.status = rec.status;
     outcome.code = rec.code;
     outcome.reservation = rec.reservation ?? outcome.reservation;
     outcome.created = rec.created ?? outcome.created;
     outcome.started = rec.started ?? outcome.started;
     outcome.finished = rec.finished ?? outcome.finished;
-    const out = decodeOutput(rec.output);
+    // Decoded by the client (never `rec.output`: making a 50 MB output's base64 text again costs 67 MB).
+    const out = rec.uart;
     // Output before `finished` is a bonus: keep the latest we saw.
     if (out) outcome.uart = out.bytes;
     if (out?.plainText && !plainTextWarned) {
@@ -133,7 +134,7 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
   };
 
   for (;;) {
-    let rec: TaskRecord | null = null;
+    let rec: TaskReading | null = null;
     try {
       rec = await opts.client.getTask(outcome.id, signal);
       failures = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseOutcome, parseResultLine, uartLines } from '../../src/results/parse.js';
+import { MAX_EVENTS, parseOutcome, parseResultLine, uartLines } from '../../src/results/parse.js';
 import type { TaskEnd, TaskOutcome } from '../../src/run/types.js';
 
 /*
@@ -132,10 +132,54 @@ describe('parseOutcome on real firmware output', () => {
   });
 });
 
+describe('a board printing in a loop for its whole timeout', () => {
+  it('lists an input\'s first events and counts the rest (a reboot loop)', () => {
+    const uart = `${BANNER}\n${R00}\n${`${BANNER}\r\nError: boot failed\r\n`.repeat(300_000)}`;
+    const [a, b] = parseOutcome(outcome(uart, ['a', 'b'], 'timeout'), { outputCount: 10 });
+    expect(a!.events).toEqual([]);
+    expect(b!.events).toHaveLength(MAX_EVENTS + 1);
+    expect(b!.events.slice(0, 2)).toEqual([`reboot: the first line '${BANNER}' was printed again`, 'Error: boot failed']);
+    expect(b!.events[MAX_EVENTS]).toBe(`… ${600_000 - MAX_EVENTS} more event(s) not listed (the task's UART log has them all)`);
+    expect(b!.status).toBe('failed');
+  });
+
+  it('reads half a million extra results (a firmware answering in a loop) without failing', () => {
+    const uart = `${BANNER}\n${R00}\n${`${R01}\n`.repeat(500_000)}`;
+    const [a] = parseOutcome(outcome(uart, ['a']), { outputCount: 10 });
+    expect(a!.status).toBe('failed');
+    expect(a!.reason).toMatch(/^500000 #result line\(s\) more than the 1 input\(s\) sent/);
+    expect(a!.events).toHaveLength(MAX_EVENTS + 1);
+    expect(a!.events[0]).toBe(`extra result: '${R01}'`);
+    expect(a!.events[MAX_EVENTS]).toMatch(new RegExp(`^… ${500_000 - MAX_EVENTS} more event`));
+  });
+});
+
 describe('line helpers', () => {
   it('splits UART bytes into lines, keeping an unterminated last one', () => {
     expect(uartLines(Buffer.from('a\r\nb\n\nc'))).toEqual(['a', 'b', '', 'c']);
     expect(uartLines(Buffer.alloc(0))).toEqual([]);
+    // A last line that is only a CR is no line (as when the output ends with CRLF).
+    expect(uartLines(Buffer.from('\n\r\n\r'))).toEqual(['', '']);
+  });
+
+  it('decodes each line as decoding the whole output would (multi-byte, invalid and cut UTF-8, lone CRs)', () => {
+    const pieces = ['µs', '→', '😀', '\r', '\n', '\r\n', 'a', '#result:1:2'].map((t) => Buffer.from(t));
+    pieces.push(Buffer.from([0xe2, 0x82]), Buffer.from([0xff]), Buffer.from([0xf0, 0x9f]), Buffer.from([0xc3]));
+    let seed = 7;
+    // mulberry32: a small seeded PRNG, so a failure repeats.
+    const random = (n: number): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n | 0;
+    };
+    for (let round = 0; round < 3000; round++) {
+      const bytes = Buffer.concat(Array.from({ length: random(12) }, () => pieces[random(pieces.length)]!));
+      // The previous implementation: the whole output as one string, split.
+      const whole = bytes.toString('utf8').split('\n').map((l) => l.replace(/\r$/, ''));
+      if (whole.at(-1) === '') whole.pop();
+      expect(uartLines(bytes), bytes.toString('hex')).toEqual(whole);
+    }
   });
 
   it('reads several timers, the last being the total, and decimals', () => {

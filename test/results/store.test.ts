@@ -122,6 +122,17 @@ describe('ResultsStore', () => {
     expect(text).toContain('key=***&timeout=5');
   });
 
+  it('masks the secrets in a UART log, and writes any other log byte for byte', async () => {
+    const secrets = [KEY, encodeURIComponent('k3y/with+chars')];
+    const store = await ResultsStore.create(dir, { mode: 'allhw', config: {} }, { secrets });
+    const leaky = outcome({ id: 'leaky', uart: Buffer.from(`banner ${KEY}\n${KEY}${KEY} k3y%2Fwith%2Bchars\xff\n`, 'latin1') });
+    const log = await readFile(path.join(dir, await store.writeUartLog(leaky)), 'latin1');
+    expect(log).toBe('banner ***\n****** ***\xff\n');
+    const bytes = Buffer.from([...Array(256).keys()]);
+    const clean = outcome({ id: 'clean', uart: Buffer.concat([bytes, Buffer.from(KEY.slice(0, -1))]) });
+    expect((await readFile(path.join(dir, await store.writeUartLog(clean)))).equals(clean.uart)).toBe(true);
+  });
+
   it('masks values, never property names, so a short key leaves results.json whole', async () => {
     const store = await ResultsStore.create(dir, { mode: 'allhw', config: {} }, { secrets: ['k', 's'] });
     const o = outcome({ end: 'error', reason: 'keys leak' });
