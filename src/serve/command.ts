@@ -11,6 +11,7 @@ import { QEMU_COMMAND } from './qemu-board.js';
 import {
   DEFAULT_BOARDS,
   DEFAULT_BOOT_MS,
+  DEFAULT_ICOUNT_SHIFT,
   DEFAULT_FAULT_SEED,
   DEFAULT_FLASH_MS_PER_KIB,
   DEFAULT_MAX_IMAGE_BYTES,
@@ -42,6 +43,8 @@ Options:
                           (default: a temp dir, removed on exit)
   --flash-ms-per-kib MS   flash time per KiB of image (default ${DEFAULT_FLASH_MS_PER_KIB}: ST-LINK on the F746)
   --boot-ms MS            time from reset to the first input byte (default ${DEFAULT_BOOT_MS})
+  --icount SHIFT|off      guest time from the instruction count, 2^SHIFT ns each, so
+                          the firmware's timers repeat (default ${DEFAULT_ICOUNT_SHIFT}); off: host time
   --max-image-mb MB       largest firmware image accepted (default ${DEFAULT_MAX_IMAGE_BYTES / MIB})
   --max-input-mb MB       largest input file accepted (default ${DEFAULT_MAX_INPUT_BYTES / MIB})
   --live-output           fill "output" while a task runs (All-HW only promises it once finished)
@@ -101,6 +104,11 @@ export function parseServeFlags(argv: string[], env: Record<string, string | und
       case '--boot-ms':
         opts.bootMs = wholeNumber(flag, value(), 0, 600_000);
         break;
+      case '--icount': {
+        const v = value();
+        opts.icountShift = v === 'off' ? null : wholeNumber(flag, v, 0, 10);
+        break;
+      }
       case '--max-image-mb':
         opts.maxImageBytes = Math.round(decimal(flag, value(), 0.001, 4096) * MIB);
         break;

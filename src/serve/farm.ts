@@ -57,6 +57,7 @@ export interface FarmOptions {
   bootMs: number;
   qemuPath: string;
   setprivPath: string | null;
+  icountShift: number | null;
   liveOutput: boolean;
   log: Logger;
 }
@@ -177,6 +178,7 @@ export class Farm {
         uartLogFile: path.join(task.dir, TASK_FILES.uart),
         stderrLogFile: path.join(task.dir, TASK_FILES.qemuStderr),
         signal: this.stopping.signal,
+        icountShift: this.opts.icountShift,
       });
       task.timing.runMs = Math.round(performance.now() - runStart);
       await this.finishRun(task, end);

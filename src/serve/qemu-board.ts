@@ -44,6 +44,8 @@ export interface QemuRunOptions {
   uartLogFile: string;
   stderrLogFile: string;
   signal: AbortSignal;
+  /** QEMU's `-icount shift`: guest time counts instructions (2^shift ns each); null: host time. */
+  icountShift: number | null;
 }
 
 export type QemuRunEnd =
@@ -55,7 +57,7 @@ export type QemuRunEnd =
   | { kind: 'aborted' };
 
 /** QEMU's own arguments for an image (exported for the README's and the bench's sake). */
-export function qemuArgs(imageFile: string, format: ImageFormat): string[] {
+export function qemuArgs(imageFile: string, format: ImageFormat, icountShift: number | null = null): string[] {
   const load =
     format === 'elf'
       ? ['-kernel', imageFile]
@@ -67,6 +69,9 @@ export function qemuArgs(imageFile: string, format: ImageFormat): string[] {
     '-nodefaults',
     '-serial', 'stdio',
     '-semihosting-config', 'enable=on,target=native',
+    // Guest time from the instruction count: the firmware's timers give the
+    // same figures run after run, whatever else the host is doing.
+    ...(icountShift === null ? [] : ['-icount', `shift=${icountShift},align=off,sleep=off`]),
     ...load,
   ];
 }
@@ -75,7 +80,7 @@ const STDERR_KEEP = 64 * 1024;
 
 export async function runOnQemu(opts: QemuRunOptions): Promise<QemuRunEnd> {
   if (opts.signal.aborted) return { kind: 'aborted' };
-  const args = qemuArgs(opts.imageFile, opts.format);
+  const args = qemuArgs(opts.imageFile, opts.format, opts.icountShift);
   const [command, argv] = opts.setprivPath
     ? [opts.setprivPath, ['--pdeathsig', 'KILL', '--', opts.qemuPath, ...args]]
     : [opts.qemuPath, args];

@@ -32,6 +32,11 @@ export interface ServeOptions {
   flashMsPerKiB?: number;
   /** Reset to first input byte. Default DEFAULT_BOOT_MS. */
   bootMs?: number;
+  /**
+   * QEMU `-icount shift` (guest time = instructions × 2^shift ns), so that
+   * timers repeat run after run; null: host time. Default DEFAULT_ICOUNT_SHIFT.
+   */
+  icountShift?: number | null;
   /** Largest firmware part accepted. Default DEFAULT_MAX_IMAGE_BYTES. */
   maxImageBytes?: number;
   /** Largest input part accepted. Default DEFAULT_MAX_INPUT_BYTES. */
@@ -69,6 +74,8 @@ export interface RunningServe {
 export const DEFAULT_FLASH_MS_PER_KIB = 32;
 /** Reset, firmware start-up and the service opening the UART before it writes the input. */
 export const DEFAULT_BOOT_MS = 300;
+/** 4 ns per instruction: 250 M instructions/s, the order of the F746's 216 MHz (not a cycle model). */
+export const DEFAULT_ICOUNT_SHIFT = 2;
 export const DEFAULT_BOARDS = 2;
 export const DEFAULT_PORT = 8080;
 /** An ELF with debug info can be tens of MiB though the F746 holds 1 MiB of code. */
@@ -95,6 +102,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<RunningServe>
     dataDir,
     flashMsPerKiB: opts.flashMsPerKiB ?? DEFAULT_FLASH_MS_PER_KIB,
     bootMs: opts.bootMs ?? DEFAULT_BOOT_MS,
+    icountShift: opts.icountShift === undefined ? DEFAULT_ICOUNT_SHIFT : opts.icountShift,
     qemuPath,
     setprivPath,
     liveOutput: opts.liveOutput ?? false,
