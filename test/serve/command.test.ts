@@ -18,6 +18,13 @@ describe('serve command: flags', () => {
     });
   });
 
+  it('--icount takes a shift or off', () => {
+    expect(parseServeFlags(['--icount', '3'], {})).toMatchObject({ icountShift: 3 });
+    expect(parseServeFlags(['--icount=off'], {}).icountShift).toBeNull();
+    expect(parseServeFlags([], {})).not.toHaveProperty('icountShift');
+    expect(() => parseServeFlags(['--icount', 'fast'], {})).toThrow(/--icount/);
+  });
+
   it(`adds the keys of ${KEYS_ENV} (comma-separated) to --key`, () => {
     expect(parseServeFlags(['--key', 'a'], { [KEYS_ENV]: ' b, c ,' })).toMatchObject({ keys: ['a', 'b', 'c'] });
     expect(parseServeFlags([], {})).not.toHaveProperty('keys');
