@@ -11,6 +11,21 @@
  * task with a huge output, two such tasks in parallel. Each run must pass
  * every input and keep a UART log of the full size, or the bench fails.
  *
+ * Last figures (50 MiB, 2-core Linux VM; the 2-task figure varies with how
+ * much the two reads overlap):
+ *                        before (8632f1a)      after
+ *   normal output          101 MiB             102 MiB
+ *   1 task, 50 MiB         551 MiB             230 MiB
+ *   2 tasks, 50 MiB each   672 MiB             322–370 MiB
+ * Before, the body was one 67 MB string, scrubbed, JSON-parsed, its output
+ * decoded, then decoded again into one 50 MB string and split into lines
+ * (twice: once as the task ended, once at the end). Now the output is
+ * decoded from the response's chunks 64 KiB at a time (src/allhw/base64.ts)
+ * and the lines are decoded one at a time. What remains per output: the
+ * body's chunks while it is decoded (~70–90 MiB) and the 50 MiB of bytes,
+ * which the run keeps until its end (src/pipeline.ts holds every outcome).
+ * serve's own figure is mostly its fault layer re-encoding the padded output.
+ *
  * Run: node_modules/.bin/node --import ./test/serve/fixtures/ts-resolve.mjs bench/huge-output.ts [MiB]
  * The CLI is bundled from the current sources into .test-work/faults-cli
  * (ALLHW_CLI=dist/cli.js runs a given bundle instead).
