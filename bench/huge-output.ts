@@ -17,9 +17,9 @@
  *   normal output          101 MiB             102 MiB
  *   1 task, 50 MiB         551 MiB             230 MiB
  *   2 tasks, 50 MiB each   672 MiB             322–370 MiB
- * Before, the body was one 67 MB string, scrubbed, JSON-parsed, its output
- * decoded, then decoded again into one 50 MB string and split into lines
- * (twice: once as the task ended, once at the end). Now the output is
+ * Before, the body was one 67 MB string, scrubbed, JSON-parsed (a second
+ * 67 MB string), its output decoded, then the bytes made one 50 MB string
+ * split into lines (twice: once as the task ended, once at the end). Now the output is
  * decoded from the response's chunks 64 KiB at a time (src/allhw/base64.ts)
  * and the lines are decoded one at a time. What remains per output: the
  * body's chunks while it is decoded (~70–90 MiB) and the 50 MiB of bytes,
