@@ -116,6 +116,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   );
   let serve: RunningServe | null = null;
   let outcomes: TaskOutcome[] = [];
+  const parsedByTask = new Map<number, InputResult[]>();
   let fatal: Error | null = null;
   let golden: Golden | null = null;
   let baseline: Results | null = null;
@@ -211,8 +212,13 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
           onTaskEnd: async (o) => {
             o.log = await store.writeUartLog(o);
             // Parsed now, so results.json holds every result known so far.
-            store.addTask(o, parseOutcome(o, { outputCount: config.run.outputCount }));
+            const parsed = parseOutcome(o, { outputCount: config.run.outputCount });
+            parsedByTask.set(o.planIndex, parsed);
+            store.addTask(o, parsed);
             await store.save();
+            // The bytes are in the log now: a run of many tasks with large
+            // outputs must not hold them all until it ends.
+            o.uart = Buffer.alloc(0);
           },
         }),
       );
@@ -237,7 +243,10 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   }
 
   // Whatever happened above, what is known is written and reported.
-  let results: InputResult[] = outcomes.flatMap((o) => parseOutcome(o, { outputCount: config.run.outputCount }));
+  // The last attempt of each task was parsed as it ended; tasks never sent are parsed here.
+  let results: InputResult[] = outcomes.flatMap(
+    (o) => parsedByTask.get(o.planIndex) ?? parseOutcome(o, { outputCount: config.run.outputCount }),
+  );
   if (golden) results = applyGolden(results, golden, config.results);
   store.setResults(results);
   if (baseline && !fatal) {
