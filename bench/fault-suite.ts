@@ -2,7 +2,7 @@
  * The fault suite as a table: for each fault kind, `allhw serve --faults`
  * and the real CLI against it (test/faults/suite.ts says what is measured).
  *
- * Run: node_modules/.bin/node --import ./test/serve/fixtures/ts-resolve.mjs bench/fault-suite.ts
+ * Run: node_modules/.bin/node --import ./scripts/ts-resolve.mjs bench/fault-suite.ts
  *        [--only 503,reset] [--seed N] [--concurrency N] [--keep] [--markdown]
  * The CLI is bundled from the current sources into .test-work/faults-cli
  * (or ALLHW_CLI=dist/cli.js to run a given bundle). Exit 1 when a case

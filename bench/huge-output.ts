@@ -26,7 +26,7 @@
  * which the run keeps until its end (src/pipeline.ts holds every outcome).
  * serve's own figure is mostly its fault layer re-encoding the padded output.
  *
- * Run: node_modules/.bin/node --import ./test/serve/fixtures/ts-resolve.mjs bench/huge-output.ts [MiB]
+ * Run: node_modules/.bin/node --import ./scripts/ts-resolve.mjs bench/huge-output.ts [MiB]
  * The CLI is bundled from the current sources into .test-work/faults-cli
  * (ALLHW_CLI=dist/cli.js runs a given bundle instead).
  */

@@ -10,7 +10,7 @@
  *    input bytes + the inferences (the firmware's own timers), on one board.
  *
  * Prints figures; asserts nothing. Goals: seed/ours >= 10, ours/limit <= 1.2.
- * Run: node_modules/.bin/node --import ./test/serve/fixtures/ts-resolve.mjs bench/run-vs-seed.ts
+ * Run: node_modules/.bin/node --import ./scripts/ts-resolve.mjs bench/run-vs-seed.ts
  *      [--timeout S] [--boards N] [--max-parallel N] [--no-seed]
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';

@@ -8,7 +8,7 @@
  * children once idle nor anywhere after it stopped. Figures: tasks/s, board
  * utilisation, time from POST to finished, the server's peak RSS (VmHWM).
  *
- * Run: node_modules/.bin/node --import ./test/serve/fixtures/ts-resolve.mjs bench/serve-load.ts
+ * Run: node_modules/.bin/node --import ./scripts/ts-resolve.mjs bench/serve-load.ts
  *        [--tasks 200] [--clients 20] [--boards 2]
  * serve runs from the CLI bundle (.test-work/faults-cli, or ALLHW_CLI).
  */

@@ -5,7 +5,7 @@
  *  2. the timing model: one example task with the default flash/boot times;
  *  3. upload memory: server RSS while a large image streams in.
  *
- * Run: node_modules/.bin/node --import ./test/serve/fixtures/ts-resolve.mjs bench/serve.ts
+ * Run: node_modules/.bin/node --import ./scripts/ts-resolve.mjs bench/serve.ts
  * (Node 24 strips the types; the hook maps the sources' .js imports to .ts.)
  */
 import { execFile } from 'node:child_process';

@@ -127,4 +127,4 @@ export async function tinyFirmware(variant: 'tinyfw' | 'overlap' = 'tinyfw'): Pr
 
 /** Node 24 running a TypeScript entry directly (type stripping + the .js→.ts resolve hook). */
 export const NODE = path.join(HERE, '../../node_modules/.bin/node');
-export const TS_NODE_ARGS = ['--import', path.join(FIXTURES, 'ts-resolve.mjs')];
+export const TS_NODE_ARGS = ['--import', path.join(HERE, '../../scripts/ts-resolve.mjs')];

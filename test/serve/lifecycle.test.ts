@@ -4,7 +4,7 @@
  * client that hangs up mid-upload leaves no task and no files behind.
  *
  * The server process runs the TypeScript sources directly: Node 24 strips
- * the types itself, and fixtures/ts-resolve.mjs maps the sources' `.js`
+ * the types itself, and scripts/ts-resolve.mjs maps the sources' `.js`
  * imports to their `.ts` files.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
