@@ -2,7 +2,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { D as DEFAULT_PORT, a as DEFAULT_BOARDS, b as DEFAULT_FLASH_MS_PER_KIB, c as DEFAULT_BOOT_MS, d as DEFAULT_FAULT_SEED, e as DEFAULT_MAX_IMAGE_BYTES, f as DEFAULT_MAX_INPUT_BYTES, F as FAULT_KINDS, s as startServe, p as parseFaultSpec, g as FaultSpecError, B as BOARDS, h as parseFlags, i as FlagError$1, j as BUILD_SYSTEMS, k as buildProject, l as splitArgs, m as BuildError, I as INPUT_DEFAULTS, n as flag, t as toolchainCommand, C as ConfigError, o as INPUT_NAMES, q as parseConfig, r as runPipeline } from './chunks/pipeline.js';
+import { D as DEFAULT_PORT, a as DEFAULT_BOARDS, b as DEFAULT_FLASH_MS_PER_KIB, c as DEFAULT_BOOT_MS, d as DEFAULT_ICOUNT_SHIFT, e as DEFAULT_FAULT_SEED, f as DEFAULT_MAX_IMAGE_BYTES, g as DEFAULT_MAX_INPUT_BYTES, F as FAULT_KINDS, h as ensureCommand, Q as QEMU_COMMAND, O as OsPackageError, s as startServe, p as parseFaultSpec, i as FaultSpecError, B as BOARDS, j as parseFlags, k as FlagError$1, l as BUILD_SYSTEMS, m as buildProject, n as splitArgs, o as BuildError, I as INPUT_DEFAULTS, q as flag, t as toolchainCommand, C as ConfigError, r as INPUT_NAMES, u as parseConfig, v as runPipeline } from './chunks/pipeline.js';
 import 'node:crypto';
 import 'node:fs/promises';
 import 'node:timers/promises';
@@ -112,6 +112,8 @@ Options:
                           (default: a temp dir, removed on exit)
   --flash-ms-per-kib MS   flash time per KiB of image (default ${DEFAULT_FLASH_MS_PER_KIB}: ST-LINK on the F746)
   --boot-ms MS            time from reset to the first input byte (default ${DEFAULT_BOOT_MS})
+  --icount SHIFT|off      guest time from the instruction count, 2^SHIFT ns each, so
+                          the firmware's timers repeat (default ${DEFAULT_ICOUNT_SHIFT}); off: host time
   --max-image-mb MB       largest firmware image accepted (default ${DEFAULT_MAX_IMAGE_BYTES / MIB})
   --max-input-mb MB       largest input file accepted (default ${DEFAULT_MAX_INPUT_BYTES / MIB})
   --live-output           fill "output" while a task runs (All-HW only promises it once finished)
@@ -175,6 +177,11 @@ function parseServeFlags(argv, env) {
             case '--boot-ms':
                 opts.bootMs = wholeNumber(flag, value(), 0, 600_000);
                 break;
+            case '--icount': {
+                const v = value();
+                opts.icountShift = v === 'off' ? null : wholeNumber(flag, v, 0, 10);
+                break;
+            }
             case '--max-image-mb':
                 opts.maxImageBytes = Math.round(decimal(flag, value(), 0.001, 4096) * MIB);
                 break;
@@ -248,6 +255,26 @@ async function serveCommand(argv, log) {
     }
     for (const key of opts.keys ?? [])
         log.secret(key);
+    if (!opts.qemuPath) {
+        // Checked now, not at the first task: a server without QEMU is no farm.
+        try {
+            opts.qemuPath = await ensureCommand({
+                ...QEMU_COMMAND,
+                why: 'allhw serve',
+                otherwise: 'pass its path with --qemu',
+                allowInstall: false, // a local command does not install system packages behind the user's back
+                searchPath: process.env.PATH ?? '',
+                platform: process.platform,
+                log,
+            });
+        }
+        catch (err) {
+            if (!(err instanceof OsPackageError))
+                throw err;
+            log.error(err.message);
+            return 1;
+        }
+    }
     let serve;
     try {
         serve = await startServe({ ...opts, log });
@@ -442,8 +469,19 @@ async function runCommand(argv, log, env) {
         process.off('SIGTERM', onSignal);
     }
 }
+/**
+ * @actions/* libraries (the tool cache) print `::debug::` workflow commands
+ * that only a runner reads; in a terminal they are noise unless --verbose.
+ */
+function hideRunnerDebugLines() {
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk, ...rest) => typeof chunk === 'string' && chunk.startsWith('::debug::') ? true : write(chunk, ...rest));
+}
 async function main(argv, env = process.env) {
-    const log = consoleLogger({ verbose: argv.includes('--verbose') });
+    const verbose = argv.includes('--verbose');
+    if (!verbose && !env.GITHUB_ACTIONS)
+        hideRunnerDebugLines();
+    const log = consoleLogger({ verbose });
     const [command, ...rest] = argv;
     try {
         switch (command) {
