@@ -37,11 +37,11 @@ function badRecord(where: string, why: string, text: string, secret: string): Al
   return new AllhwError(`${where} answered 200 with ${why}: '${safeSnippet(text, secret)}'`, 'bad-response', false, 200);
 }
 
-function optionalString(value: unknown): string | null | undefined {
+/** A timestamp as given: its format is not documented, so any JSON form is kept (non-strings as their JSON text), never refused. */
+function timestamp(value: unknown): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  return undefined;
+  return JSON.stringify(value);
 }
 
 function optionalInt(value: unknown): number | null | undefined {
@@ -66,12 +66,12 @@ export function parseTaskRecord(text: string, where: string, secret = ''): TaskR
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw badRecord(where, 'JSON that is not an object', text, secret);
   const o = data as Record<string, unknown>;
   if (typeof o.status !== 'string' || o.status === '') throw badRecord(where, 'a task record without a "status" string', text, secret);
-  const field = (value: string | null | undefined): string | null | undefined => (typeof value === 'string' ? scrub(value, secret) : value);
+  const field = (value: string | null): string | null => (typeof value === 'string' ? scrub(value, secret) : value);
   const record: Partial<Record<keyof TaskRecord, unknown>> = {
     status: scrub(o.status, secret),
-    created: field(optionalString(o.created)),
-    started: field(optionalString(o.started)),
-    finished: field(optionalString(o.finished)),
+    created: field(timestamp(o.created)),
+    started: field(timestamp(o.started)),
+    finished: field(timestamp(o.finished)),
     code: optionalInt(o.code),
     output: o.output === undefined || o.output === null ? null : typeof o.output === 'string' ? o.output : undefined,
     reservation: optionalInt(o.reservation),

@@ -203,6 +203,15 @@ describe('AllhwClient.getTask', () => {
     expect(decodeOutput(rec.output)?.bytes.equals(out)).toBe(true);
   });
 
+  it('keeps timestamps of any JSON form as given (their format is not documented), rather than failing the task', async () => {
+    // A Java service's default serializer writes a date-time as an array, or an object.
+    const s = await serve((_req, res) =>
+      res.end(record({ status: 'finished', code: 0, created: [2024, 1, 5, 10, 0, 0], started: { epochSecond: 1704448800 }, finished: 1704448805 })),
+    );
+    const rec = await client(s.url, { retry: { ...FAST, getAttempts: 1 } }).getTask('abc');
+    expect(rec).toMatchObject({ status: 'finished', code: 0, created: '[2024,1,5,10,0,0]', started: '{"epochSecond":1704448800}', finished: '1704448805' });
+  });
+
   it('retries a GET on 503, 500 and a reset connection', async () => {
     const s = await serve((_req, res, i) => {
       if (i === 0) res.writeHead(503).end();
