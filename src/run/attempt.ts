@@ -69,6 +69,9 @@ export function notRunOutcome(task: PlannedTask, reason: string): TaskOutcome {
   return { ...emptyOutcome(task, 1), reason };
 }
 
+/** How long the read made at (or just before) the deadline may take, retries included. */
+const LAST_READ_MS = 5_000;
+
 const known = (status: string): boolean => (KNOWN_STATUSES as readonly string[]).includes(status);
 
 export async function runAttempt(task: PlannedTask, attempt: number, opts: AttemptOptions): Promise<TaskOutcome> {
@@ -135,23 +138,32 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
 
   for (;;) {
     let rec: TaskReading | null = null;
+    // The client's own retries (Retry-After, backoff, a hung request) must not outlast the deadline
+    // (by more than the time the last look, at the deadline, is given).
+    const atDeadline = AbortSignal.timeout(Math.max(LAST_READ_MS, deadline - Date.now()));
     try {
-      rec = await opts.client.getTask(outcome.id, signal);
+      rec = await opts.client.getTask(outcome.id, signal ? AbortSignal.any([signal, atDeadline]) : atDeadline);
       failures = 0;
     } catch (e) {
       if (signal?.aborted) break;
       const err = e as Error;
-      lastError = err.message;
-      failures++;
-      // A body we could not read (cut short, garbled) is worth another read too: a GET is safe to repeat.
-      const transient = err instanceof AllhwError && (err.transient || err.kind === 'bad-response');
-      if (!transient || failures >= opts.maxPollFailures) {
-        outcome.end = 'error';
-        outcome.reason = `could not read the task's status: ${err.message}`;
-        log.error(`${label}: ${outcome.reason}`);
-        return outcome;
+      if (atDeadline.aborted) {
+        // Cut short by the deadline: reported below as such, with what the read was waiting on.
+        lastError = `the status read was cut short by the deadline (${err.message.replace(/: cancelled$/, '')})`;
+        failures++;
+      } else {
+        lastError = err.message;
+        failures++;
+        // A body we could not read (cut short, garbled) is worth another read too: a GET is safe to repeat.
+        const transient = err instanceof AllhwError && (err.transient || err.kind === 'bad-response');
+        if (!transient || failures >= opts.maxPollFailures) {
+          outcome.end = 'error';
+          outcome.reason = `could not read the task's status: ${err.message}`;
+          log.error(`${label}: ${outcome.reason}`);
+          return outcome;
+        }
+        log.warning(`${label}: reading the status failed (${failures} of ${opts.maxPollFailures} allowed): ${err.message}`);
       }
-      log.warning(`${label}: reading the status failed (${failures} of ${opts.maxPollFailures} allowed): ${err.message}`);
     }
     const now = Date.now();
     if (rec) {

@@ -165,6 +165,28 @@ describe('runTasks', () => {
     expect(out[0].reason).toMatch(/could not read the task's status: GET .* answered HTTP 502/);
   });
 
+  it('keeps the deadline while the status read is being retried or hangs (Retry-After: 30, or no answer)', async () => {
+    for (const misbehave of ['retry-after', 'hang'] as const) {
+      const f = await farm(() => ({ runMs: 60_000 }));
+      const real = f.server.handle;
+      f.server.handle = (req, res, i) => {
+        if (req.method !== 'GET') return real(req, res, i);
+        if (misbehave === 'retry-after') return res.writeHead(503, { 'retry-after': '30' }).end('busy');
+        return undefined; // never answers
+      };
+      // The client's own patience is far longer than the task's deadline (2 s).
+      const c = new AllhwClient({ baseUrl: f.url, apiKey: f.key, timeoutS: 1, rate: 115200, log: '0', retry: { maxRetryAfterMs: 60_000 } });
+      clients.push(c);
+      const started = Date.now();
+      const out = await runTasks({ ...options(f, { inputsPerTask: 'all', timeoutS: 1, deadlineMarginS: 1 }), client: c });
+      expect(out[0].end).toBe('deadline');
+      expect(out[0].reason).toMatch(/no end within 2 s .*; last error: the status read was cut short by the deadline \(GET /);
+      if (misbehave === 'retry-after') expect(out[0].reason).toMatch(/answered HTTP 503: 'busy'\)/);
+      // Coarse: given up at its deadline (+ the 5 s the last read may take), not when the client's retries ran out (minutes later).
+      expect(Date.now() - started).toBeLessThan(15_000);
+    }
+  }, 40_000);
+
   it('reports every task as an error when the farm is unreachable', async () => {
     const port = await freePort();
     const c = new AllhwClient({ baseUrl: `http://127.0.0.1:${port}/`, apiKey: 'k', timeoutS: 1, rate: 1, log: '0', retry: { baseDelayMs: 5, maxDelayMs: 5 } });
