@@ -9,7 +9,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, INPUT_NAMES, parseConfig, type InputName } from './config.js';
+import { ConfigError, INPUT_DEFAULTS, INPUT_NAMES, parseConfig, type Config, type InputName } from './config.js';
 import { FlagError, flag, parseFlags } from './cli-flags.js';
 import { consoleLogger, type Logger } from './log.js';
 import { runPipeline } from './pipeline.js';
@@ -28,6 +28,7 @@ commands:
   serve               the local All-HW-compatible CI service (boards run in QEMU)
   build               build a firmware project and find its images
   toolchain install   install the GNU Arm toolchain (--toolchain, --toolchain-mirror)
+  toolchain list      the Arm releases it knows, with checksums
 
 Run 'allhw <command> --help' for a command's flags.`;
 
@@ -52,21 +53,75 @@ export function demoArgs(root = repoRoot()): string[] {
   ];
 }
 
+/** `allhw run --help`: every flag with the default the CLI uses. */
+export function runUsage(): string {
+  const width = Math.max(...INPUT_NAMES.map((n) => n.length));
+  const shownDefault = (name: InputName): string => {
+    if (name === 'inputs') return '(required)';
+    if (name === 'ci-api-key') return '(empty; or the ALLHW_API_KEY environment variable)';
+    const value = CLI_DEFAULTS[name] ?? INPUT_DEFAULTS[name];
+    return value === '' ? '(empty)' : value;
+  };
+  return [
+    "usage: allhw run --inputs 'GLOB' [--project-dir DIR] [--golden FILE] [flags]",
+    '',
+    'Builds the project, runs every image with every input on All-HW (with a key) or on',
+    'the emulated board (without one), checks the outputs and writes the results directory.',
+    'Each flag is the action input of the same name (README, "Inputs"); quote globs so that',
+    'the shell leaves them alone. Flags and their defaults here:',
+    ...INPUT_NAMES.map((n) => `  --${n.padEnd(width)}  ${shownDefault(n)}`),
+    `  --${'verbose'.padEnd(width)}  also print debug lines`,
+  ].join('\n');
+}
+
+function demoUsage(): string {
+  const quoted = demoArgs('<repo>').map((a) => (/[*#<]/.test(a) ? `'${a}'` : a));
+  return `usage: allhw demo [run flags]
+
+Runs the example model (examples/synth) on the emulated board: the same as
+  allhw run ${quoted.join(' ')}
+Flags given here are added to those (e.g. --results-dir DIR, --verbose).`;
+}
+
+/** Advice for a positional argument: most often a glob the shell expanded. */
+function unexpectedArgument(arg: string): FlagError {
+  const glob = arg.includes('/') || arg.includes('.')
+    ? ` If it is a file your shell expanded from a glob, quote the glob (--inputs 'model/inputs/*.txt') or list files with commas.`
+    : '';
+  return new FlagError(`Unexpected argument '${arg}': flags are --name value.${glob} 'allhw run --help' lists the flags.`);
+}
+
+/** The config's messages name action inputs; on the command line each is a flag of that name. */
+function withFlagHint(e: ConfigError): ConfigError {
+  const how =
+    e.input === 'ci-api-key'
+      ? 'On the command line: --ci-api-key KEY, or the ALLHW_API_KEY environment variable.'
+      : e.input === 'inputs'
+        ? "On the command line: --inputs 'model/inputs/*.txt'."
+        : `On the command line: --${e.input}.`;
+  return new ConfigError(e.input, `${e.message} ${how}`);
+}
+
 async function runCommand(argv: string[], log: Logger, env: NodeJS.ProcessEnv): Promise<number> {
-  if (argv.includes('--help')) {
-    log.info(`usage: allhw run ${INPUT_NAMES.map((n) => `[--${n} V]`).join(' ')}`);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    log.info(runUsage());
     return 0;
   }
   const parsed = parseFlags(argv, INPUT_NAMES, ['verbose']);
-  if (parsed.positionals.length) throw new FlagError(`Unexpected argument '${parsed.positionals[0]}': flags are --name value.`);
+  if (parsed.positionals.length) throw unexpectedArgument(parsed.positionals[0]);
   const key = flag(parsed, 'ci-api-key') ?? env.ALLHW_API_KEY ?? '';
   log.secret(key);
-  const config = parseConfig((name) => {
-    if (name === 'ci-api-key') return key;
-    const values = parsed.values.get(name);
-    if (values) return values.join('\n');
-    return CLI_DEFAULTS[name];
-  });
+  let config: Config;
+  try {
+    config = parseConfig((name) => {
+      if (name === 'ci-api-key') return key;
+      const values = parsed.values.get(name);
+      if (values) return values.join('\n');
+      return CLI_DEFAULTS[name];
+    });
+  } catch (e) {
+    throw e instanceof ConfigError ? withFlagHint(e) : e;
+  }
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     log.warning(`${signal}: stopping; writing what is known so far`);
@@ -81,7 +136,8 @@ async function runCommand(argv: string[], log: Logger, env: NodeJS.ProcessEnv): 
       workspace: process.cwd(),
       signal: controller.signal,
     });
-    log.info(outcome.textTable);
+    // A run that stopped before any input has no table to show: the error says it all.
+    if (outcome.results.results.length > 0) log.info(outcome.textTable);
     if (outcome.failed) {
       log.error(outcome.reason);
       return 1;
@@ -113,6 +169,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       case 'run':
         return await runCommand(rest, log, env);
       case 'demo':
+        if (rest.includes('--help') || rest.includes('-h')) {
+          log.info(demoUsage());
+          return 0;
+        }
         return await runCommand([...demoArgs(), ...rest], log, env);
       case 'serve':
         return await serveCommand(rest, log);

@@ -234,7 +234,7 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
     );
   }
   const mode = requested === 'auto' ? (apiKey ? 'allhw' : 'emulator') : requested;
-  const modeReason =
+  let modeReason =
     requested === 'auto'
       ? apiKey
         ? "mode 'auto': an All-HW key is set, running on the All-HW farm"
@@ -249,6 +249,10 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
 
   const board = raw('board').trim();
   if (!BOARDS.includes(board)) bad('board', board, `known boards are ${BOARDS.map((b) => `'${b}'`).join(', ')}`);
+  // The emulated board is the only one the emulator runs: say so, rather than build for another board silently.
+  if (mode === 'emulator' && board !== EMULATOR_BOARD) {
+    modeReason += `; board '${EMULATOR_BOARD}' (the emulated one) instead of '${board}'`;
+  }
 
   const ipt = raw('inputs-per-task').trim();
   let inputsPerTask: 'auto' | 'all' | number;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { AllhwClient } from './allhw/client.js';
 import { buildProject } from './build/build.js';
 import type { Build } from './build/types.js';
+import { checkEmulatorImages, spacedGlobHint } from './pipeline-checks.js';
 import { checkProject } from './build/detect.js';
 import { ConfigError, publicConfig, type Config, type InputName } from './config.js';
 import type { Logger } from './log.js';
@@ -124,7 +125,9 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     // Cheap checks of what the user sent come first: a typo in a glob, a
     // broken golden or baseline file or a wrong project path should not cost
     // a toolchain download, a build and a run.
-    const inputs = await fromInput('inputs', () => loadInputs(config.run.inputs, ctx.workspace, { log }));
+    const inputs = await fromInput('inputs', () => loadInputs(config.run.inputs, ctx.workspace, { log })).catch((e: Error) => {
+      throw spacedGlobHint(e, config.run.inputs);
+    });
     if (config.results.golden) {
       golden = await fromInput('golden', async () => {
         const loaded = await loadGolden(path.resolve(ctx.workspace, config.results.golden));
@@ -174,6 +177,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     store.setImages(build.images);
     await store.save();
     throwIfCancelled(ctx.signal);
+    if (config.mode === 'emulator') await checkEmulatorImages(build.images);
 
     let baseUrl = config.allhw.url;
     let apiKey = config.allhw.apiKey;
@@ -234,11 +238,15 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   if (ctx.signal?.aborted) {
     const inFlight = outcomes.filter((o) => o.id && o.end !== 'finished' && o.end !== 'timeout' && o.end !== 'infra');
     const ids = inFlight.map((o) => o.id).join(', ');
-    fatal ??= new Error(
+    // A stage the signal cut short (a build killed by SIGINT) fails with its
+    // own message: the cancel is the cause, so it leads, the stage's line follows.
+    const interrupted = fatal && !/^cancelled\b/.test(fatal.message) ? ` (It stopped: ${fatal.message.split('\n')[0]})` : '';
+    fatal = new Error(
       `The run was cancelled; partial results are in ${resultsDir}.` +
         (inFlight.length
           ? ` ${inFlight.length} task(s) were still in flight: ${ids}. All-HW has no cancel call: they run on to their timeout.`
-          : ''),
+          : '') +
+        interrupted,
     );
   }
 
@@ -264,7 +272,8 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
 
   const name = artifactName(config);
   const report = await writeReportFiles(final, resultsDir, { artifactName: name });
-  emitAnnotations(final, log);
+  // A run stopped before any input has nothing to annotate (a totals line of zeros is noise).
+  if (final.results.length > 0) emitAnnotations(final, log);
   if (serve) await serve.close();
 
   let upload: UploadedArtifact | null = null;
@@ -285,7 +294,8 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     failed,
     reason: fatal ? fatal.message : v.reason,
     summaryMarkdown: report.summaryMarkdown,
-    textTable: renderTextTable(final),
+    // The CLI prints the reason as its last (error) line, right after the table.
+    textTable: renderTextTable(final, { withError: false }),
     resultsDir,
   };
 }

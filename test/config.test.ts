@@ -62,6 +62,15 @@ describe('parseConfig', () => {
     expect(c.run).toMatchObject({ inputsPerTask: 'auto', uartBuffer: 8192, maxParallel: 4, retries: 2 });
   });
 
+  it('says when the emulated board replaces the board asked for', () => {
+    expect(config({ mode: 'emulator', board: 'f746_disco' }).modeReason).toBe(
+      "mode 'emulator'; board 'mps2_an500' (the emulated one) instead of 'f746_disco'",
+    );
+    expect(config({}).modeReason).toMatch(/running on the emulated board; board 'mps2_an500' \(the emulated one\) instead of 'f746_disco'$/);
+    expect(config({ mode: 'emulator', board: 'mps2_an500' }).modeReason).toBe("mode 'emulator'");
+    expect(config({ 'ci-api-key': 'k', board: 'f746_disco' }).modeReason).not.toContain('instead of');
+  });
+
   it('picks All-HW when a key is given and keeps the key out of the public config', () => {
     const c = config({ 'ci-api-key': 'f00dcafe-1234' });
     expect(c.mode).toBe('allhw');

@@ -211,8 +211,13 @@ function fitBudget(markdown: string): string {
   return cut + note;
 }
 
+export interface TextTableOptions {
+  /** The 'run stopped early' line (default true); off where the caller prints the reason itself. */
+  withError?: boolean;
+}
+
 /** A plain-text table for the terminal (the CLI), every input, no trimming. */
-export function renderTextTable(results: Results): string {
+export function renderTextTable(results: Results, options: TextTableOptions = {}): string {
   const several = new Set(results.results.map((r) => r.image)).size > 1;
   const header = [...(several ? ['image'] : []), 'input', 'status', 'top-1', 'max err', 'latency ms', 'note'];
   const rows = results.results.map((r) => [
@@ -236,6 +241,6 @@ export function renderTextTable(results: Results): string {
   if (results.gate) total += `; gate ${results.gate.passed ? 'passed' : 'failed'}`;
   out.push('', total);
   if (results.gate) for (const ch of results.gate.checks.filter((x) => !x.passed)) out.push(`  gate: ${ch.detail}`);
-  if (results.error) out.push(`run stopped early: ${redactKeys(results.error)}`);
+  if (results.error && options.withError !== false) out.push(`run stopped early: ${redactKeys(results.error)}`);
   return out.join('\n') + '\n';
 }

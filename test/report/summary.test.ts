@@ -149,6 +149,14 @@ describe('renderTextTable', () => {
     expect(text).toContain('4 inputs: 2 passed, 1 failed, 1 error; 3 tasks');
   });
 
+  it("ends with the run's error, unless the caller prints it itself", () => {
+    const r = { ...mixedRun(), error: 'The run was cancelled; partial results are in /r.' };
+    expect(renderTextTable(r)).toContain('run stopped early: The run was cancelled');
+    const quiet = renderTextTable(r, { withError: false });
+    expect(quiet).not.toContain('The run was cancelled');
+    expect(quiet).toContain('4 inputs: 2 passed, 1 failed, 1 error; 3 tasks');
+  });
+
   it('adds an image column when several images ran', () => {
     const r = mixedRun();
     r.results[1] = { ...r.results[1], image: 'synth-f746' };
