@@ -11,6 +11,9 @@
  *  - `error` when the task itself did not run normally (code 255, our
  *    deadline, the service failing us): the firmware may never have seen it.
  * A code-255 task's output is not trusted: all its inputs are `error`.
+ * Output of a task that did not end (our deadline, an error) was read while it
+ * ran: an unterminated last `#result` line in it was still being written, so
+ * it is no result (an event of the input in flight).
  * Results beyond the inputs fail the last input (the firmware answered
  * something it was not asked: alignment is no longer certain).
  * `Error:` / `TVMPlatformAbort` lines and reboots (the first line — the
@@ -118,15 +121,15 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
     addEvent(slots[Math.min(inFlight, n - 1)]!, text);
   };
 
-  for (const raw of eachUartLine(outcome.uart)) {
+  const take = (raw: string): void => {
     const line = raw.trimEnd();
-    if (line === '') continue;
+    if (line === '') return;
     const at = line.indexOf(RESULT_PREFIX);
     if (at >= 0) {
       if (at > 0) eventFor(`text before a result: '${shorten(line.slice(0, at))}'`);
       if (inFlight < n) slots[inFlight++].line = line.slice(at);
       else if (extraCount++ < MAX_EVENTS) extras.push(line.slice(at));
-      continue;
+      return;
     }
     if (banner === null) {
       banner = line;
@@ -135,7 +138,18 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
     } else if (EVENT.test(line)) {
       eventFor(shorten(line, 200));
     }
-  }
+  };
+
+  // Output read before the task ended (a bonus while running) may stop inside a line the
+  // firmware was still writing: a #result cut there could read as numbers (`:496` → `:49`).
+  const whole = outcome.end === 'finished' || outcome.end === 'timeout' || outcome.end === 'infra';
+  const uart = outcome.uart;
+  const complete = whole || uart.length === 0 || uart[uart.length - 1] === LF ? uart : uart.subarray(0, uart.lastIndexOf(LF) + 1);
+  for (const raw of eachUartLine(complete)) take(raw);
+  const cut = uart.subarray(complete.length).toString('utf8');
+  const cutAt = cut.indexOf(RESULT_PREFIX);
+  if (cutAt >= 0) eventFor(`a #result line was still being written when the output was last read: '${shorten(cut.slice(cutAt).trimEnd())}'`);
+  else if (cut !== '') take(cut);
 
   const got = slots.filter((s) => s.line !== null).length;
   // Extra results are the last input's events, after those seen while it was in flight.

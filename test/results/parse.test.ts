@@ -113,9 +113,25 @@ describe('parseOutcome on real firmware output', () => {
     const partial = `${BANNER}\n${R00}\n#result:43506,136`;
     const r = parseOutcome(outcome(partial, ['a', 'b', 'c'], 'deadline', { reason: 'no end within 40 s' }), { outputCount: 10 });
     expect(r[0].status).toBe('passed');
-    // The cut-off line is read as the second result, and is short of outputs.
-    expect(r[1]).toMatchObject({ status: 'failed' });
-    expect(r[2]).toMatchObject({ status: 'error', reason: 'no end within 40 s; 2 of 3 result(s) received' });
+    // The line still being written when the output was last read is no result: the firmware may well have finished it.
+    expect(r[1]).toMatchObject({ status: 'error', reason: 'no end within 40 s; 1 of 3 result(s) received' });
+    expect(r[1].events).toEqual(["a #result line was still being written when the output was last read: '#result:43506,136'"]);
+    expect(r[2]).toMatchObject({ status: 'error', reason: 'no end within 40 s; 1 of 3 result(s) received' });
+  });
+
+  it('never passes a result cut short in output read before the end (its timer or last value incomplete)', () => {
+    // R01 cut in its timer (':496' → ':49'): every value reads as a number.
+    for (const end of ['deadline', 'error'] as const) {
+      const partial = `${BANNER}\n${R00}\n${R01.slice(0, -1)}`;
+      const r = parseOutcome(outcome(partial, ['a', 'b'], end, { status: 'running', reason: 'no end' }), { outputCount: 10 });
+      expect(r.map((x) => [x.status, x.latencyUs])).toEqual([
+        ['passed', 727],
+        ['error', null],
+      ]);
+    }
+    // A finished task's output is whole: an unterminated last line is the firmware's own.
+    const [, last] = parseOutcome(outcome(`${BANNER}\n${R00}\n${R01}`, ['a', 'b'], 'finished'), { outputCount: 10 });
+    expect(last).toMatchObject({ status: 'passed', latencyUs: 496 });
   });
 
   it('errors every input of an infrastructure failure, whatever the output says', () => {
