@@ -105,6 +105,16 @@ describe('applyGolden', () => {
     expect(r).toMatchObject({ status: 'failed', reason: 'top-1 class 7, expected 3', top1: 7 });
   });
 
+  it('in top1 mode accepts any class tied for the golden maximum (saturated quantized outputs), and only those', async () => {
+    const g = await synthGolden({ outputs: { 'input-00.txt': [0, 127, 3, 127, -5, 0, 0, 0, 0, 0] } });
+    const top1 = (outputs: number[]) => applyGolden([input({ input: 'input-00.txt', outputs })], g, { compare: 'top1' })[0];
+    expect(top1([0, 126, 3, 127, 0, 0, 0, 0, 0, 0])).toMatchObject({ status: 'passed', top1: 3 });
+    expect(top1([0, 127, 3, 126, 0, 0, 0, 0, 0, 0])).toMatchObject({ status: 'passed', top1: 1 });
+    expect(top1([0, 1, 3, 1, 0, 0, 0, 0, 90, 0])).toMatchObject({ status: 'failed', reason: 'top-1 class 8, expected 1 or 3 (tied in the golden output)' });
+    // An output with no maximum of its own (all equal) is read as class 0, as numpy.argmax does: no free pass.
+    expect(top1(Array(10).fill(0))).toMatchObject({ status: 'failed', top1: 0 });
+  });
+
   it('fails a wrong arity in either mode', async () => {
     const g = await synthGolden();
     for (const compare of ['values', 'top1'] as const) {
