@@ -88,7 +88,10 @@ function surelyNotSent(err: unknown): boolean {
 export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | null {
   const v = Array.isArray(value) ? value[0] : value;
   if (!v) return null;
-  if (/^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
+  // Seconds; a fraction is not in the RFC but some servers send one.
+  if (/^\s*\d+(\.\d+)?\s*$/.test(v)) return Math.round(Number(v) * 1000);
+  // An HTTP date names its weekday and month: Date.parse would read '-1' or '1.5.2' as a date long past (no wait at all).
+  if (!/[a-z]{3}/i.test(v)) return null;
   const at = Date.parse(v);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }

@@ -265,6 +265,18 @@ describe('redaction and helpers', () => {
     expect(retryAfterMs(undefined)).toBeNull();
   });
 
+  it('retryAfterMs reads fractional seconds, and ignores forms it cannot read rather than retrying at once', () => {
+    expect(retryAfterMs('1.5')).toBe(1500);
+    expect(retryAfterMs('0.25')).toBe(250);
+    // Date.parse reads these as dates in years long past (a wait of 0): they are no Retry-After.
+    expect(retryAfterMs('-1')).toBeNull();
+    expect(retryAfterMs('12 s')).toBeNull();
+    expect(retryAfterMs('1.5.2')).toBeNull();
+    // The obsolete HTTP-date forms stay readable.
+    expect(retryAfterMs('Sunday, 06-Nov-94 08:49:37 GMT', Date.UTC(1994, 10, 6, 8, 49, 30))).toBe(7000);
+    expect(retryAfterMs('Sun Nov  6 08:49:37 1994', Date.parse('Sun Nov  6 08:49:30 1994'))).toBe(7000);
+  });
+
   it('decodeOutput keeps plain text that is not base64', () => {
     expect(decodeOutput('hello world\n')).toEqual({ bytes: Buffer.from('hello world\n'), plainText: true });
     expect(decodeOutput(null)).toBeNull();
