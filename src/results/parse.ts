@@ -35,6 +35,8 @@ export const RESULT_PREFIX = '#result:';
 export const MAX_EVENTS = 20;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const EVENT = /^(Error\b|TVMPlatformAbort)/;
+/** Control characters, spaces and undecodable bytes before a line's text. */
+const LEADING_NOISE = /^[\u0000-\u0020\u007f\ufffd]+/;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -122,7 +124,8 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
   };
 
   const take = (raw: string): void => {
-    const line = raw.trimEnd();
+    // Leading: the CR of a driver ending lines with LF CR, a reset's glitch byte (NUL, 0xFF).
+    const line = raw.replace(LEADING_NOISE, '').trimEnd();
     if (line === '') return;
     const at = line.indexOf(RESULT_PREFIX);
     if (at >= 0) {

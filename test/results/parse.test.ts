@@ -69,6 +69,14 @@ describe('parseOutcome on real firmware output', () => {
     expect(crlf).toEqual(parseOutcome(outcome(EXITED, ['a', 'b']), { outputCount: 10 }));
   });
 
+  it('reads LF CR line ends (a UART driver adding CR after LF) and a reset glitch byte the same', () => {
+    const lfcr = parseOutcome(outcome(WITH_ERRORS.replace(/\n/g, '\n\r'), ['in-0', 'bad', 'in-2', 'long', 'in-3']), { outputCount: 10 });
+    expect(lfcr).toEqual(parseOutcome(outcome(WITH_ERRORS, ['in-0', 'bad', 'in-2', 'long', 'in-3']), { outputCount: 10 }));
+    // The banner after a board reset may come behind a NUL the line noise made.
+    const glitch = parseOutcome(outcome(`\0${BANNER}\n${R00}\n${BANNER}\n${R01}\n`, ['a', 'b']), { outputCount: 10 });
+    expect(glitch[1].events).toEqual([`reboot: the first line '${BANNER}' was printed again`]);
+  });
+
   it('puts Error lines on the input in flight, and fails inputs left without a result', () => {
     const r = parseOutcome(outcome(WITH_ERRORS, ['in-0', 'bad', 'in-2', 'long', 'in-3']), { outputCount: 10 });
     expect(r.map((x) => x.status)).toEqual(['passed', 'passed', 'passed', 'failed', 'failed']);
