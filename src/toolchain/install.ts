@@ -235,9 +235,9 @@ export async function toolchainCommand(argv: string[], log: Logger): Promise<num
     }
     return 0;
   }
-  if (sub !== 'install' || rest.includes('--help')) {
+  if (sub !== 'install' || rest.includes('--help') || rest.includes('-h')) {
     log.info(COMMAND_USAGE);
-    return sub === 'install' || sub === '--help' || sub === 'help' ? 0 : 2;
+    return sub === 'install' || sub === '--help' || sub === '-h' || sub === 'help' ? 0 : 2;
   }
   const parsed = parseFlags(rest, ['toolchain', 'toolchain-mirror', 'tool-cache-dir'], ['verbose']);
   if (parsed.positionals.length) throw new FlagError(`Unexpected argument '${parsed.positionals[0]}'.\n${COMMAND_USAGE}`);

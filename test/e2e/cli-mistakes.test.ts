@@ -39,6 +39,11 @@ describe('allhw run: mistakes at the terminal', () => {
     expect(demo.code).toBe(0);
     expect(demo.stdout).toMatch(/^usage: allhw demo/);
     expect(demo.stdout).toContain('examples/synth');
+    for (const args of [['toolchain', 'install', '-h'], ['toolchain', '-h']]) {
+      const t = await runNode('dist/cli.js', args, env);
+      expect(t.code, args.join(' ')).toBe(0);
+      expect(t.stdout).toMatch(/^usage: allhw toolchain install/);
+    }
     const top = await runNode('dist/cli.js', ['--help'], env);
     expect(top.stdout).toMatch(/toolchain list/);
   });
