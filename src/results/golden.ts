@@ -161,17 +161,26 @@ export function argmax(values: readonly number[]): number | null {
   return best;
 }
 
-/** Looks an input up by its exact name, else by its file's base name (golden keys are often bare names). */
-function goldenLookup(golden: Golden): (input: string) => number[] | undefined {
+const baseName = (name: string): string => path.posix.basename(name.replace(/\\/g, '/'));
+
+/**
+ * Looks an input up by its exact name, else by its file's base name (golden
+ * keys are often bare names) when no other input has that base name.
+ */
+function goldenLookup(golden: Golden, inputs: readonly string[]): (input: string) => number[] | undefined {
   const byBase = new Map<string, number[] | null>();
   for (const [key, values] of golden.outputs) {
-    const base = path.posix.basename(key.replace(/\\/g, '/'));
+    const base = baseName(key);
     byBase.set(base, byBase.has(base) ? null : values); // null: ambiguous, never used
   }
+  // Inputs named by their paths because their base names clash: a bare key could be either one.
+  const inputsPerBase = new Map<string, number>();
+  for (const input of new Set(inputs)) inputsPerBase.set(baseName(input), (inputsPerBase.get(baseName(input)) ?? 0) + 1);
   return (input) => {
     const exact = golden.outputs.get(input);
     if (exact) return exact;
-    return byBase.get(path.posix.basename(input.replace(/\\/g, '/'))) ?? undefined;
+    const base = baseName(input);
+    return inputsPerBase.get(base) === 1 ? (byBase.get(base) ?? undefined) : undefined;
   };
 }
 
@@ -242,7 +251,7 @@ export function effectiveTolerances(golden: Golden, opts: GoldenOptions): Tolera
  */
 export function applyGolden(results: readonly InputResult[], golden: Golden, opts: GoldenOptions = {}): InputResult[] {
   const t = effectiveTolerances(golden, opts);
-  const lookup = goldenLookup(golden);
+  const lookup = goldenLookup(golden, results.map((r) => r.input));
   return results.map((r) => {
     const out: InputResult = { ...r };
     if (r.outputs) out.top1 = argmax(r.outputs);

@@ -146,4 +146,20 @@ describe('applyGolden', () => {
     expect(r.status).toBe('failed');
     expect(r.reason).toMatch(/^output\[1\] = NaN, expected 2/);
   });
+
+  it('does not match by base name two inputs that share it (named by their paths): the bare key could be either', async () => {
+    const g = await loadGolden(await goldenFile('bare.json', { version: 1, outputs: { 'input-00.txt': [1, 2] } }));
+    const results = applyGolden(
+      [input({ input: 'day1/input-00.txt', outputs: [1, 2] }), input({ input: 'day2/input-00.txt', outputs: [7, 8] })],
+      g,
+    );
+    expect(results.map((r) => [r.status, r.expected])).toEqual([
+      ['passed', null],
+      ['passed', null],
+    ]);
+    expect(results[1].reason).toMatch(/no entry for 'day2\/input-00.txt'/);
+    // An exact key still matches.
+    const exact = await loadGolden(await goldenFile('exact.json', { version: 1, outputs: { 'day2/input-00.txt': [7, 8] } }));
+    expect(applyGolden([input({ input: 'day1/input-00.txt', outputs: [1, 2] }), input({ input: 'day2/input-00.txt', outputs: [7, 8] })], exact)[1].expected).toEqual([7, 8]);
+  });
 });
