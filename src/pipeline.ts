@@ -26,7 +26,7 @@ import { parseOutcome } from './results/parse.js';
 import { ResultsStore } from './results/store.js';
 import type { InputResult, Results } from './results/types.js';
 import { loadInputs } from './run/inputs.js';
-import { stopOnKeyRejection } from './run/key-guard.js';
+import { stopOnServiceRefusal } from './run/service-guard.js';
 import { runTasks } from './run/runner.js';
 import type { TaskOutcome } from './run/types.js';
 import { QEMU_COMMAND } from './serve/qemu-board.js';
@@ -196,7 +196,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
       core: config.allhw.core || undefined,
       logger: log,
     });
-    const guard = stopOnKeyRejection(client);
+    const guard = stopOnServiceRefusal(client);
     try {
       outcomes = await log.group('Run', () =>
         runTasks({
@@ -229,8 +229,11 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     } finally {
       await client.close();
     }
-    const rejection = guard.rejection();
-    if (rejection) throw new Error(`${rejection.message}. No task was sent after the first rejection.`);
+    const refusal = guard.stoppedBy();
+    if (refusal) {
+      const what = refusal.kind === 'key-rejected' ? 'rejection' : 'failure to reach the service (check ci-url)';
+      throw new Error(`${refusal.message}. No task was sent after the first ${what}.`);
+    }
   } catch (e) {
     fatal = e as Error;
   }

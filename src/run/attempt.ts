@@ -57,6 +57,12 @@ function emptyOutcome(task: PlannedTask, attempt: number): TaskOutcome {
   };
 }
 
+/** The first words of a code-255 task's output, on one line: the service's reason. */
+export function serviceSaid(uart: Buffer): string {
+  const text = uart.subarray(0, 600).toString('utf8').replace(/\s+/g, ' ').trim();
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
 /** Why the run's signal fired, for the outcomes it leaves behind. */
 export function whyStopped(signal: AbortSignal | undefined): string {
   const reason: unknown = signal?.reason;
@@ -178,7 +184,11 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
       });
       if (rec.status === 'finished') {
         outcome.end = rec.code === CODE_INFRA ? 'infra' : rec.code === CODE_TIMEOUT ? 'timeout' : 'finished';
-        if (outcome.end === 'infra') outcome.reason = `the service could not run the task on a board (code ${CODE_INFRA})`;
+        if (outcome.end === 'infra') {
+          // The service says why in the output (e.g. an image the board cannot run).
+          const said = serviceSaid(outcome.uart);
+          outcome.reason = `the service could not run the task on a board (code ${CODE_INFRA})${said ? `: ${said}` : ''}`;
+        }
         if (rec.code === null) outcome.reason = 'the service reports the task finished without a return code';
         const svcFinished = serviceTime(rec.finished);
         if (outcome.end === 'finished' && rec.code !== null && svcStarted !== null && svcFinished !== null) {

@@ -105,7 +105,7 @@ describe('runTasks', () => {
       ['finished', 3],
       ['infra', 3],
     ]);
-    expect(out[1].reason).toMatch(/could not run the task on a board \(code 255\), on each of 3 attempts/);
+    expect(out[1].reason).toMatch(/could not run the task on a board \(code 255\): board not responding, on each of 3 attempts/);
     expect(opts.ended.map((o) => `${o.planIndex}:${o.attempt}:${o.end}`)).toEqual([
       '0:1:infra',
       '0:2:infra',

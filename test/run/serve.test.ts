@@ -165,7 +165,7 @@ describe('runTasks on serve with the example firmware', () => {
     expect(run.attempts.filter((a) => a.image === 'synth-f746').map((a) => a.end)).toEqual(['infra', 'infra']);
     const bad = run.results.filter((r) => r.image === 'synth-f746');
     expect(bad.map((r) => r.status)).toEqual(['error', 'error']);
-    expect(bad[0].reason).toMatch(/code 255\), on each of 2 attempts/);
+    expect(bad[0].reason).toMatch(/code 255\): .*mps2_an500.*, on each of 2 attempts/);
     expect(run.saved.tasks.filter((t) => t.image === 'synth-f746').map((t) => t.attempt)).toEqual([1, 2]);
     // The farm's reason is in the task's UART log.
     const log = run.saved.tasks.find((t) => t.image === 'synth-f746')!.log!;
