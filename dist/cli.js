@@ -2,7 +2,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { D as DEFAULT_PORT, a as DEFAULT_BOARDS, b as DEFAULT_FLASH_MS_PER_KIB, c as DEFAULT_BOOT_MS, d as DEFAULT_ICOUNT_SHIFT, e as DEFAULT_FAULT_SEED, f as DEFAULT_MAX_IMAGE_BYTES, g as DEFAULT_MAX_INPUT_BYTES, F as FAULT_KINDS, h as ensureCommand, Q as QEMU_COMMAND, O as OsPackageError, s as startServe, p as parseFaultSpec, i as FaultSpecError, B as BOARDS, j as parseFlags, k as FlagError$1, l as BUILD_SYSTEMS, m as buildProject, n as splitArgs, o as BuildError, I as INPUT_DEFAULTS, q as flag, t as toolchainCommand, C as ConfigError, r as INPUT_NAMES, u as parseConfig, v as runPipeline } from './chunks/pipeline.js';
+import { D as DEFAULT_PORT, a as DEFAULT_BOARDS, b as DEFAULT_FLASH_MS_PER_KIB, c as DEFAULT_BOOT_MS, d as DEFAULT_ICOUNT_SHIFT, e as DEFAULT_FAULT_SEED, f as DEFAULT_MAX_IMAGE_BYTES, g as DEFAULT_MAX_INPUT_BYTES, F as FAULT_KINDS, h as ensureCommand, Q as QEMU_COMMAND, O as OsPackageError, s as startServe, p as parseFaultSpec, i as FaultSpecError, B as BOARDS, j as parseFlags, k as FlagError$1, l as BUILD_SYSTEMS, m as buildProject, n as splitArgs, o as BuildError, I as INPUT_DEFAULTS, q as flag, t as toolchainCommand, C as ConfigError, r as parseConfig, u as runPipeline, v as INPUT_NAMES } from './chunks/pipeline.js';
 import 'node:crypto';
 import 'node:fs/promises';
 import 'node:timers/promises';
@@ -405,6 +405,7 @@ commands:
   serve               the local All-HW-compatible CI service (boards run in QEMU)
   build               build a firmware project and find its images
   toolchain install   install the GNU Arm toolchain (--toolchain, --toolchain-mirror)
+  toolchain list      the Arm releases it knows, with checksums
 
 Run 'allhw <command> --help' for a command's flags.`;
 /** The CLI runs where a developer has a toolchain: 'system' unless told otherwise. */
@@ -425,24 +426,76 @@ function demoArgs(root = repoRoot()) {
         '--ci-timeout', '30',
     ];
 }
+/** `allhw run --help`: every flag with the default the CLI uses. */
+function runUsage() {
+    const width = Math.max(...INPUT_NAMES.map((n) => n.length));
+    const shownDefault = (name) => {
+        if (name === 'inputs')
+            return '(required)';
+        if (name === 'ci-api-key')
+            return '(empty; or the ALLHW_API_KEY environment variable)';
+        const value = CLI_DEFAULTS[name] ?? INPUT_DEFAULTS[name];
+        return value === '' ? '(empty)' : value;
+    };
+    return [
+        "usage: allhw run --inputs 'GLOB' [--project-dir DIR] [--golden FILE] [flags]",
+        '',
+        'Builds the project, runs every image with every input on All-HW (with a key) or on',
+        'the emulated board (without one), checks the outputs and writes the results directory.',
+        'Each flag is the action input of the same name (README, "Inputs"); quote globs so that',
+        'the shell leaves them alone. Flags and their defaults here:',
+        ...INPUT_NAMES.map((n) => `  --${n.padEnd(width)}  ${shownDefault(n)}`),
+        `  --${'verbose'.padEnd(width)}  also print debug lines`,
+    ].join('\n');
+}
+function demoUsage() {
+    const quoted = demoArgs('<repo>').map((a) => (/[*#<]/.test(a) ? `'${a}'` : a));
+    return `usage: allhw demo [run flags]
+
+Runs the example model (examples/synth) on the emulated board: the same as
+  allhw run ${quoted.join(' ')}
+Flags given here are added to those (e.g. --results-dir DIR, --verbose).`;
+}
+/** Advice for a positional argument: most often a glob the shell expanded. */
+function unexpectedArgument(arg) {
+    const glob = arg.includes('/') || arg.includes('.')
+        ? ` If it is a file your shell expanded from a glob, quote the glob (--inputs 'model/inputs/*.txt') or list files with commas.`
+        : '';
+    return new FlagError$1(`Unexpected argument '${arg}': flags are --name value.${glob} 'allhw run --help' lists the flags.`);
+}
+/** The config's messages name action inputs; on the command line each is a flag of that name. */
+function withFlagHint(e) {
+    const how = e.input === 'ci-api-key'
+        ? 'On the command line: --ci-api-key KEY, or the ALLHW_API_KEY environment variable.'
+        : e.input === 'inputs'
+            ? "On the command line: --inputs 'model/inputs/*.txt'."
+            : `On the command line: --${e.input}.`;
+    return new ConfigError(e.input, `${e.message} ${how}`);
+}
 async function runCommand(argv, log, env) {
-    if (argv.includes('--help')) {
-        log.info(`usage: allhw run ${INPUT_NAMES.map((n) => `[--${n} V]`).join(' ')}`);
+    if (argv.includes('--help') || argv.includes('-h')) {
+        log.info(runUsage());
         return 0;
     }
     const parsed = parseFlags(argv, INPUT_NAMES, ['verbose']);
     if (parsed.positionals.length)
-        throw new FlagError$1(`Unexpected argument '${parsed.positionals[0]}': flags are --name value.`);
+        throw unexpectedArgument(parsed.positionals[0]);
     const key = flag(parsed, 'ci-api-key') ?? env.ALLHW_API_KEY ?? '';
     log.secret(key);
-    const config = parseConfig((name) => {
-        if (name === 'ci-api-key')
-            return key;
-        const values = parsed.values.get(name);
-        if (values)
-            return values.join('\n');
-        return CLI_DEFAULTS[name];
-    });
+    let config;
+    try {
+        config = parseConfig((name) => {
+            if (name === 'ci-api-key')
+                return key;
+            const values = parsed.values.get(name);
+            if (values)
+                return values.join('\n');
+            return CLI_DEFAULTS[name];
+        });
+    }
+    catch (e) {
+        throw e instanceof ConfigError ? withFlagHint(e) : e;
+    }
     const controller = new AbortController();
     const onSignal = (signal) => {
         log.warning(`${signal}: stopping; writing what is known so far`);
@@ -457,7 +510,9 @@ async function runCommand(argv, log, env) {
             workspace: process.cwd(),
             signal: controller.signal,
         });
-        log.info(outcome.textTable);
+        // A run that stopped before any input has no table to show: the error says it all.
+        if (outcome.results.results.length > 0)
+            log.info(outcome.textTable);
         if (outcome.failed) {
             log.error(outcome.reason);
             return 1;
@@ -488,6 +543,10 @@ async function main(argv, env = process.env) {
             case 'run':
                 return await runCommand(rest, log, env);
             case 'demo':
+                if (rest.includes('--help') || rest.includes('-h')) {
+                    log.info(demoUsage());
+                    return 0;
+                }
                 return await runCommand([...demoArgs(), ...rest], log, env);
             case 'serve':
                 return await serveCommand(rest, log);
@@ -529,5 +588,5 @@ function isEntryPoint() {
 if (isEntryPoint())
     process.exitCode = await main(process.argv.slice(2));
 
-export { demoArgs, main };
+export { demoArgs, main, runUsage };
 //# sourceMappingURL=cli.js.map

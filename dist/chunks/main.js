@@ -1,5 +1,5 @@
 import { s as setSecret, g as group, e as error, w as warning, n as notice, i as info, d as debug, a as setFailed, b as setOutput, c as saveState, f as getInput, h as summary, j as getState } from './core.js';
-import { C as ConfigError, v as runPipeline, u as parseConfig, w as artifactName, x as uploadResults } from './pipeline.js';
+import { C as ConfigError, u as runPipeline, r as parseConfig, w as artifactName, x as uploadResults } from './pipeline.js';
 import path from 'node:path';
 
 /** The Logger of the action: @actions/core's annotations, groups and masking. */
