@@ -31,11 +31,12 @@
  * (ALLHW_CLI=dist/cli.js runs a given bundle instead).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureCli, NODE, startServeProcess } from '../test/faults/processes.js';
 import { EXAMPLE_DIR, exampleFirmware } from '../test/helpers/firmware.js';
+import { procStatusKiB } from './proc-status.js';
 
 const outputMiB = Number(process.argv[2] ?? 50);
 if (!(outputMiB > 0)) throw new Error(`usage: bench/huge-output.ts [MiB] (got '${process.argv[2]}')`);
@@ -54,12 +55,7 @@ const CASES: Case[] = [
 ];
 
 async function peakRssKiB(pid: number): Promise<number> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  } catch {
-    return 0; // it has exited
-  }
+  return (await procStatusKiB(pid)) ?? 0; // 0: it has exited
 }
 
 /** Samples a process's VmHWM until stopped; resolves with the highest value seen (KiB). */

@@ -11,10 +11,11 @@
  * Run: node_modules/.bin/node bench/memory.ts [MiB]
  */
 import { execFile, spawn } from 'node:child_process';
-import { copyFile, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { procStatusKiB } from './proc-status.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -24,12 +25,7 @@ const imageMiB = Number(process.argv[2] ?? 64);
 const KEY = 'bench-memory-key';
 
 async function peakRssKiB(pid: number): Promise<number> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  } catch {
-    return 0; // it has exited
-  }
+  return (await procStatusKiB(pid)) ?? 0;
 }
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'allhw-bench-mem-'));

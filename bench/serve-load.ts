@@ -20,6 +20,7 @@ import { AllhwClient } from '../src/allhw/client.js';
 import { decodeOutput } from '../src/allhw/record.js';
 import { exampleFirmware, EXAMPLE_DIR } from '../test/helpers/firmware.js';
 import { ensureCli, startServeProcess } from '../test/faults/processes.js';
+import { procStatusKiB } from './proc-status.js';
 
 const { values } = parseArgs({
   options: { tasks: { type: 'string', default: '200' }, clients: { type: 'string', default: '20' }, boards: { type: 'string', default: '2' } },
@@ -73,8 +74,7 @@ async function anyQemuWith(marker: string): Promise<number> {
 }
 
 async function vm(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+  return ((await procStatusKiB(pid, field)) ?? NaN) / 1024;
 }
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

@@ -4,11 +4,12 @@
  * this machine can run apt-get as root) a real install of a tiny package.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pathWith as pathWithIn } from './helpers/path-with.js';
 import { memoryLogger } from '../src/log.js';
 import { aptRunner, ensureCommand, OsPackageError, type EnsureCommandOptions } from '../src/os-packages.js';
 import { findExecutable } from '../src/toolchain/proc.js';
@@ -23,17 +24,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A directory holding symlinks to just these programs (from PATH): a PATH that hides everything else. */
-async function pathWith(name: string, programs: string[]): Promise<string> {
-  const bin = path.join(dir, name);
-  await mkdir(bin);
-  for (const p of programs) {
-    const target = await findExecutable(p, process.env.PATH ?? '');
-    if (!target) throw new Error(`${p} is not on this machine's PATH`);
-    await symlink(target, path.join(bin, p));
-  }
-  return bin;
-}
+/** A PATH directory of symlinks to just these programs: everything else is hidden. */
+const pathWith = (name: string, programs: string[]): Promise<string> => pathWithIn(path.join(dir, name), programs);
 
 function qemu(overrides: Partial<EnsureCommandOptions>): EnsureCommandOptions {
   return {

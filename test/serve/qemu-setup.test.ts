@@ -8,10 +8,11 @@
  * case needs — QEMU hidden or not, apt-get there or not.
  */
 import { spawn } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pathWith as pathWithIn } from '../helpers/path-with.js';
 import { memoryLogger, type MemoryLogger } from '../../src/log.js';
 import { startServe } from '../../src/serve/server.js';
 import { findExecutable } from '../../src/toolchain/proc.js';
@@ -33,17 +34,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A directory of symlinks to just these programs: a PATH that hides everything else. */
-async function pathWith(name: string, programs: string[]): Promise<string> {
-  const bin = path.join(dir, name);
-  await mkdir(bin);
-  for (const p of programs) {
-    const target = await findExecutable(p, process.env.PATH ?? '');
-    if (!target) throw new Error(`${p} is not on this machine's PATH`);
-    await symlink(target, path.join(bin, p));
-  }
-  return bin;
-}
+/** A PATH directory of symlinks to just these programs: everything else is hidden. */
+const pathWith = (name: string, programs: string[]): Promise<string> => pathWithIn(path.join(dir, name), programs);
 
 interface Run {
   code: number | null;
