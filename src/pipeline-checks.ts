@@ -2,8 +2,85 @@
  * Checks the pipeline makes of what the user gave before it spends a run on
  * it, and advice added to a failure about a common mistake.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { checkProject } from './build/detect.js';
 import type { Image } from './build/types.js';
+import type { Config, InputName } from './config.js';
+import type { Logger } from './log.js';
+import { ensureCommand } from './os-packages.js';
+import { loadBaseline, loadGolden, type Golden } from './results/gate.js';
+import { checkOutputCount } from './results/golden.js';
+import type { Results } from './results/types.js';
+import { loadInputs } from './run/inputs.js';
+import type { InputItem } from './run/types.js';
+import { QEMU_COMMAND } from './serve/qemu-board.js';
 import { ImageError, inspectImage } from './serve/image.js';
+
+export interface Preflight {
+  inputs: InputItem[];
+  golden: Golden | null;
+  baseline: Results | null;
+  projectDir: string;
+  /** The emulated board's QEMU (emulator mode only). */
+  qemuPath: string | undefined;
+}
+
+/**
+ * A file an input names could not be used: the message names the input, as
+ * the config's own messages do (unless it already does).
+ */
+async function fromInput<T>(input: InputName, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    const message = (e as Error).message;
+    throw message.includes(`'${input}'`) ? e : new Error(`Input '${input}': ${message}`);
+  }
+}
+
+/**
+ * Cheap checks of what the user sent come first: a typo in a glob, a broken
+ * golden or baseline file, a wrong project path or a runner without QEMU
+ * should not cost a toolchain download, a build and a run.
+ */
+export async function preflight(config: Config, workspace: string, env: NodeJS.ProcessEnv, log: Logger): Promise<Preflight> {
+  const inputs = await fromInput('inputs', () => loadInputs(config.run.inputs, workspace, { log })).catch((e: Error) => {
+    throw spacedGlobHint(e, config.run.inputs);
+  });
+  let golden: Golden | null = null;
+  if (config.results.golden) {
+    golden = await fromInput('golden', async () => {
+      const loaded = await loadGolden(path.resolve(workspace, config.results.golden));
+      checkOutputCount(loaded, config.run.outputCount);
+      return loaded;
+    });
+  }
+  let baseline: Results | null = null;
+  if (config.results.baseline) {
+    const file = path.resolve(workspace, config.results.baseline);
+    // The first run of a repository (or a branch whose base has none) has
+    // no baseline yet: that is not the user's mistake, only nothing to gate.
+    if (existsSync(file)) baseline = await fromInput('baseline', () => loadBaseline(file));
+    else log.warning(`No baseline at '${config.results.baseline}' (input 'baseline'): latency and size are not gated in this run.`);
+  }
+  const projectDir = path.resolve(workspace, config.build.projectDir);
+  await checkProject({ projectDir, system: config.build.system, command: config.build.command, image: config.build.image });
+  // Found or installed (apt) now, before a toolchain download and a build it would waste.
+  const qemuPath =
+    config.mode === 'emulator'
+      ? await ensureCommand({
+          ...QEMU_COMMAND,
+          why: "mode 'emulator'",
+          otherwise: "give 'ci-api-key' to run on All-HW",
+          allowInstall: true,
+          searchPath: env.PATH ?? '',
+          platform: process.platform,
+          log,
+        })
+      : undefined;
+  return { inputs, golden, baseline, projectDir, qemuPath };
+}
 
 /** 'a.txt b.txt' is one glob with a space in it: a failure naming it says how to give several. */
 export function spacedGlobHint(e: Error, globs: string[]): Error {

@@ -4,32 +4,26 @@
  * Every stage gets plain options; nothing here reads action inputs.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AllhwClient } from './allhw/client.js';
 import { buildProject } from './build/build.js';
 import type { Build } from './build/types.js';
-import { checkEmulatorImages, spacedGlobHint } from './pipeline-checks.js';
-import { checkProject } from './build/detect.js';
-import { ConfigError, publicConfig, type Config, type InputName } from './config.js';
+import { checkEmulatorImages, preflight, type Preflight } from './pipeline-checks.js';
+import { ConfigError, publicConfig, type Config } from './config.js';
 import type { Logger } from './log.js';
-import { ensureCommand } from './os-packages.js';
 import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/artifact.js';
 import { writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/outputs.js';
 import { emitAnnotations } from './report/annotations.js';
 import { renderTextTable } from './report/summary.js';
-import { applyGolden, compareBaseline, loadBaseline, loadGolden, verdict, type Golden } from './results/gate.js';
-import { checkOutputCount } from './results/golden.js';
+import { applyGolden, compareBaseline, verdict } from './results/gate.js';
 import { parseOutcome } from './results/parse.js';
 import { ResultsStore } from './results/store.js';
 import type { InputResult, Results } from './results/types.js';
-import { loadInputs } from './run/inputs.js';
 import { stopOnServiceRefusal } from './run/service-guard.js';
 import { runTasks } from './run/runner.js';
 import type { TaskOutcome } from './run/types.js';
-import { QEMU_COMMAND } from './serve/qemu-board.js';
 import { startServe, type RunningServe } from './serve/server.js';
 import { setupToolchain } from './toolchain/install.js';
 import type { Toolchain } from './toolchain/types.js';
@@ -72,19 +66,6 @@ export function artifactName(config: Config): string {
   return config.report.artifactName || 'allhw-results';
 }
 
-/**
- * A file an input names could not be used: the message names the input, as
- * the config's own messages do (unless it already does).
- */
-async function fromInput<T>(input: InputName, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (e) {
-    const message = (e as Error).message;
-    throw message.includes(`'${input}'`) ? e : new Error(`Input '${input}': ${message}`);
-  }
-}
-
 /** The results directory, or a ConfigError naming 'results-dir' (nothing is written then). */
 async function makeResultsDir(config: Config, workspace: string): Promise<string> {
   const dir = path.resolve(workspace, config.results.dir);
@@ -119,44 +100,10 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   let outcomes: TaskOutcome[] = [];
   const parsedByTask = new Map<number, InputResult[]>();
   let fatal: Error | null = null;
-  let golden: Golden | null = null;
-  let baseline: Results | null = null;
+  let checked: Preflight | null = null;
   try {
-    // Cheap checks of what the user sent come first: a typo in a glob, a
-    // broken golden or baseline file or a wrong project path should not cost
-    // a toolchain download, a build and a run.
-    const inputs = await fromInput('inputs', () => loadInputs(config.run.inputs, ctx.workspace, { log })).catch((e: Error) => {
-      throw spacedGlobHint(e, config.run.inputs);
-    });
-    if (config.results.golden) {
-      golden = await fromInput('golden', async () => {
-        const loaded = await loadGolden(path.resolve(ctx.workspace, config.results.golden));
-        checkOutputCount(loaded, config.run.outputCount);
-        return loaded;
-      });
-    }
-    if (config.results.baseline) {
-      const file = path.resolve(ctx.workspace, config.results.baseline);
-      // The first run of a repository (or a branch whose base has none) has
-      // no baseline yet: that is not the user's mistake, only nothing to gate.
-      if (existsSync(file)) baseline = await fromInput('baseline', () => loadBaseline(file));
-      else log.warning(`No baseline at '${config.results.baseline}' (input 'baseline'): latency and size are not gated in this run.`);
-    }
-    const projectDir = path.resolve(ctx.workspace, config.build.projectDir);
-    await checkProject({ projectDir, system: config.build.system, command: config.build.command, image: config.build.image });
-    // The emulated board's QEMU: found or installed (apt) before a toolchain download and a build it would waste.
-    const qemuPath =
-      config.mode === 'emulator'
-        ? await ensureCommand({
-            ...QEMU_COMMAND,
-            why: "mode 'emulator'",
-            otherwise: "give 'ci-api-key' to run on All-HW",
-            allowInstall: true,
-            searchPath: ctx.env.PATH ?? '',
-            platform: process.platform,
-            log,
-          })
-        : undefined;
+    checked = await preflight(config, ctx.workspace, ctx.env, log);
+    const { inputs, projectDir, qemuPath } = checked;
 
     const toolchain: Toolchain = await log.group('Toolchain', () =>
       setupToolchain({ spec: config.toolchain.spec, mirror: config.toolchain.mirror || undefined, log }),
@@ -258,11 +205,11 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   let results: InputResult[] = outcomes.flatMap(
     (o) => parsedByTask.get(o.planIndex) ?? parseOutcome(o, { outputCount: config.run.outputCount }),
   );
-  if (golden) results = applyGolden(results, golden, config.results);
+  if (checked?.golden) results = applyGolden(results, checked.golden, config.results);
   store.setResults(results);
-  if (baseline && !fatal) {
+  if (checked?.baseline && !fatal) {
     store.setGate(
-      compareBaseline(store.snapshot(), baseline, {
+      compareBaseline(store.snapshot(), checked.baseline, {
         latencyTolerancePct: config.results.latencyTolerancePct,
         sizeTolerancePct: config.results.sizeTolerancePct,
       }),
