@@ -10,24 +10,10 @@ import argparse
 import math
 import os
 
+from xorshift import XorShift32
+
 SEED = 0x1DA7A5E7
 SIZE = 28
-
-
-class XorShift32:
-    def __init__(self, seed):
-        self.state = seed & 0xFFFFFFFF or 1
-
-    def next_u32(self):
-        x = self.state
-        x ^= (x << 13) & 0xFFFFFFFF
-        x ^= x >> 17
-        x ^= (x << 5) & 0xFFFFFFFF
-        self.state = x
-        return x
-
-    def randint(self, lo, hi):
-        return lo + self.next_u32() % (hi - lo + 1)
 
 
 def ellipse(cx, cy, rx, ry, start=0.0, end=360.0, steps=24):

@@ -9,6 +9,8 @@ import argparse
 import os
 import sys
 
+from xorshift import XorShift32
+
 SEED = 0x5EED2024
 
 CONV_CH = 8
@@ -16,23 +18,6 @@ CONV_K = 3
 POOL_H = POOL_W = 13
 DENSE_IN = POOL_H * POOL_W * CONV_CH  # 1352
 CLASSES = 10
-
-
-class XorShift32:
-    def __init__(self, seed):
-        self.state = seed & 0xFFFFFFFF or 1
-
-    def next_u32(self):
-        x = self.state
-        x ^= (x << 13) & 0xFFFFFFFF
-        x ^= x >> 17
-        x ^= (x << 5) & 0xFFFFFFFF
-        self.state = x
-        return x
-
-    def randint(self, lo, hi):
-        """Integer in [lo, hi] (the modulo bias is irrelevant here)."""
-        return lo + self.next_u32() % (hi - lo + 1)
 
 
 def zero_sum(row):

@@ -10,37 +10,14 @@
 #include "startup_common.h"
 #include "stm32f746.h"
 
-void Reset_Handler(void);
-void Default_Handler(void);
-void HardFault_Handler(void);
 void USART1_IRQHandler(void);
 void board_panic(const char *what) __attribute__((noreturn));
-
-#define FAULT_ALIAS __attribute__((weak, alias("Default_Handler")))
-void NMI_Handler(void) FAULT_ALIAS;
-void MemManage_Handler(void) FAULT_ALIAS;
-void BusFault_Handler(void) FAULT_ALIAS;
-void UsageFault_Handler(void) FAULT_ALIAS;
-void SVC_Handler(void) FAULT_ALIAS;
-void DebugMon_Handler(void) FAULT_ALIAS;
-void PendSV_Handler(void) FAULT_ALIAS;
-void SysTick_Handler(void) FAULT_ALIAS;
 
 #define D Default_Handler
 
 __attribute__((section(".isr_vector"), used))
 const vector_t vector_table[16 + STM32F746_IRQ_COUNT] = {
-    [0] = (vector_t)(uintptr_t)_estack,
-    [1] = Reset_Handler,
-    [2] = NMI_Handler,
-    [3] = HardFault_Handler,
-    [4] = MemManage_Handler,
-    [5] = BusFault_Handler,
-    [6] = UsageFault_Handler,
-    [11] = SVC_Handler,
-    [12] = DebugMon_Handler,
-    [14] = PendSV_Handler,
-    [15] = SysTick_Handler,
+    CORE_VECTORS,
     /* peripheral interrupts 0..97: only USART1 (37) is used */
     /* IRQ  0 */ D, D, D, D, D, D, D, D,
     /* IRQ  8 */ D, D, D, D, D, D, D, D,

@@ -9,35 +9,12 @@
 #include "mps2_an500.h"
 #include "startup_common.h"
 
-void Reset_Handler(void);
-void Default_Handler(void);
-void HardFault_Handler(void);
-void SysTick_Handler(void);
 void UART0RX_Handler(void);
 void board_panic(const char *what) __attribute__((noreturn));
 
-#define FAULT_ALIAS __attribute__((weak, alias("Default_Handler")))
-void NMI_Handler(void) FAULT_ALIAS;
-void MemManage_Handler(void) FAULT_ALIAS;
-void BusFault_Handler(void) FAULT_ALIAS;
-void UsageFault_Handler(void) FAULT_ALIAS;
-void SVC_Handler(void) FAULT_ALIAS;
-void DebugMon_Handler(void) FAULT_ALIAS;
-void PendSV_Handler(void) FAULT_ALIAS;
-
 __attribute__((section(".isr_vector"), used))
 const vector_t vector_table[16 + MPS2_IRQ_COUNT] = {
-    [0] = (vector_t)(uintptr_t)_estack,
-    [1] = Reset_Handler,
-    [2] = NMI_Handler,
-    [3] = HardFault_Handler,
-    [4] = MemManage_Handler,
-    [5] = BusFault_Handler,
-    [6] = UsageFault_Handler,
-    [11] = SVC_Handler,
-    [12] = DebugMon_Handler,
-    [14] = PendSV_Handler,
-    [15] = SysTick_Handler,
+    CORE_VECTORS,
     [16 + 0] = UART0RX_Handler, /* UART0 RX */
     [16 + 1] = Default_Handler, /* UART0 TX */
     [16 + 2] = Default_Handler, [16 + 3] = Default_Handler, [16 + 4] = Default_Handler,
