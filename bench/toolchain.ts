@@ -16,22 +16,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { registerHooks } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    if (specifier.startsWith('.') && specifier.endsWith('.js') && context.parentURL?.endsWith('.ts')) {
-      const ts = new URL(`${specifier.slice(0, -3)}.ts`, context.parentURL);
-      if (existsSync(fileURLToPath(ts))) return nextResolve(ts.href, context);
-    }
-    return nextResolve(specifier, context);
-  },
-});
+// The sources' `.js` imports resolve to the `.ts` files beside them (also when run without npm run bench).
+await import(new URL('../scripts/ts-resolve.mjs', import.meta.url).href);
 const { setupToolchain } = (await import('../src/toolchain/install.js')) as typeof import('../src/toolchain/install.js');
 const { memoryLogger } = (await import('../src/log.js')) as typeof import('../src/log.js');
 type VersionsTable = import('../src/toolchain/install.js').VersionsTable;

@@ -8,20 +8,11 @@
  *   node_modules/.bin/node scripts/check-toolchain-table.ts [table.json] [--allow-missing-checksums]
  * or compiled: node_modules/.bin/tsc -p . --outDir build-ts && node build-ts/scripts/check-toolchain-table.js
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { registerHooks } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-// The sources import each other as `.js`; run from source, map those to the `.ts` beside them.
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    if (specifier.startsWith('.') && specifier.endsWith('.js') && context.parentURL?.endsWith('.ts')) {
-      const ts = new URL(`${specifier.slice(0, -3)}.ts`, context.parentURL);
-      if (existsSync(fileURLToPath(ts))) return nextResolve(ts.href, context);
-    }
-    return nextResolve(specifier, context);
-  },
-});
+// Run from source, the sources' `.js` imports need the resolve hook; compiled, they don't.
+if (import.meta.url.endsWith('.ts')) await import(new URL('./ts-resolve.mjs', import.meta.url).href);
 const { HOST_KEYS, cacheVersion, tableProblems } = (await import('../src/toolchain/table-shape.js')) as typeof import('../src/toolchain/table-shape.js');
 type VersionsTable = import('../src/toolchain/table-shape.js').VersionsTable;
 
