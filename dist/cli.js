@@ -2,7 +2,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { D as DEFAULT_PORT, a as DEFAULT_BOARDS, b as DEFAULT_FLASH_MS_PER_KIB, c as DEFAULT_BOOT_MS, d as DEFAULT_ICOUNT_SHIFT, e as DEFAULT_FAULT_SEED, f as DEFAULT_MAX_IMAGE_BYTES, g as DEFAULT_MAX_INPUT_BYTES, F as FAULT_KINDS, h as ensureCommand, Q as QEMU_COMMAND, O as OsPackageError, s as startServe, p as parseFaultSpec, i as FaultSpecError, B as BOARDS, j as parseFlags, k as FlagError$1, l as BUILD_SYSTEMS, m as buildProject, n as splitArgs, o as BuildError, I as INPUT_DEFAULTS, q as flag, t as toolchainCommand, C as ConfigError, r as parseConfig, u as runPipeline, v as INPUT_NAMES } from './chunks/pipeline.js';
+import { D as DEFAULT_PORT, a as DEFAULT_BOARDS, b as DEFAULT_FLASH_MS_PER_KIB, c as DEFAULT_BOOT_MS, d as DEFAULT_ICOUNT_SHIFT, e as DEFAULT_FAULT_SEED, f as DEFAULT_MAX_IMAGE_BYTES, g as DEFAULT_MAX_INPUT_BYTES, F as FAULT_KINDS, h as ensureCommand, Q as QEMU_COMMAND, O as OsPackageError, s as startServe, p as parseFaultSpec, i as FaultSpecError, B as BOARDS, j as parseFlags, k as FlagError$1, l as BUILD_SYSTEMS, m as buildProject, n as splitArgs, o as BuildError, I as INPUT_DEFAULTS, q as flag, r as consoleLogger, t as toolchainCommand, C as ConfigError, u as parseConfig, v as runPipeline, w as INPUT_NAMES } from './chunks/pipeline.js';
 import 'node:crypto';
 import 'node:fs/promises';
 import 'node:timers/promises';
@@ -47,50 +47,6 @@ import 'child_process';
 import 'timers';
 import 'stream';
 import 'node:stream/promises';
-
-/** Replaces every registered secret (raw and URL-encoded forms) with ***. */
-class SecretMasker {
-    values = new Set();
-    add(value) {
-        if (!value)
-            return;
-        for (const form of [value, encodeURIComponent(value), encodeURIComponent(value).replace(/%20/g, '+')]) {
-            if (form.length > 0)
-                this.values.add(form);
-        }
-    }
-    mask(text) {
-        let out = text;
-        for (const v of this.values)
-            out = out.split(v).join('***');
-        return out;
-    }
-}
-/** Terminal logger for the CLI, the server and tests. */
-function consoleLogger(options = {}) {
-    const masker = new SecretMasker();
-    const out = options.out ?? process.stdout;
-    const err = options.err ?? process.stderr;
-    const where = (p) => p?.file ? `${p.file}${p.startLine ? `:${p.startLine}` : ''}${p.startColumn ? `:${p.startColumn}` : ''}: ` : '';
-    const write = (stream, line) => {
-        stream.write(masker.mask(line) + '\n');
-    };
-    return {
-        debug: (m) => {
-            if (options.verbose)
-                write(err, `debug: ${m}`);
-        },
-        info: (m) => write(out, m),
-        notice: (m, p) => write(out, `notice: ${where(p)}${m}`),
-        warning: (m, p) => write(err, `warning: ${where(p)}${m}`),
-        error: (m, p) => write(err, `error: ${where(p)}${m}`),
-        group: async (name, fn) => {
-            write(out, `== ${name}`);
-            return fn();
-        },
-        secret: (v) => masker.add(v),
-    };
-}
 
 /** Comma-separated keys the service accepts, besides --key. */
 const KEYS_ENV = 'ALLHW_SERVE_KEYS';

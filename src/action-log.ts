@@ -1,6 +1,6 @@
 /** The Logger of the action: @actions/core's annotations, groups and masking. */
 import * as core from '@actions/core';
-import type { Logger } from './log.js';
+import { secretForms, type Logger } from './log.js';
 
 export function actionsLogger(): Logger {
   return {
@@ -11,10 +11,7 @@ export function actionsLogger(): Logger {
     error: (m, p) => core.error(m, p),
     group: (name, fn) => core.group(name, fn),
     secret: (v) => {
-      if (!v) return;
-      core.setSecret(v);
-      const encoded = encodeURIComponent(v);
-      if (encoded !== v) core.setSecret(encoded);
+      for (const form of secretForms(v)) core.setSecret(form);
     },
   };
 }

@@ -21,15 +21,18 @@ export interface Logger {
   secret(value: string): void;
 }
 
+/** Every spelling of `secret` a URL or a form could carry (raw, URL-encoded, form-encoded). */
+export function secretForms(secret: string): string[] {
+  if (!secret) return [];
+  return [...new Set([secret, encodeURIComponent(secret), encodeURIComponent(secret).replace(/%20/g, '+')])];
+}
+
 /** Replaces every registered secret (raw and URL-encoded forms) with ***. */
 export class SecretMasker {
   private readonly values = new Set<string>();
 
   add(value: string): void {
-    if (!value) return;
-    for (const form of [value, encodeURIComponent(value), encodeURIComponent(value).replace(/%20/g, '+')]) {
-      if (form.length > 0) this.values.add(form);
-    }
+    for (const form of secretForms(value)) this.values.add(form);
   }
 
   mask(text: string): string {

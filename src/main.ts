@@ -4,18 +4,15 @@
  */
 import * as core from '@actions/core';
 import { actionsLogger } from './action-log.js';
+import type { Logger } from './log.js';
 import { ConfigError, parseConfig, type Config, type InputName } from './config.js';
 import path from 'node:path';
 import { artifactName, runPipeline } from './pipeline.js';
 import { uploadResults } from './report/artifact.js';
 
-export function readConfig(): Config {
+export function readConfig(log: Logger): Config {
   // The key is masked before anything else can print it.
-  const key = core.getInput('ci-api-key');
-  if (key) {
-    core.setSecret(key);
-    core.setSecret(encodeURIComponent(key));
-  }
+  log.secret(core.getInput('ci-api-key'));
   return parseConfig((name: InputName) => core.getInput(name));
 }
 
@@ -23,7 +20,7 @@ export async function run(): Promise<void> {
   const log = actionsLogger();
   let config: Config;
   try {
-    config = readConfig();
+    config = readConfig(log);
   } catch (e) {
     core.setFailed(e instanceof ConfigError ? e.message : `Could not read the inputs: ${(e as Error).message}`);
     return;
@@ -69,7 +66,7 @@ export async function runPost(): Promise<void> {
   if (core.getState('finished') === 'true') return;
   const log = actionsLogger();
   try {
-    const config = readConfig();
+    const config = readConfig(log);
     const dir = path.resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), config.results.dir);
     const name = artifactName(config);
     await uploadResults({ dir, name, retentionDays: config.report.retentionDays, env: process.env, log });

@@ -11,7 +11,7 @@ import { buildProject } from './build/build.js';
 import type { Build } from './build/types.js';
 import { checkEmulatorImages, preflight, type Preflight } from './pipeline-checks.js';
 import { ConfigError, publicConfig, type Config } from './config.js';
-import type { Logger } from './log.js';
+import { secretForms, type Logger } from './log.js';
 import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/artifact.js';
 import { writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/outputs.js';
@@ -94,7 +94,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   const store = await ResultsStore.create(
     resultsDir,
     { mode: config.mode, config: publicConfig(config) },
-    { secrets: secrets.flatMap((s) => [s, encodeURIComponent(s)]) },
+    { secrets: secrets.flatMap(secretForms) },
   );
   let serve: RunningServe | null = null;
   let outcomes: TaskOutcome[] = [];

@@ -1,5 +1,5 @@
 import { s as setSecret, g as group, e as error, w as warning, n as notice, i as info, d as debug, a as setFailed, b as setOutput, c as saveState, f as getInput, h as summary, j as getState } from './core.js';
-import { C as ConfigError, u as runPipeline, r as parseConfig, w as artifactName, x as uploadResults } from './pipeline.js';
+import { x as secretForms, C as ConfigError, v as runPipeline, u as parseConfig, y as artifactName, z as uploadResults } from './pipeline.js';
 import path from 'node:path';
 
 /** The Logger of the action: @actions/core's annotations, groups and masking. */
@@ -12,12 +12,8 @@ function actionsLogger() {
         error: (m, p) => error(m, p),
         group: (name, fn) => group(name, fn),
         secret: (v) => {
-            if (!v)
-                return;
-            setSecret(v);
-            const encoded = encodeURIComponent(v);
-            if (encoded !== v)
-                setSecret(encoded);
+            for (const form of secretForms(v))
+                setSecret(form);
         },
     };
 }
@@ -26,20 +22,16 @@ function actionsLogger() {
  * The action. The only file that reads action inputs: it reads them all once
  * into one checked Config, then runs the same pipeline as the CLI.
  */
-function readConfig() {
+function readConfig(log) {
     // The key is masked before anything else can print it.
-    const key = getInput('ci-api-key');
-    if (key) {
-        setSecret(key);
-        setSecret(encodeURIComponent(key));
-    }
+    log.secret(getInput('ci-api-key'));
     return parseConfig((name) => getInput(name));
 }
 async function run() {
     const log = actionsLogger();
     let config;
     try {
-        config = readConfig();
+        config = readConfig(log);
     }
     catch (e) {
         setFailed(e instanceof ConfigError ? e.message : `Could not read the inputs: ${e.message}`);
@@ -90,7 +82,7 @@ async function runPost() {
         return;
     const log = actionsLogger();
     try {
-        const config = readConfig();
+        const config = readConfig(log);
         const dir = path.resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), config.results.dir);
         const name = artifactName(config);
         await uploadResults({ dir, name, retentionDays: config.report.retentionDays, env: process.env, log });

@@ -2,6 +2,7 @@
  * Errors of the All-HW client, and the redaction every message goes through:
  * the API key travels in the query string, so no URL is printed unredacted.
  */
+import { secretForms } from '../log.js';
 
 export type AllhwErrorKind =
   /** 401/403: the service refused the key. */
@@ -44,12 +45,6 @@ export function redactUrl(url: string | URL): string {
   }
   // URLSearchParams encodes * as %2A: show it plainly.
   return parsed.toString().replace(/%2A%2A%2A/g, '***');
-}
-
-/** Every spelling of `secret` a URL or a form could carry (raw, URL-encoded, form-encoded). */
-export function secretForms(secret: string): string[] {
-  if (!secret) return [];
-  return [...new Set([secret, encodeURIComponent(secret), encodeURIComponent(secret).replace(/%20/g, '+')])];
 }
 
 /** Replaces every form of `secret` (raw, URL-encoded, form-encoded) in `text` with ***. */
