@@ -27,6 +27,15 @@ export function secretForms(secret: string): string[] {
   return [...new Set([secret, encodeURIComponent(secret), encodeURIComponent(secret).replace(/%20/g, '+')])];
 }
 
+/**
+ * The API key travels as `key=` in task URLs: any text that may quote one
+ * (an error, a reason) has the value masked. It stops only at `&`, white
+ * space or a quote, so it never masks less than the URL's own value.
+ */
+export function redactKeyParams(text: string): string {
+  return text.replace(/([?&]key=)[^&\s"]*/gi, '$1***');
+}
+
 /** Replaces every registered secret (raw and URL-encoded forms) with ***. */
 export class SecretMasker {
   private readonly values = new Set<string>();

@@ -2,7 +2,7 @@
  * Errors of the All-HW client, and the redaction every message goes through:
  * the API key travels in the query string, so no URL is printed unredacted.
  */
-import { secretForms } from '../log.js';
+import { redactKeyParams, secretForms } from '../log.js';
 
 export type AllhwErrorKind =
   /** 401/403: the service refused the key. */
@@ -52,7 +52,7 @@ export function scrub(text: string, secret: string): string {
   if (!secret) return text;
   let out = text;
   for (const form of secretForms(secret)) out = out.split(form).join('***');
-  return out.replace(/([?&]key=)[^&#\s"']*/gi, '$1***');
+  return redactKeyParams(out);
 }
 
 /** At most `max` characters of a response body, on one line, for error messages. */

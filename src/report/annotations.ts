@@ -4,9 +4,9 @@
  * the step's own failure message (core.setFailed) is one of them: by default 9
  * are ours, the last of which sums up the rest when there are more.
  */
-import type { Logger } from '../log.js';
+import { redactKeyParams, type Logger } from '../log.js';
 import type { Results } from '../results/types.js';
-import { clip, plural, redactKeys, visibleControls } from './text.js';
+import { clip, plural, visibleControls } from './text.js';
 
 export interface AnnotationOptions {
   /** Error annotations at most (default 9). */
@@ -18,7 +18,7 @@ interface Item {
   message: string;
 }
 
-const safe = (text: string): string => clip(visibleControls(redactKeys(text)), 1000);
+const safe = (text: string): string => clip(visibleControls(redactKeyParams(text)), 1000);
 
 export function emitAnnotations(results: Results, log: Logger, options: AnnotationOptions = {}): { errors: number } {
   const max = Math.max(1, options.maxErrors ?? 9);

@@ -6,7 +6,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import { plural, redactKeys } from './text.js';
+import { plural } from './text.js';
+import { redactKeyParams } from '../log.js';
 
 export interface UploadOptions {
   dir: string;
@@ -124,7 +125,7 @@ export async function uploadResults(opts: UploadOptions): Promise<UploadedArtifa
     const { DefaultArtifactClient } = await import('@actions/artifact');
     ({ id, size } = await withClientEnv(opts.env, () => new DefaultArtifactClient().uploadArtifact(name, files, dir, options)));
   } catch (e) {
-    const message = redactKeys((e as Error).message ?? String(e));
+    const message = redactKeyParams((e as Error).message ?? String(e));
     if (/\(409\)|already exists/i.test(message)) throw new ArtifactNameClashError(name);
     throw new Error(`Uploading the artifact '${name}' (${plural(files.length, 'file')} from ${dir}) failed: ${message}`);
   }

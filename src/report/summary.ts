@@ -4,7 +4,8 @@
  * kept first) with a note that the full data is in the artifact.
  */
 import type { GateCheck, ImageEntry, InputResult, Results, TaskEntry } from '../results/types.js';
-import { clip, formatBytes, formatMs, formatNumber, mdCell, mdCode, plural, redactKeys, usToMs, visibleControls } from './text.js';
+import { clip, formatBytes, formatMs, formatNumber, mdCell, mdCode, plural, usToMs, visibleControls } from './text.js';
+import { redactKeyParams } from '../log.js';
 
 /** GitHub's step summary limit is 1 MiB; stay well below it (the caller may add a line or two). */
 export const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 64 * 1024;
@@ -227,7 +228,7 @@ export function renderTextTable(results: Results, options: TextTableOptions = {}
     r.top1 === null ? '-' : String(r.top1),
     r.maxAbsError === null ? '-' : formatNumber(r.maxAbsError),
     r.latencyUs === null ? '-' : formatMs(r.latencyUs),
-    clip(visibleControls(redactKeys([r.reason, ...r.events].filter(Boolean).join('; ')).replace(/[\r\n]+/g, ' ')), 160),
+    clip(visibleControls(redactKeyParams([r.reason, ...r.events].filter(Boolean).join('; ')).replace(/[\r\n]+/g, ' ')), 160),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string =>
@@ -241,6 +242,6 @@ export function renderTextTable(results: Results, options: TextTableOptions = {}
   if (results.gate) total += `; gate ${results.gate.passed ? 'passed' : 'failed'}`;
   out.push('', total);
   if (results.gate) for (const ch of results.gate.checks.filter((x) => !x.passed)) out.push(`  gate: ${ch.detail}`);
-  if (results.error && options.withError !== false) out.push(`run stopped early: ${redactKeys(results.error)}`);
+  if (results.error && options.withError !== false) out.push(`run stopped early: ${redactKeyParams(results.error)}`);
   return out.join('\n') + '\n';
 }

@@ -2,6 +2,7 @@
  * Small text helpers shared by the reports: number formats, redaction, and
  * making untrusted text (UART output, reasons) safe for Markdown and logs.
  */
+import { redactKeyParams } from '../log.js';
 
 /** Integers as is; other numbers with up to 6 significant digits (no exponent below 1e21). */
 export function formatNumber(n: number): string {
@@ -32,14 +33,6 @@ export function formatPct(pct: number): string {
   return `${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%`;
 }
 
-/**
- * The All-HW key travels as `key=` in task URLs: anything that might quote a
- * URL (error reasons) goes through this before it is printed or written.
- */
-export function redactKeys(text: string): string {
-  return text.replace(/([?&]key=)[^&\s"'<>]+/gi, '$1***');
-}
-
 /** Control characters (except tab/newline) shown as \xNN, so a UART's garbage stays visible but harmless. */
 export function visibleControls(text: string): string {
   // eslint-disable-next-line no-control-regex
@@ -54,7 +47,7 @@ export function clip(text: string, max: number): string {
 /** Untrusted text as one Markdown table cell: one line, no pipes or HTML, clipped. */
 export function mdCell(text: string | null | undefined, max = 300): string {
   if (text === null || text === undefined || text === '') return '';
-  const line = visibleControls(redactKeys(text).replace(/\r?\n|\r/g, ' ⏎ ').replace(/\t/g, ' '));
+  const line = visibleControls(redactKeyParams(text).replace(/\r?\n|\r/g, ' ⏎ ').replace(/\t/g, ' '));
   return clip(line, max)
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')

@@ -13,6 +13,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Image } from '../build/types.js';
+import { redactKeyParams } from '../log.js';
 import type { TaskOutcome } from '../run/types.js';
 import type { Toolchain } from '../toolchain/types.js';
 import type { GateResult, InputResult, Results, TaskEntry } from './types.js';
@@ -197,7 +198,7 @@ export class ResultsStore {
     const mask = (text: string): string => {
       let out = text;
       for (const s of this.secrets) out = out.split(s).join('***');
-      return out.replace(/([?&]key=)[^&#\s"\\]*/gi, '$1***');
+      return redactKeyParams(out);
     };
     return JSON.stringify(this.data, (_key, value: unknown) => (typeof value === 'string' ? mask(value) : value), 2) + '\n';
   }
