@@ -1,4 +1,4 @@
-import { editDistance } from './edit-distance.js';
+import { editDistance } from './common/edit-distance.js';
 
 /** `--name value` / `--name=value` flags for the CLI's commands; repeated flags collect. */
 export class FlagError extends Error {

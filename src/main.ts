@@ -3,12 +3,13 @@
  * into one checked Config, then runs the same pipeline as the CLI.
  */
 import * as core from '@actions/core';
-import { actionsLogger } from './action-log.js';
-import type { Logger } from './log.js';
+import { actionsLogger } from './action/log.js';
+import type { Logger } from './common/log.js';
 import { ConfigError, parseConfig, type Config, type InputName } from './config.js';
 import path from 'node:path';
 import { artifactName, runPipeline } from './pipeline.js';
 import { uploadResults } from './report/artifact.js';
+import { abortOnStopSignals } from './common/signals.js';
 
 export function readConfig(log: Logger): Config {
   // The key is masked before anything else can print it.
@@ -26,19 +27,13 @@ export async function run(): Promise<void> {
     return;
   }
   // A cancelled job gets SIGINT, then SIGTERM: write what is known before the kill.
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    core.warning(`${signal}: the job is being cancelled; writing the partial results`);
-    controller.abort(new Error(`cancelled by ${signal}`));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = abortOnStopSignals((name) => core.warning(`${name}: the job is being cancelled; writing the partial results`));
   try {
     const outcome = await runPipeline(config, log, {
       githubActions: true,
       env: process.env,
       workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
-      signal: controller.signal,
+      signal: stop.signal,
     });
     for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, value);
     await writeJobSummary(outcome.summaryMarkdown);

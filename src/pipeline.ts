@@ -11,7 +11,7 @@ import { buildProject } from './build/build.js';
 import type { Build } from './build/types.js';
 import { checkEmulatorImages, preflight, type Preflight } from './pipeline-checks.js';
 import { ConfigError, publicConfig, type Config } from './config.js';
-import { secretForms, type Logger } from './log.js';
+import { secretForms, type Logger } from './common/log.js';
 import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/artifact.js';
 import { writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/outputs.js';

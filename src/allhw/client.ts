@@ -12,7 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import type { Readable } from 'node:stream';
-import type { Logger } from '../log.js';
+import type { Logger } from '../common/log.js';
 import { ChunkedBody, readBody } from './body.js';
 import { AllhwError, redactUrl, safeSnippet, scrub, SNIPPET_WINDOW } from './errors.js';
 import { taskBody } from './multipart.js';

@@ -7,7 +7,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { listInput, type BuildConfig } from '../config.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../common/log.js';
 import type { Toolchain } from '../toolchain/types.js';
 import { toolchainFile } from './assets.js';
 import { NONE_WITHOUT_IMAGE, detectSystem, notADirectory, probeProject } from './detect.js';

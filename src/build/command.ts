@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { BOARDS, BUILD_SYSTEMS, INPUT_DEFAULTS, splitArgs, type BuildSystem, type InputName } from '../config.js';
 import { FlagError, flag, parseFlags, type ParsedFlags } from '../cli-flags.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../common/log.js';
 import type { Toolchain } from '../toolchain/types.js';
 import { buildProject } from './build.js';
 import { BuildError } from './errors.js';

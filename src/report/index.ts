@@ -2,8 +2,9 @@
  * Writes the report files made from results.json into the results directory:
  * junit.xml and summary.md (results.json itself is the results store's).
  */
-import { rename, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import type { Results } from '../results/types.js';
 import { renderJUnit } from './junit.js';
 import { renderSummary, type SummaryOptions } from './summary.js';
@@ -16,13 +17,6 @@ export { renderSummary, renderTextTable } from './summary.js';
 
 export type ReportOptions = SummaryOptions;
 
-/** Write-then-rename, so a cancel mid-write never leaves half a file in the artifact. */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
-
 export async function writeReportFiles(
   results: Results,
   dir: string,
@@ -32,7 +26,7 @@ export async function writeReportFiles(
   const summaryMarkdown = renderSummary(results, opts);
   const junit = path.join(dir, 'junit.xml');
   const summary = path.join(dir, 'summary.md');
-  await writeAtomic(junit, renderJUnit(results));
-  await writeAtomic(summary, summaryMarkdown);
+  await writeFileAtomic(junit, renderJUnit(results));
+  await writeFileAtomic(summary, summaryMarkdown);
   return { summaryMarkdown, files: [junit, summary] };
 }

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Results } from '../results/types.js';
-import { usToMs } from './text.js';
+import { usToMs } from '../common/text.js';
 
 export interface OutputOptions {
   /** The results directory (results.json is in it). */

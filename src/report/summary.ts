@@ -4,8 +4,9 @@
  * kept first) with a note that the full data is in the artifact.
  */
 import type { GateCheck, ImageEntry, InputResult, Results, TaskEntry } from '../results/types.js';
-import { clip, formatBytes, formatMs, formatNumber, mdCell, mdCode, plural, usToMs, visibleControls } from './text.js';
-import { redactKeyParams } from '../log.js';
+import { clip, formatBytes, formatMs, formatNumber, plural, usToMs, visibleControls } from '../common/text.js';
+import { mdCell, mdCode } from './markdown.js';
+import { redactKeyParams } from '../common/log.js';
 
 /** GitHub's step summary limit is 1 MiB; stay well below it (the caller may add a line or two). */
 export const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 64 * 1024;

@@ -10,7 +10,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { formatBytes, formatNumber, formatPct, plural } from '../report/text.js';
+import { formatBytes, formatNumber, formatPct, plural } from '../common/text.js';
 import type { GateCheck, GateResult, ImageEntry, InputResult, Results } from './types.js';
 
 export { applyGolden, argmax, loadGolden, parseGolden, GoldenError } from './golden.js';

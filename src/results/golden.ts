@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatNumber } from '../report/text.js';
+import { formatNumber } from '../common/text.js';
 import type { InputResult } from './types.js';
 
 export type CompareMode = 'values' | 'top1';

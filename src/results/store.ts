@@ -10,10 +10,11 @@
  * costs one search of the bytes per secret and no copy; the client does not
  * scrub outputs, this is where the guarantee is kept).
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import type { Image } from '../build/types.js';
-import { redactKeyParams } from '../log.js';
+import { redactKeyParams } from '../common/log.js';
 import type { TaskOutcome } from '../run/types.js';
 import type { Toolchain } from '../toolchain/types.js';
 import type { GateResult, InputResult, Results, TaskEntry } from './types.js';
@@ -76,7 +77,6 @@ export class ResultsStore {
   private readonly data: Results;
   private readonly secrets: string[];
   private saving: Promise<void> = Promise.resolve();
-  private tmpCount = 0;
 
   private constructor(dir: string, data: Results, secrets: string[]) {
     this.dir = dir;
@@ -206,8 +206,6 @@ export class ResultsStore {
   private async write(): Promise<void> {
     const text = this.maskedText();
     const target = path.join(this.dir, RESULTS_FILE);
-    const tmp = `${target}.${process.pid}.${++this.tmpCount}.tmp`;
-    await writeFile(tmp, text);
-    await rename(tmp, target);
+    await writeFileAtomic(target, text);
   }
 }

@@ -6,9 +6,9 @@
 import path from 'node:path';
 import { AllhwError, type AllhwClient, type TaskReading } from '../allhw/client.js';
 import { CODE_INFRA, CODE_TIMEOUT, KNOWN_STATUSES } from '../allhw/contract.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../common/log.js';
 import { PollSchedule, type PollTiming } from './poll.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../common/sleep.js';
 import { serviceTime, type RunTiming } from './timing.js';
 import type { PlannedTask, TaskOutcome } from './types.js';
 

@@ -17,7 +17,7 @@
  */
 import { glob, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../log.js';
+import type { Logger } from '../common/log.js';
 import { formatFloat64 } from './decimal.js';
 import { parseNpy } from './npy.js';
 import type { InputItem } from './types.js';

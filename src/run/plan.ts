@@ -6,7 +6,7 @@
  * firmware can overflow it, however slowly it reads.
  */
 import type { Image } from '../build/types.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../common/log.js';
 import type { InputItem, PlannedTask } from './types.js';
 
 export type InputsPerTask = 'auto' | 'all' | number;

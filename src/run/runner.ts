@@ -12,7 +12,7 @@
  */
 import type { AllhwClient } from '../allhw/client.js';
 import type { Image } from '../build/types.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../common/log.js';
 import { notRunOutcome, runAttempt, taskLabel, whyStopped } from './attempt.js';
 import { planTasks, type InputsPerTask } from './plan.js';
 import type { PollTiming } from './poll.js';

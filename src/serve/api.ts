@@ -10,9 +10,10 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { API_VERSION, PART_FIRMWARE, PART_INPUT, USERTASK_PATH } from '../allhw/contract.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../common/log.js';
 import { TASK_FILES, type Farm, type TaskParams } from './farm.js';
 import { MultipartError, multipartBoundary, readMultipart, type PartSink } from './multipart.js';
+import { formatSize } from '../common/text.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -184,7 +185,7 @@ class FileSink implements PartSink {
     if (this.failure) throw this.failure;
     this.bytes += chunk.length;
     if (this.bytes > this.limit) {
-      throw new HttpError(413, `The ${this.what} is larger than this service's limit of ${mib(this.limit)} (the server's ${this.flag} flag).`);
+      throw new HttpError(413, `The ${this.what} is larger than this service's limit of ${formatSize(this.limit, 'MiB', 2)} (the server's ${this.flag} flag).`);
     }
     if (!this.stream.write(chunk)) await once(this.stream, 'drain');
   }
@@ -201,11 +202,6 @@ class FileSink implements PartSink {
     this.stream.destroy();
     await once(this.stream, 'close').catch(() => undefined);
   }
-}
-
-function mib(bytes: number): string {
-  const value = bytes / (1024 * 1024);
-  return `${Number.isInteger(value) ? value : value.toFixed(2)} MiB`;
 }
 
 function sendText(res: ServerResponse, status: number, message: string): void {

@@ -4,8 +4,8 @@
  * it), starts the service, prints its base URL as the first line of stdout,
  * and runs until SIGINT/SIGTERM, then stops every board.
  */
-import type { Logger } from '../log.js';
-import { ensureCommand, OsPackageError } from '../os-packages.js';
+import type { Logger } from '../common/log.js';
+import { ensureCommand, OsPackageError } from '../common/os-packages.js';
 import { FAULT_KINDS, FaultSpecError, parseFaultSpec } from './faults.js';
 import { QEMU_COMMAND } from './qemu-board.js';
 import {
@@ -20,6 +20,7 @@ import {
   startServe,
   type ServeOptions,
 } from './server.js';
+import { stopSignalSequence } from '../common/signals.js';
 
 /** Comma-separated keys the service accepts, besides --key. */
 export const KEYS_ENV = 'ALLHW_SERVE_KEYS';
@@ -208,7 +209,7 @@ export async function serveCommand(argv: string[], log: Logger): Promise<number>
     `boards: ${opts.boards ?? DEFAULT_BOARDS} × qemu mps2-an500; data: ${serve.dataDir}; keys: ${opts.keys ? opts.keys.length : 'any'}; stop with Ctrl-C`,
   );
 
-  const signals = waitForSignals();
+  const signals = stopSignalSequence();
   const first = await signals.next;
   log.info(`allhw serve: ${first}: stopping every board`);
   // A second signal while boards stop ends the wait; QEMU still dies with us (PR_SET_PDEATHSIG).
@@ -220,26 +221,4 @@ export async function serveCommand(argv: string[], log: Logger): Promise<number>
   }
   log.info('allhw serve: stopped');
   return 0;
-}
-
-/** SIGINT/SIGTERM as a sequence: `next` resolves at the next one. */
-function waitForSignals(): { readonly next: Promise<NodeJS.Signals>; dispose(): void } {
-  let resolveNext: (s: NodeJS.Signals) => void = () => undefined;
-  let next = new Promise<NodeJS.Signals>((r) => (resolveNext = r));
-  const on = (signal: NodeJS.Signals): void => {
-    const resolve = resolveNext;
-    next = new Promise<NodeJS.Signals>((r) => (resolveNext = r));
-    resolve(signal);
-  };
-  process.on('SIGINT', on);
-  process.on('SIGTERM', on);
-  return {
-    get next() {
-      return next;
-    },
-    dispose() {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-    },
-  };
 }

@@ -9,10 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CODE_INFRA, CODE_TIMEOUT, TIMEOUT_LINE_PREFIX, type KnownStatus, type TaskRecord } from '../allhw/contract.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../common/log.js';
 import { ImageError, inspectImage } from './image.js';
 import { runOnQemu, type QemuRunEnd } from './qemu-board.js';
-import { sleepUnlessAborted } from './sleep.js';
+import { sleep } from '../common/sleep.js';
+import { formatSize } from '../common/text.js';
 
 /** Names of a task's files in its directory. */
 export const TASK_FILES = {
@@ -98,7 +99,7 @@ export class Farm {
     this.queue.push(task);
     this.persist(task);
     this.opts.log.info(
-      `task ${id} queued: firmware ${kib(params.firmwareBytes)}, input ${kib(params.inputBytes)}, timeout ${params.timeoutS} s, ${params.baud} baud`,
+      `task ${id} queued: firmware ${formatSize(params.firmwareBytes, 'KiB')}, input ${formatSize(params.inputBytes, 'KiB')}, timeout ${params.timeoutS} s, ${params.baud} baud`,
     );
     this.dispatch();
     return task;
@@ -162,7 +163,7 @@ export class Farm {
       // Flashing: the real farm's programmer writes the image before the reset.
       const flashMs = Math.round((image.flashBytes / 1024) * this.opts.flashMsPerKiB);
       task.timing.flashMs = flashMs;
-      if (!(await sleepUnlessAborted(flashMs, this.stopping.signal))) {
+      if (!(await sleep(flashMs, this.stopping.signal))) {
         return this.finish(task, CODE_INFRA, 'The service was stopped while it was flashing the board.\n');
       }
       const runStart = performance.now();
@@ -246,6 +247,4 @@ export class Farm {
   }
 }
 
-function kib(bytes: number): string {
-  return `${(bytes / 1024).toFixed(1)} KiB`;
-}
+

@@ -12,13 +12,13 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { ImageFormat } from './image.js';
-import { sleepUnlessAborted } from './sleep.js';
+import type { ImageFormat } from '../common/elf.js';
+import { sleep } from '../common/sleep.js';
 import { paceInputIntoUart, type UartPacer } from './uart-pacer.js';
 
 export const QEMU_MACHINE = 'mps2-an500';
 
-/** The emulator a board runs and where it comes from, for finding or installing it (src/os-packages.ts). */
+/** The emulator a board runs and where it comes from, for finding or installing it (src/common/os-packages.ts). */
 export const QEMU_COMMAND = {
   command: 'qemu-system-arm',
   packages: ['qemu-system-arm'],
@@ -157,7 +157,7 @@ export async function runOnQemu(opts: QemuRunOptions): Promise<QemuRunEnd> {
     // task's timeout: so does this one, so that codes and times stay those of
     // the real farm.
     const left = opts.timeoutMs - (performance.now() - startedAt);
-    if (left > 0 && !(await sleepUnlessAborted(left, opts.signal))) return { kind: 'aborted' };
+    if (left > 0 && !(await sleep(left, opts.signal))) return { kind: 'aborted' };
     return { kind: 'timeout', lockup: fatal[1]!.trim() };
   }
   if (signal) return { kind: 'failed', reason: `QEMU ended unexpectedly (signal ${signal}).` };

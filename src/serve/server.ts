@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { USERTASK_PATH } from '../allhw/contract.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../common/log.js';
 import { createApiHandler, type RequestHandler } from './api.js';
 import { Farm } from './farm.js';
 import { FAULT_JOURNAL, formatFaultSpec, parseFaultSpec, withFaults, type FaultLayer, type FaultRule } from './faults.js';

@@ -9,9 +9,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
-import type { Logger } from '../log.js';
+import type { Logger } from '../common/log.js';
+import { redactUrl } from '../common/redact.js';
 import { ToolchainError } from './errors.js';
 import type { Checksum } from './table-shape.js';
+import { formatSize } from '../common/text.js';
 
 /** Where the downloaded bytes go. A failed write means the archive is unusable. */
 export interface DownloadSink {
@@ -40,26 +42,10 @@ export interface DownloadRequest extends DownloadTuning {
   log: Logger;
 }
 
-const SECRET_PARAM = /key|token|secret|sig|signature|password|credential|^x-amz-/i;
-
-/** A URL fit to print: no password, no secret-looking query values. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    for (const name of [...u.searchParams.keys()]) if (SECRET_PARAM.test(name)) u.searchParams.set(name, '***');
-    return u.toString().replace(/%2A%2A%2A/g, '***');
-  } catch {
-    return url.replace(/([?&][^=&]*(?:key|token|sig)[^=&]*=)[^&]*/gi, '$1***');
-  }
-}
-
 /** A failure that another try of the same URL will not fix. */
 class UrlFailed extends Error {}
 
-function mb(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}
+const mb = (bytes: number): string => formatSize(bytes, 'MB');
 
 class Progress {
   private readonly start = performance.now();

@@ -14,7 +14,7 @@ import * as tc from '@actions/tool-cache';
 import { checkLinksStayInside, EntryGuard } from './archive-guard.js';
 import type { DownloadSink } from './download.js';
 import { ToolchainError } from './errors.js';
-import { findExecutable, runProcess } from './proc.js';
+import { findExecutable, runProcess } from '../common/process.js';
 import type { ArchiveFormat } from './table-shape.js';
 import { openTarSink } from './tar-sink.js';
 import { readZipEntries } from './zip.js';

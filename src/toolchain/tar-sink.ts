@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 import { checkLinksStayInside, EntryGuard } from './archive-guard.js';
 import { ToolchainError } from './errors.js';
 import type { ExtractingSink, ExtractOptions } from './extract.js';
-import { exitOf, findExecutable, runProcess, stop, type Exit } from './proc.js';
+import { exitOf, findExecutable, runProcess, stop, type Exit } from '../common/process.js';
 import type { ArchiveFormat } from './table-shape.js';
 import { TarHeaderReader } from './tar-headers.js';
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildProject, BuildError } from '../../src/build/build.js';
 import { gccMatcherFile, toolchainFile } from '../../src/build/assets.js';
 import type { MatcherFile } from '../../src/build/matcher.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { berkeleySize, fixture, removeTempDirs, REPO_ROOT, SYSTEM_TOOLCHAIN, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);

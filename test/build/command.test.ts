@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildProject, BuildError } from '../../src/build/build.js';
 import { buildCommand } from '../../src/build/command.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { fixture, removeTempDirs, SYSTEM_TOOLCHAIN } from './helpers.js';
 
 afterAll(removeTempDirs);

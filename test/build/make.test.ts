@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildProject, BuildError } from '../../src/build/build.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { berkeleySize, fixture, removeTempDirs, SYSTEM_TOOLCHAIN } from './helpers.js';
 
 afterAll(removeTempDirs);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildProject } from '../../src/build/build.js';
 import type { Build } from '../../src/build/types.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { berkeleySize, exampleCopy, removeTempDirs, sysvSections, SYSTEM_TOOLCHAIN } from './helpers.js';
 
 afterAll(removeTempDirs);

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { formatFloat32, formatFloat64, plainDecimal } from '../../src/run/decimal.js';
 import { loadInputs } from '../../src/run/inputs.js';
 import { float32LE, int8, npyBytes } from './npy-writer.js';

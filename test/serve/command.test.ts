@@ -2,7 +2,7 @@
  * `allhw serve` flags: every bad flag is refused with a message naming it.
  */
 import { describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { KEYS_ENV, parseServeFlags, serveCommand } from '../../src/serve/command.js';
 
 describe('serve command: flags', () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readlink, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { setupToolchain, ToolchainError, type ToolchainOptions } from '../../src/toolchain/install.js';
 import { EntryGuard } from '../../src/toolchain/archive-guard.js';
 import { readZipEntries } from '../../src/toolchain/zip.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { memoryLogger, type MemoryLogger } from '../../src/log.js';
+import { memoryLogger, type MemoryLogger } from '../../src/common/log.js';
 import { setupToolchain, ToolchainError, type ToolchainOptions } from '../../src/toolchain/install.js';
 import { buildArchives, DEBIAN_GCC_VERSION, ROOT_NAME, scratch, sha256, tableFor, type Archives } from './fixtures.js';
 import { startMirror, type MirrorServer } from './mirror-server.js';

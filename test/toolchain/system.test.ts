@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { memoryLogger, type MemoryLogger } from '../../src/log.js';
+import { memoryLogger, type MemoryLogger } from '../../src/common/log.js';
 import { setupToolchain, toolchainCommand, ToolchainError } from '../../src/toolchain/install.js';
 import { DEBIAN_GCC_VERSION, scratch } from './fixtures.js';
 
