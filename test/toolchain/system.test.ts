@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLogger, type MemoryLogger } from '../../src/common/log.js';
-import { setupToolchain, toolchainCommand, ToolchainError } from '../../src/toolchain/install.js';
+import { toolchainCommand } from '../../src/cli/toolchain.js';
+import { setupToolchain, ToolchainError } from '../../src/toolchain/install.js';
 import { DEBIAN_GCC_VERSION, scratch } from './fixtures.js';
 
 let log: MemoryLogger;

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildProject, BuildError } from '../../src/build/build.js';
-import { buildCommand } from '../../src/build/command.js';
+import { buildCommand } from '../../src/cli/build.js';
 import { memoryLogger } from '../../src/common/log.js';
-import { fixture, removeTempDirs, SYSTEM_TOOLCHAIN } from './helpers.js';
+import { fixture, removeTempDirs, SYSTEM_TOOLCHAIN } from '../build/helpers.js';
 
 afterAll(removeTempDirs);
 

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../src/common/log.js';
-import { KEYS_ENV, parseServeFlags, serveCommand } from '../../src/serve/command.js';
+import { KEYS_ENV, parseServeFlags, serveCommand } from '../../src/cli/serve.js';
 
 describe('serve command: flags', () => {
   it('parses every flag, in both --flag value and --flag=value forms', () => {
