@@ -137,7 +137,7 @@ const options = (toolCacheDir: string) => ({
   toolCacheDir,
   tempDir: path.join(scratch, 'temp'),
   log: memoryLogger(),
-  addToPath: false,
+  searchPath: process.env.PATH ?? '',
 });
 
 console.log(`archive: ${FILE}, ${(size / 1e6).toFixed(1)} MB xz; ${os.cpus().length} CPUs; ${RUNS} runs each, alternating`);

@@ -40,8 +40,15 @@ function throwIfCancelled(signal: AbortSignal | undefined): void {
 
 export interface PipelineContext {
   githubActions: boolean;
-  /** The environment, passed in: stages never read process.env themselves. */
+  /**
+   * The environment, passed in: the stages get what they need of it as
+   * options. (The toolchain and report stages still set process.env around
+   * @actions/tool-cache and @actions/artifact calls, the only way those
+   * libraries take their directories and tokens.)
+   */
   env: NodeJS.ProcessEnv;
+  /** Called with the toolchain's bin directory (the action puts it on PATH for the job's later steps). */
+  onToolchainBin?: (binDir: string) => void;
   /** Relative paths in the config are relative to this. */
   workspace: string;
   signal?: AbortSignal;
@@ -106,7 +113,14 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     const { inputs, projectDir, qemuPath } = checked;
 
     const toolchain: Toolchain = await log.group('Toolchain', () =>
-      setupToolchain({ spec: config.toolchain.spec, mirror: config.toolchain.mirror || undefined, log }),
+      setupToolchain({
+        spec: config.toolchain.spec,
+        mirror: config.toolchain.mirror || undefined,
+        searchPath: ctx.env.PATH ?? '',
+        env: ctx.env,
+        onBinDir: ctx.onToolchainBin,
+        log,
+      }),
     );
     store.setToolchain(toolchain);
     throwIfCancelled(ctx.signal);
@@ -118,6 +132,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
         resultsDir,
         toolchain,
         githubActions: ctx.githubActions,
+        env: ctx.env,
         log,
       }),
     );

@@ -57,6 +57,7 @@ export async function buildCommand(argv: string[], log: Logger): Promise<number>
       resultsDir: path.resolve(given('results-dir')),
       toolchain: SYSTEM_TOOLCHAIN,
       githubActions: false,
+      env: process.env,
       log,
     });
     // buildProject has already printed each image and its size.

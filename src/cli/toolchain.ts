@@ -36,7 +36,8 @@ export async function toolchainCommand(argv: string[], log: Logger): Promise<num
       mirror: toolchainMirrorValue((flag(parsed, 'toolchain-mirror') ?? '').trim(), AS_FLAG) || undefined,
       toolCacheDir: flag(parsed, 'tool-cache-dir'),
       log,
-      addToPath: false,
+      searchPath: process.env.PATH ?? '',
+      env: process.env,
     });
     if (t.binDir) log.info(`To use it in this shell: export PATH="${t.binDir}${path.delimiter}$PATH"`);
     return 0;

@@ -23,7 +23,7 @@ export interface CacheDirs {
  * (on GitHub, the cache that hosted images pre-populate and self-hosted
  * runners keep); outside GitHub, a per-user cache and the system temp dir.
  */
-export function cacheDirs(opts: { toolCacheDir?: string; tempDir?: string }, env: NodeJS.ProcessEnv = process.env): CacheDirs {
+export function cacheDirs(opts: { toolCacheDir?: string; tempDir?: string }, env: NodeJS.ProcessEnv): CacheDirs {
   return {
     toolCacheDir: path.resolve(opts.toolCacheDir || env.RUNNER_TOOL_CACHE || path.join(os.homedir(), '.cache', 'allhw-ci', 'tool-cache')),
     tempDir: path.resolve(opts.tempDir || env.RUNNER_TEMP || os.tmpdir()),

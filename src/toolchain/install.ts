@@ -1,15 +1,14 @@
 /**
  * The toolchain stage, top to bottom: read the spec; `none` and `system` end
  * early; otherwise pick the release and this host's archive from the versions
- * table, look in the tool cache (a hit puts it on PATH without touching the
- * network), and on a miss download it from Arm (or the mirror) while
- * extracting and hashing it, check what its gcc reports, move it into the
- * cache and put its bin on PATH.
+ * table, look in the tool cache (a hit needs no network), and on a miss download
+ * it from Arm (or the mirror) while extracting and hashing it, check what its
+ * gcc reports and move it into the cache. Its bin directory is returned (and
+ * handed to onBinDir): putting it on PATH is the entry layer's business.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as core from '@actions/core';
 import type { Logger } from '../common/log.js';
 import { cacheDirs, commitToCache, findCached, stagingDir } from './cache.js';
 import { redactUrl } from '../common/redact.js';
@@ -50,12 +49,14 @@ export interface ToolchainOptions {
   /** Default: RUNNER_TEMP on GitHub, else the system temp dir. */
   tempDir?: string;
   log: Logger;
-  /** Where `system` looks for arm-none-eabi-gcc and extraction for xz/tar/unzip (default: PATH). */
-  searchPath?: string;
+  /** Where `system` looks for arm-none-eabi-gcc and extraction for xz/tar/unzip (the entry layer passes PATH). */
+  searchPath: string;
+  /** The runner's variables (RUNNER_TOOL_CACHE, RUNNER_TEMP) for the default directories; none when absent. */
+  env?: NodeJS.ProcessEnv;
   /** May `system` install the OS package when gcc is missing (default true)? */
   allowOsInstall?: boolean;
-  /** Put the toolchain's bin on PATH (default true). */
-  addToPath?: boolean;
+  /** Called with the bin directory of an installed or cached toolchain: the action puts it on PATH for later steps. */
+  onBinDir?: (binDir: string) => void;
   download?: DownloadTuning;
 }
 
@@ -75,16 +76,6 @@ function parseSpec(spec: string): { name: string; pin: Checksum | null } {
     throw new ToolchainError(`toolchain '${spec}': pin a checksum on a named release (e.g. 13.2.Rel1@sha256:...), not on '${name}'.`);
   }
   return { name, pin: { algorithm: m[1] as Checksum['algorithm'], value: m[2].toLowerCase() } };
-}
-
-/**
- * Puts bin on PATH for this process and, on GitHub, for the following steps
- * (core.addPath writes GITHUB_PATH). Outside GitHub core.addPath would print
- * a workflow command, so only this process's PATH changes.
- */
-function putOnPath(binDir: string): void {
-  if (process.env.GITHUB_PATH) core.addPath(binDir);
-  else process.env.PATH = `${binDir}${path.delimiter}${process.env.PATH ?? ''}`;
 }
 
 /** The directory holding bin/arm-none-eabi-gcc: the extraction dir itself or one level or two below. */
@@ -122,7 +113,7 @@ export async function setupToolchain(opts: ToolchainOptions): Promise<Toolchain>
   const { log } = opts;
   const platform = opts.platform ?? process.platform;
   const arch = opts.arch ?? os.arch();
-  const searchPath = opts.searchPath ?? process.env.PATH ?? '';
+  const { searchPath } = opts;
   const { name, pin } = parseSpec(opts.spec.trim() || 'latest');
   const lower = name.toLowerCase();
   if (lower === 'none') {
@@ -150,11 +141,11 @@ export async function setupToolchain(opts: ToolchainOptions): Promise<Toolchain>
   }
   const version = cacheVersion(release.name)!;
   const cacheArch = host.slice(host.indexOf('-') + 1);
-  const dirs = cacheDirs(opts);
+  const dirs = cacheDirs(opts, opts.env ?? {});
   const started = performance.now();
   const finish = (source: 'cache' | 'download', root: string, line: string): Toolchain => {
     const binDir = path.join(root, 'bin');
-    if (opts.addToPath ?? true) putOnPath(binDir);
+    opts.onBinDir?.(binDir);
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     log.info(`arm-none-eabi-gcc ${release.name} (${host}) ${source === 'cache' ? 'from the tool cache' : 'installed'} in ${seconds} s: ${binDir}`);
     log.info(`  ${line}`);

@@ -9,7 +9,7 @@ import { berkeleySize, fixture, removeTempDirs, REPO_ROOT, SYSTEM_TOOLCHAIN, tem
 
 afterAll(removeTempDirs);
 
-const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN };
+const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN, env: process.env };
 
 /** A toolchain "installed by the action": a bin/ of its own (links to the system's tools). */
 async function installedToolchain(): Promise<{ root: string; binDir: string }> {

@@ -7,7 +7,7 @@ import { berkeleySize, fixture, removeTempDirs, SYSTEM_TOOLCHAIN } from './helpe
 
 afterAll(removeTempDirs);
 
-const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN };
+const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN, env: process.env };
 
 describe('plain Make projects', () => {
   it('builds through auto, finds one image (the ELF of app.elf/app.hex) and sizes it', async () => {

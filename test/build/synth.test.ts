@@ -13,7 +13,7 @@ afterAll(removeTempDirs);
 async function buildExample(board: string): Promise<{ build: Build; project: string; log: ReturnType<typeof memoryLogger> }> {
   const { project, results } = await exampleCopy();
   const log = memoryLogger();
-  const build = await buildProject({ projectDir: project, system: 'auto', command: '', board, args: [], image: '', resultsDir: results, toolchain: SYSTEM_TOOLCHAIN, log });
+  const build = await buildProject({ projectDir: project, system: 'auto', command: '', board, args: [], image: '', resultsDir: results, toolchain: SYSTEM_TOOLCHAIN, env: process.env, log });
   return { build, project, log };
 }
 

@@ -13,7 +13,7 @@ import { fixture, removeTempDirs, SYSTEM_TOOLCHAIN, tempDir } from './helpers.js
 
 afterAll(removeTempDirs);
 
-const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN };
+const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN, env: process.env };
 
 /** The environment without Zephyr settings the machine might have, and without west. */
 function cleanEnv(extraPath?: string): Record<string, string | undefined> {

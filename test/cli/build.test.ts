@@ -8,7 +8,7 @@ import { fixture, removeTempDirs, SYSTEM_TOOLCHAIN } from '../build/helpers.js';
 
 afterAll(removeTempDirs);
 
-const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN };
+const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN, env: process.env };
 
 describe('build-command projects', () => {
   it('runs the command through sh in the project dir, with BOARD and CROSS_COMPILE set and the args appended', async () => {

@@ -40,6 +40,7 @@ function install(file: string): Promise<Awaited<ReturnType<typeof setupToolchain
     toolCacheDir: path.join(dir, 'tool-cache'),
     tempDir: path.join(dir, 'temp'),
     log: memoryLogger(),
+    searchPath: process.env.PATH ?? '',
     download: { attempts: 1 },
   };
   return setupToolchain(opts);

@@ -20,7 +20,7 @@ afterEach(async () => {
 
 describe('toolchain: system', () => {
   it('finds the Debian toolchain on PATH and leaves PATH alone', async () => {
-    const t = await setupToolchain({ spec: 'system', log });
+    const t = await setupToolchain({ spec: 'system', log, searchPath: process.env.PATH ?? '' });
     expect(t).toMatchObject({ source: 'system', release: 'system', binDir: '/usr/bin', path: '/usr' });
     expect(t.gccVersion).toMatch(new RegExp(`^arm-none-eabi-gcc \\(.*\\) ${DEBIAN_GCC_VERSION.replace(/\./g, '\\.')} `));
     expect(process.env.PATH).toBe(savedPath);
