@@ -4,18 +4,18 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { checkProject } from './build/detect.js';
-import type { Image } from './build/types.js';
+import { checkProject } from './build/index.js';
+import type { Image } from './build/index.js';
 import type { Config, InputName } from './config.js';
 import type { Logger } from './common/log.js';
 import { ensureCommand } from './common/os-packages.js';
-import { loadBaseline, loadGolden, type Golden } from './results/gate.js';
-import { checkOutputCount } from './results/golden.js';
-import type { Results } from './results/types.js';
-import { loadInputs } from './run/inputs.js';
-import type { InputItem } from './run/types.js';
-import { QEMU_COMMAND } from './serve/qemu-board.js';
-import { ImageError, inspectImage } from './serve/image.js';
+import { loadBaseline, loadGolden, type Golden } from './results/index.js';
+import { checkOutputCount } from './results/index.js';
+import type { Results } from './results/index.js';
+import { loadInputs } from './run/index.js';
+import type { InputItem } from './run/index.js';
+import { QEMU_COMMAND } from './serve/index.js';
+import { ImageError, inspectImage } from './serve/index.js';
 
 export interface Preflight {
   inputs: InputItem[];

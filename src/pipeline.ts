@@ -6,27 +6,27 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { AllhwClient } from './allhw/client.js';
-import { buildProject } from './build/build.js';
-import type { Build } from './build/types.js';
+import { AllhwClient } from './allhw/index.js';
+import { buildProject } from './build/index.js';
+import type { Build } from './build/index.js';
 import { checkEmulatorImages, preflight, type Preflight } from './pipeline-checks.js';
 import { ConfigError, publicConfig, type Config } from './config.js';
 import { secretForms, type Logger } from './common/log.js';
-import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/artifact.js';
+import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/index.js';
 import { writeReportFiles } from './report/index.js';
-import { computeOutputs } from './report/outputs.js';
-import { emitAnnotations } from './report/annotations.js';
-import { renderTextTable } from './report/summary.js';
-import { applyGolden, compareBaseline, verdict } from './results/gate.js';
-import { parseOutcome } from './results/parse.js';
-import { ResultsStore } from './results/store.js';
-import type { InputResult, Results } from './results/types.js';
-import { stopOnServiceRefusal } from './run/service-guard.js';
-import { runTasks } from './run/runner.js';
-import type { TaskOutcome } from './run/types.js';
-import { startServe, type RunningServe } from './serve/server.js';
-import { setupToolchain } from './toolchain/install.js';
-import type { Toolchain } from './toolchain/types.js';
+import { computeOutputs } from './report/index.js';
+import { emitAnnotations } from './report/index.js';
+import { renderTextTable } from './report/index.js';
+import { applyGolden, compareBaseline, verdict } from './results/index.js';
+import { parseOutcome } from './results/index.js';
+import { ResultsStore } from './results/index.js';
+import type { InputResult, Results } from './results/index.js';
+import { stopOnServiceRefusal } from './run/index.js';
+import { runTasks } from './run/index.js';
+import type { TaskOutcome } from './run/index.js';
+import { startServe, type RunningServe } from './serve/index.js';
+import { setupToolchain } from './toolchain/index.js';
+import type { Toolchain } from './toolchain/index.js';
 
 /** The embedded farm's per-task lines repeat the runner's: keep them for --verbose. */
 function quieter(log: Logger): Logger {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import * as core from '@actions/core';
 import { artifactName } from '../pipeline.js';
-import { uploadResults } from '../report/artifact.js';
+import { uploadResults } from '../report/index.js';
 import { readConfig } from './inputs.js';
 import { actionsLogger } from './log.js';
 import { mainStepFinished } from './state.js';

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { listInput, type BuildConfig } from '../config.js';
 import type { Logger } from '../common/log.js';
-import type { Toolchain } from '../toolchain/types.js';
+import type { Toolchain } from '../toolchain/index.js';
 import { toolchainFile } from './assets.js';
 import { NONE_WITHOUT_IMAGE, detectSystem, notADirectory, probeProject } from './detect.js';
 import { BuildError } from './errors.js';

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { AS_FLAG, BOARDS, ConfigError, INPUT_DEFAULTS, boardValue, buildSystemValue, splitArgs, type BuildSystem, type InputName } from '../config.js';
 import { FlagError, flag, parseFlags, type ParsedFlags } from './flags.js';
 import type { Logger } from '../common/log.js';
-import type { Toolchain } from '../toolchain/types.js';
-import { buildProject } from '../build/build.js';
-import { BuildError } from '../build/errors.js';
+import type { Toolchain } from '../toolchain/index.js';
+import { buildProject } from '../build/index.js';
+import { BuildError } from '../build/index.js';
 
 const FLAGS = ['project-dir', 'board', 'build-system', 'build-command', 'build-args', 'image', 'results-dir'] as const satisfies readonly InputName[];
 

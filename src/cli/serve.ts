@@ -8,8 +8,8 @@ import type { Logger } from '../common/log.js';
 import { decimalIn, wholeNumberIn } from '../config.js';
 import { FlagError, flag, parseFlags, type FlagMessages } from './flags.js';
 import { ensureCommand, OsPackageError } from '../common/os-packages.js';
-import { FAULT_KINDS, FaultSpecError, parseFaultSpec } from '../serve/faults.js';
-import { QEMU_COMMAND } from '../serve/qemu-board.js';
+import { FAULT_KINDS, FaultSpecError, parseFaultSpec } from '../serve/index.js';
+import { QEMU_COMMAND } from '../serve/index.js';
 import {
   DEFAULT_BOARDS,
   DEFAULT_BOOT_MS,
@@ -21,7 +21,7 @@ import {
   DEFAULT_PORT,
   startServe,
   type ServeOptions,
-} from '../serve/server.js';
+} from '../serve/index.js';
 import { stopSignalSequence } from '../common/signals.js';
 
 /** Comma-separated keys the service accepts, besides --key. */

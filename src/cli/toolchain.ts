@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../common/log.js';
 import { AS_FLAG, toolchainMirrorValue } from '../config.js';
-import { setupToolchain, ToolchainError } from '../toolchain/install.js';
-import { archiveFor, defaultTable } from '../toolchain/table.js';
+import { setupToolchain, ToolchainError } from '../toolchain/index.js';
+import { archiveFor, defaultTable } from '../toolchain/index.js';
 import { FlagError, flag, parseFlags } from './flags.js';
 
 const COMMAND_USAGE = `usage: allhw toolchain install [--toolchain RELEASE|latest|system|none] [--toolchain-mirror URL] [--tool-cache-dir DIR]

@@ -5,7 +5,7 @@
  * are ours, the last of which sums up the rest when there are more.
  */
 import { redactKeyParams, type Logger } from '../common/log.js';
-import type { Results } from '../results/types.js';
+import type { Results } from '../results/index.js';
 import { clip, plural, visibleControls } from '../common/text.js';
 
 export interface AnnotationOptions {

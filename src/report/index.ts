@@ -5,13 +5,13 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic-write.js';
-import type { Results } from '../results/types.js';
+import type { Results } from '../results/index.js';
 import { renderJUnit } from './junit.js';
 import { renderSummary, type SummaryOptions } from './summary.js';
 
 export { emitAnnotations } from './annotations.js';
 export { computeOutputs } from './outputs.js';
-export { uploadResults, ArtifactNameClashError } from './artifact.js';
+export { uploadResults, ArtifactNameClashError, type UploadedArtifact } from './artifact.js';
 export { renderJUnit } from './junit.js';
 export { renderSummary, renderTextTable } from './summary.js';
 

@@ -6,7 +6,7 @@
  * mikepenz/action-junit-report, Jenkins): name/classname/time on every
  * testcase, message attribute plus details text on failures.
  */
-import type { GateCheck, InputResult, Results, TaskEntry } from '../results/types.js';
+import type { GateCheck, InputResult, Results, TaskEntry } from '../results/index.js';
 import { formatNumber } from '../common/text.js';
 import { redactKeyParams } from '../common/log.js';
 

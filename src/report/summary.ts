@@ -3,7 +3,7 @@
  * GitHub refuses a step summary over 1 MiB: long tables are trimmed (failures
  * kept first) with a note that the full data is in the artifact.
  */
-import type { GateCheck, ImageEntry, InputResult, Results, TaskEntry } from '../results/types.js';
+import type { GateCheck, ImageEntry, InputResult, Results, TaskEntry } from '../results/index.js';
 import { clip, formatBytes, formatMs, formatNumber, plural, usToMs, visibleControls } from '../common/text.js';
 import { mdCell, mdCode } from './markdown.js';
 import { redactKeyParams } from '../common/log.js';

@@ -22,7 +22,7 @@
  * them: an input lists its first MAX_EVENTS and then how many more there
  * were (the UART log has them all).
  */
-import type { TaskOutcome } from '../run/types.js';
+import type { TaskOutcome } from '../run/index.js';
 import type { InputResult } from './types.js';
 import { clip } from '../common/text.js';
 

@@ -13,10 +13,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic-write.js';
-import type { Image } from '../build/types.js';
+import type { Image } from '../build/index.js';
 import { redactKeyParams } from '../common/log.js';
-import type { TaskOutcome } from '../run/types.js';
-import type { Toolchain } from '../toolchain/types.js';
+import type { TaskOutcome } from '../run/index.js';
+import type { Toolchain } from '../toolchain/index.js';
 import type { GateResult, InputResult, Results, TaskEntry } from './types.js';
 
 export const RESULTS_FILE = 'results.json';

@@ -4,8 +4,8 @@
  * an outcome (the run goes on with the other tasks).
  */
 import path from 'node:path';
-import { AllhwError, type AllhwClient, type TaskReading } from '../allhw/client.js';
-import { CODE_INFRA, CODE_TIMEOUT, KNOWN_STATUSES } from '../allhw/contract.js';
+import { AllhwError, type AllhwClient, type TaskReading } from '../allhw/index.js';
+import { CODE_INFRA, CODE_TIMEOUT, KNOWN_STATUSES } from '../allhw/index.js';
 import type { Logger } from '../common/log.js';
 import { PollSchedule, type PollTiming } from './poll.js';
 import { sleep } from '../common/sleep.js';

@@ -10,8 +10,8 @@
  * cancelled, tasks never created get an `error` outcome saying so (with no
  * onTaskEnd: there is nothing to log), so their inputs are still reported.
  */
-import type { AllhwClient } from '../allhw/client.js';
-import type { Image } from '../build/types.js';
+import type { AllhwClient } from '../allhw/index.js';
+import type { Image } from '../build/index.js';
 import type { Logger } from '../common/log.js';
 import { notRunOutcome, runAttempt, taskLabel, whyStopped } from './attempt.js';
 import { planTasks, type InputsPerTask } from './plan.js';

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { API_VERSION, PART_FIRMWARE, PART_INPUT, USERTASK_PATH } from '../allhw/contract.js';
+import { API_VERSION, PART_FIRMWARE, PART_INPUT, USERTASK_PATH } from '../allhw/index.js';
 import type { Logger } from '../common/log.js';
 import { TASK_FILES, type Farm, type TaskParams } from './farm.js';
 import { MultipartError, multipartBoundary, readMultipart, type PartSink } from './multipart.js';

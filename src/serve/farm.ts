@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CODE_INFRA, CODE_TIMEOUT, TIMEOUT_LINE_PREFIX, type KnownStatus, type TaskRecord } from '../allhw/contract.js';
+import { CODE_INFRA, CODE_TIMEOUT, TIMEOUT_LINE_PREFIX, type KnownStatus, type TaskRecord } from '../allhw/index.js';
 import type { Logger } from '../common/log.js';
 import { ImageError, inspectImage } from './image.js';
 import { runOnQemu, type QemuRunEnd } from './qemu-board.js';

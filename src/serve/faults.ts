@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { TaskRecord } from '../allhw/contract.js';
+import type { TaskRecord } from '../allhw/index.js';
 import type { Logger } from '../common/log.js';
 import type { RequestHandler } from './api.js';
 import { sleep } from '../common/sleep.js';

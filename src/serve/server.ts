@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { USERTASK_PATH } from '../allhw/contract.js';
+import { USERTASK_PATH } from '../allhw/index.js';
 import type { Logger } from '../common/log.js';
 import { createApiHandler, type RequestHandler } from './api.js';
 import { Farm } from './farm.js';
