@@ -3,6 +3,7 @@
  * CLI both hand their raw strings (keyed by the action's input names) to
  * parseConfig, so a bad value gets the same message from either entry point.
  */
+import { parse as parseShellWords } from 'shell-quote';
 import boards from './build/boards.json' with { type: 'json' };
 
 export const DEFAULT_CI_URL = 'https://cloud.all-hw.com/ci/usertask';
@@ -190,12 +191,25 @@ export function listInput(value: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** Splits build arguments like a shell would for simple quoting ('a b' "c d"). */
-export function splitArgs(value: string): string[] {
-  const args: string[] = [];
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (const m of value.matchAll(re)) args.push(m[1] ?? m[2] ?? m[3]);
-  return args;
+/**
+ * Splits build arguments into words as a POSIX shell does (shell-quote):
+ * single and double quotes, backslash escapes, and quotes inside a word
+ * (-DCMAKE_C_FLAGS="-O2 -g" is one argument). The words go to the build
+ * without a shell: $VARS stay as written (the runner's environment is not
+ * spliced in), a glob is passed as is, and shell operators or comments are
+ * refused rather than silently cut.
+ */
+export function splitArgs(value: string, subject: Subject = AS_INPUT): string[] {
+  const words = parseShellWords(value, (name) => `$${name}`);
+  return words.map((word) => {
+    if (typeof word === 'string') return word;
+    if ('op' in word && word.op === 'glob') return word.pattern;
+    const what = 'comment' in word ? `a comment ('#')` : `the shell operator '${word.op}'`;
+    throw new ConfigError(
+      'build-args',
+      `${subject('build-args')} contains ${what}: build-args are the build's arguments, not a shell command. Quote that part ('...') to pass it as is.`,
+    );
+  });
 }
 
 function ciUrl(raw: Raw): string {

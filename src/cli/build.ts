@@ -52,7 +52,7 @@ export async function buildCommand(argv: string[], log: Logger): Promise<number>
       system,
       command: given('build-command'),
       board,
-      args: splitArgs(given('build-args')),
+      args: splitArgs(given('build-args'), AS_FLAG),
       image: given('image'),
       resultsDir: path.resolve(given('results-dir')),
       toolchain: SYSTEM_TOOLCHAIN,
