@@ -1,5 +1,5 @@
 /**
- * The All-HW CI client (../shared/allhw-api.md): create a task, read a task.
+ * The All-HW CI client (the contract: contract.ts): create a task, read a task.
  * HTTP only; it knows nothing of GitHub, plans or files other than the image
  * it streams. The key is in every request's query string and in no message.
  *

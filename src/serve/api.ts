@@ -1,6 +1,6 @@
 /**
  * The HTTP face of the emulated farm: All-HW's CI API, one path and two
- * verbs (../../shared/allhw-api.md). Every request goes through the one
+ * verbs (the contract as this repository keeps it: src/allhw/contract.ts). Every request goes through the one
  * handler this module makes, so a later layer (fault injection) can wrap it.
  * Answers that are not 200 carry a plain-text message saying what was wrong
  * and how to fix it; none of them ever repeats the key.

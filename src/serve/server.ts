@@ -2,7 +2,7 @@
  * `allhw serve`: an All-HW-compatible CI service whose boards are firmware
  * run in QEMU. startServe() checks QEMU, opens the data dir, listens, and
  * returns the base URL and a close() that leaves no QEMU process behind.
- * The command layer (command.ts) turns flags and signals into this call.
+ * The command layer (src/cli/serve.ts) turns flags and signals into this call.
  */
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
