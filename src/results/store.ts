@@ -242,6 +242,11 @@ export class ResultsStore {
     this.pending.unref();
   }
 
+  /** Resolves when the saves begun so far have ended (failed ones too). */
+  idle(): Promise<void> {
+    return this.saving;
+  }
+
   /** Stamps the end time and saves. */
   async finish(): Promise<void> {
     this.data.finishedAt = new Date().toISOString();

@@ -175,7 +175,7 @@ export const CASES: BadInputCase[] = [
     name: 'CSV with text',
     inputs: { inputs: 'rows.csv' },
     files: { 'rows.csv': 'pixel0,pixel1\n1,2\n' },
-    message: ["'inputs'", 'rows.csv:1', "'pixel0'", 'remove any header row'],
+    message: ["'inputs'", 'rows.csv:1:1: column 1 is not a number', 'remove any header row'],
     stage: 'run',
   },
   {

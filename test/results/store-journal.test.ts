@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cutMarker, FileWriteError, writeFileAtomic, writeLogFile } from '../../src/common/disk-write.js';
 import { parseOutcome } from '../../src/results/parse.js';
 import { JOURNAL_FILE, ResultsStore } from '../../src/results/store.js';
@@ -79,20 +79,27 @@ describe('the task journal', () => {
   });
 
   it('saveSoon writes at once after a quiet while, then at most once per interval', async () => {
-    const store = await ResultsStore.create(dir, { mode: 'allhw', config: {} }, { snapshotMs: 300 });
-    await new Promise((r) => setTimeout(r, 350));
-    store.addTask(outcome(0));
-    store.saveSoon();
-    await new Promise((r) => setTimeout(r, 50));
-    expect((await results()).tasks).toHaveLength(1);
+    const store = await ResultsStore.create(dir, { mode: 'allhw', config: {} }, { snapshotMs: 200 });
+    await vi.waitFor(async () => {
+      // Once the interval since create()'s save has passed, a call writes at once.
+      store.addTask(outcome(0));
+      store.saveSoon();
+      await store.idle();
+      expect((await results()).tasks).toHaveLength(1);
+    });
+    const slow = await ResultsStore.create(path.join(dir, 'slow'), { mode: 'allhw', config: {} }, { snapshotMs: 60_000 });
+    slow.addTask(outcome(1));
+    slow.saveSoon();
+    slow.addTask(outcome(2));
+    slow.saveSoon();
+    await slow.idle();
+    expect((await results(path.join(dir, 'slow'))).tasks).toHaveLength(0);
     store.addTask(outcome(1));
     store.saveSoon();
-    store.addTask(outcome(2));
-    store.saveSoon();
-    await new Promise((r) => setTimeout(r, 50));
-    expect((await results()).tasks).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 400));
-    expect((await results()).tasks).toHaveLength(3);
+    // The deferred snapshot comes by itself.
+    await vi.waitFor(async () => expect((await results()).tasks).toHaveLength(2), { timeout: 10_000, interval: 50 });
+    await slow.finish();
+    expect((await results(path.join(dir, 'slow'))).tasks).toHaveLength(2);
   });
 });
 
