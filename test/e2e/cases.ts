@@ -206,6 +206,13 @@ export const CASES: BadInputCase[] = [
     stage: 'run',
   },
   {
+    name: 'golden file whose keys match no input',
+    inputs: { golden: 'golden.json' },
+    files: { 'golden.json': JSON.stringify({ version: 1, outputs: { 'input-00.txt': [1, 2, 3], 'input-01.txt': [4, 5, 6] } }) },
+    message: ["'golden'", 'none of the 1 inputs has an entry in golden.json', "keys 'input-00.txt', 'input-01.txt' match no input", "e.g. 'a.txt'"],
+    stage: 'run',
+  },
+  {
     name: 'golden arity other than output-count',
     inputs: { golden: 'golden.json', 'output-count': '10' },
     files: { 'golden.json': JSON.stringify({ version: 1, outputs: { 'a.txt': [1, 2, 3] } }) },
