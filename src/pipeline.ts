@@ -16,7 +16,7 @@ import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './
 import { writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/index.js';
 import { emitAnnotations } from './report/index.js';
-import { renderTextTable } from './report/index.js';
+import { renderSummary, renderTextTable } from './report/index.js';
 import { applyGolden, compareBaseline, verdict } from './results/index.js';
 import { parseOutcome } from './results/index.js';
 import { ResultsStore } from './results/index.js';
@@ -87,6 +87,13 @@ async function makeResultsDir(config: Config, workspace: string): Promise<string
     );
   }
   return dir;
+}
+
+/** The run's error, with what could not be written (each file once) added to it. */
+function withLostWrites(fatal: Error | null, lost: string[], resultsDir: string): Error | null {
+  if (lost.length === 0) return fatal;
+  const what = `Some results could not be written to ${resultsDir}: ${lost.join('; ')}. The task ids and codes are in the table above and in the job summary.`;
+  return new Error(fatal ? `${fatal.message}\n${what}` : what);
 }
 
 export async function runPipeline(config: Config, log: Logger, ctx: PipelineContext): Promise<PipelineOutcome> {
@@ -175,13 +182,14 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
           rate: config.allhw.rate,
           log,
           signal: ctx.signal,
+          onTaskCreated: (planIndex, attempt, id, task) => store.recordCreated({ planIndex, attempt, id, ...task }),
           onTaskEnd: async (o) => {
             o.log = await store.writeUartLog(o);
-            // Parsed now, so results.json holds every result known so far.
+            // Parsed now, so the journal (and soon results.json) holds every result known so far.
             const parsed = parseOutcome(o, { outputCount: config.run.outputCount });
             parsedByTask.set(o.planIndex, parsed);
             store.addTask(o, parsed);
-            await store.save();
+            store.saveSoon();
             // The bytes are in the log now: a run of many tasks with large
             // outputs must not hold them all until it ends.
             o.uart = Buffer.alloc(0);
@@ -230,13 +238,25 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
       }),
     );
   }
-  if (fatal) store.setError(fatal.message);
-  await store.finish();
+  // A full disk must not hide what is known: what could not be written is
+  // said in the error, and the reports (made in memory) still reach stdout
+  // and the job summary.
+  await store.finish().catch(() => undefined);
+  fatal = withLostWrites(fatal, store.failedWrites(), resultsDir);
+  if (fatal) {
+    store.setError(fatal.message);
+    await store.save().catch(() => undefined);
+  }
   // Reports, annotations and outputs are made from what results.json holds: secrets masked.
   const final = store.masked();
 
   const name = artifactName(config);
-  const report = await writeReportFiles(final, resultsDir, { artifactName: name });
+  let reportsLost = false;
+  const report = await writeReportFiles(final, resultsDir, { artifactName: name }).catch((e: Error) => {
+    reportsLost = true;
+    fatal = withLostWrites(fatal, [e.message], resultsDir);
+    return { summaryMarkdown: `${renderSummary(final, { artifactName: name })}\n\n> [!WARNING]\n> ${e.message}\n` };
+  });
   // A run stopped before any input has nothing to annotate (a totals line of zeros is noise).
   if (final.results.length > 0) emitAnnotations(final, log);
   if (serve) await serve.close();
@@ -260,7 +280,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     reason: fatal ? fatal.message : v.reason,
     summaryMarkdown: report.summaryMarkdown,
     // The CLI prints the reason as its last (error) line, right after the table.
-    textTable: renderTextTable(final, { withError: false }),
+    textTable: renderTextTable(final, { withError: false, withTasks: reportsLost || store.failedWrites().length > 0 }),
     resultsDir,
   };
 }

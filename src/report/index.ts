@@ -1,10 +1,11 @@
 /**
  * Writes the report files made from results.json into the results directory:
- * junit.xml and summary.md (results.json itself is the results store's).
+ * junit.xml and summary.md (results.json itself is the results store's),
+ * each through a temp file and a rename so the artifact never holds half a file.
  */
 import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../common/disk-write.js';
 import path from 'node:path';
-import { writeFileAtomic } from '../common/atomic-write.js';
 import type { Results } from '../results/index.js';
 import { renderJUnit } from './junit.js';
 import { renderSummary, type SummaryOptions } from './summary.js';

@@ -216,6 +216,8 @@ function fitBudget(markdown: string): string {
 export interface TextTableOptions {
   /** The 'run stopped early' line (default true); off where the caller prints the reason itself. */
   withError?: boolean;
+  /** A line per task (id, image, code, how it ended): where the results directory could not hold them. */
+  withTasks?: boolean;
 }
 
 /** A plain-text table for the terminal (the CLI), every input, no trimming. */
@@ -243,6 +245,11 @@ export function renderTextTable(results: Results, options: TextTableOptions = {}
   if (results.gate) total += `; gate ${results.gate.passed ? 'passed' : 'failed'}`;
   out.push('', total);
   if (results.gate) for (const ch of results.gate.checks.filter((x) => !x.passed)) out.push(`  gate: ${ch.detail}`);
+  if (options.withTasks) {
+    for (const t of results.tasks) {
+      out.push(`  task ${visibleControls(t.id ?? '(not created)')}  ${visibleControls(t.image)}  attempt ${t.attempt}  code ${t.code ?? '-'}  ${t.end}`);
+    }
+  }
   if (results.error && options.withError !== false) out.push(`run stopped early: ${redactKeyParams(results.error)}`);
   return out.join('\n') + '\n';
 }

@@ -27,7 +27,7 @@ export interface AttemptOptions {
   runTiming: RunTiming;
   log: Logger;
   signal?: AbortSignal;
-  onTaskCreated?: (planIndex: number, attempt: number, id: string) => void;
+  onTaskCreated?: (planIndex: number, attempt: number, id: string, task: { image: string; inputs: string[] }) => void;
 }
 
 export function taskLabel(task: PlannedTask): string {
@@ -102,7 +102,7 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
     return outcome;
   }
   const createdAt = Date.now();
-  opts.onTaskCreated?.(task.index, attempt, outcome.id);
+  opts.onTaskCreated?.(task.index, attempt, outcome.id, { image: task.image.name, inputs: task.inputs.map((i) => i.name) });
   log.info(`${label}: created ${outcome.id} (${task.payload.length} input bytes)`);
 
   const deadlineS = opts.timeoutS + opts.queueTimeoutS + opts.marginS;

@@ -37,7 +37,7 @@ export interface RunTasksOptions {
   signal?: AbortSignal;
   /** Called as soon as an attempt ends (also a failed one); awaited before the next attempt. */
   onTaskEnd?: (outcome: TaskOutcome) => Promise<void>;
-  onTaskCreated?: (planIndex: number, attempt: number, id: string) => void;
+  onTaskCreated?: (planIndex: number, attempt: number, id: string, task: { image: string; inputs: string[] }) => void;
   /** Seconds allowed past timeout + queue time before a task is given up (default 10). */
   deadlineMarginS?: number;
   /** Consecutive failed status reads (each retried by the client) before a task is given up (default 3). */
