@@ -11,7 +11,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { API_VERSION, PART_FIRMWARE, PART_INPUT, USERTASK_PATH } from '../allhw/contract.js';
 import type { Logger } from '../log.js';
-import { TASK_FILES, type Farm, type TaskParams } from './farm.js';
+import { mib, TASK_FILES, type Farm, type TaskParams } from './farm.js';
+import { ImageError, inspectImage } from './image.js';
+import { RecordBodies } from './record-bodies.js';
 import { MultipartError, multipartBoundary, readMultipart, type PartSink } from './multipart.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -50,6 +52,7 @@ class HttpError extends Error {
 }
 
 export function createApiHandler(opts: ApiOptions): RequestHandler {
+  const bodies = new RecordBodies(opts.farm);
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://serve.invalid');
     opts.log.debug(`${req.method} ${url.pathname}`); // never the query: it holds the key
@@ -58,7 +61,7 @@ export function createApiHandler(opts: ApiOptions): RequestHandler {
         throw new HttpError(404, `No such endpoint: ${url.pathname}. The CI API is at ${USERTASK_PATH} (POST to create a task, GET ?id= to read one).`);
       }
       if (req.method === 'POST') return await createTask(opts, req, res, url.searchParams);
-      if (req.method === 'GET' || req.method === 'HEAD') return await readTask(opts, res, url.searchParams);
+      if (req.method === 'GET' || req.method === 'HEAD') return await readTask(opts, bodies, res, url.searchParams);
       res.setHeader('Allow', 'GET, HEAD, POST');
       throw new HttpError(405, `Method ${req.method} is not allowed on ${USERTASK_PATH}: POST creates a task, GET ?id= reads one.`);
     } catch (err) {
@@ -70,14 +73,13 @@ export function createApiHandler(opts: ApiOptions): RequestHandler {
   };
 }
 
-async function readTask(opts: ApiOptions, res: ServerResponse, query: URLSearchParams): Promise<void> {
+async function readTask(opts: ApiOptions, bodies: RecordBodies, res: ServerResponse, query: URLSearchParams): Promise<void> {
   const id = query.get('id')?.trim();
   if (!id) throw new HttpError(400, 'Missing task id: read a task with GET ?id=<the id that POST answered>.');
   const task = opts.farm.get(id);
   if (!task) throw new HttpError(404, `Unknown task id ${JSON.stringify(id.slice(0, 64))}: no task with this id was created on this service.`);
-  // Compact JSON: All-HW's shell clients grep for the literal "status":"finished".
-  const body = JSON.stringify(await opts.farm.record(task));
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  const body = await bodies.body(task);
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
   res.end(body);
 }
 
@@ -156,7 +158,12 @@ async function createTask(opts: ApiOptions, req: IncomingMessage, res: ServerRes
     }
     const firmware = sinks.get(PART_FIRMWARE)!;
     if (firmware.bytes === 0) throw new HttpError(400, `The "${PART_FIRMWARE}" part is empty: send the .elf or .hex image file.`);
-    opts.farm.submit(id, dir, { ...base, firmwareName, firmwareBytes: firmware.bytes, inputBytes: sinks.get(PART_INPUT)!.bytes });
+    // Checked now, not when a board is free: an image that cannot run is answered at once (255, with the reason).
+    const refusal = await inspectImage(path.join(dir, TASK_FILES.firmware)).then(
+      () => undefined,
+      (e: unknown) => (e instanceof ImageError ? e.message : Promise.reject(e)),
+    );
+    opts.farm.submit(id, dir, { ...base, firmwareName, firmwareBytes: firmware.bytes, inputBytes: sinks.get(PART_INPUT)!.bytes }, refusal);
   } catch (err) {
     await Promise.all([...sinks.values()].map((s) => s.abandon()));
     await opts.farm.discard(dir);
@@ -265,11 +272,6 @@ class FileSink implements PartSink {
     this.stream.destroy();
     await once(this.stream, 'close').catch(() => undefined);
   }
-}
-
-function mib(bytes: number): string {
-  const value = bytes / (1024 * 1024);
-  return `${Number.isInteger(value) ? value : value.toFixed(2)} MiB`;
 }
 
 function sendText(res: ServerResponse, status: number, message: string): void {
