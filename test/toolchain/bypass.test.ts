@@ -10,10 +10,11 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../src/log.js';
 import { UnsafeArchiveError } from '../../src/toolchain/archive-guard.js';
+import { downloadVerified } from '../../src/toolchain/download.js';
 import { openExtractingSink } from '../../src/toolchain/extract.js';
 import { setupToolchain, ToolchainError, type ToolchainOptions } from '../../src/toolchain/install.js';
 import { buildBypassArchives } from './bypass-fixtures.js';
-import { scratch, sha256, type Archives } from './fixtures.js';
+import { scratch, sha256, tableFor, type Archives } from './fixtures.js';
 import { startMirror, type MirrorServer } from './mirror-server.js';
 
 let archives: Archives;
@@ -42,16 +43,7 @@ afterEach(async () => {
 function options(file: string, checksum = sha256(archives.files.get(file)!)): ToolchainOptions {
   return {
     spec: '12.2.Rel1',
-    table: {
-      version: 1,
-      releases: [
-        {
-          name: '12.2.Rel1',
-          gccVersion: '12.2.1',
-          hosts: { 'linux-x64': { file, url: `${server.url}/arm/${file}`, mirrors: [], checksum: { algorithm: 'sha256', value: checksum }, checksumSource: 'test fixture' } },
-        },
-      ],
-    },
+    table: tableFor(archives, file, [`${server.url}/arm`], { checksum: { algorithm: 'sha256', value: checksum } }),
     platform: 'linux',
     arch: 'x64',
     toolCacheDir: path.join(dir, 'tool-cache'),
@@ -219,5 +211,61 @@ describe('staging', () => {
     expect([...seen].length).toBeGreaterThan(0);
     expect([...seen][0]).toMatch(/^allhw-toolchain-staging-12\.2\.1-x64-/);
     await expectNothingLeft();
+  });
+});
+
+describe('the download itself is capped', () => {
+  /** A server that announces `length` (or sends chunked) and then sends zeros until the client hangs up. */
+  async function endlessServer(length: number | null): Promise<{ url: string; sent: () => number; close: () => Promise<void> }> {
+    const { createServer } = await import('node:http');
+    let sent = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, length === null ? {} : { 'content-length': String(length) });
+      const chunk = Buffer.alloc(64 * 1024);
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk)) sent += chunk.length;
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/a.tar.xz`,
+      sent: () => sent,
+      close: () => new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+    };
+  }
+
+  const request = (url: string, maxBytes?: number): Parameters<typeof downloadVerified>[0] => ({
+    label: 'a.tar.xz',
+    urls: [url],
+    checksum: { algorithm: 'sha256', value: 'ab'.repeat(32) },
+    openSink: async () => ({ write: async () => undefined, finish: async () => undefined, abort: async () => undefined }),
+    log: memoryLogger(),
+    attempts: 1,
+    maxBytes,
+  });
+
+  it('a server announcing more than any toolchain archive is refused before its body is read', async () => {
+    const server = await endlessServer(3 * 1024 ** 3);
+    try {
+      await expect(downloadVerified(request(server.url))).rejects.toThrow(/announces 3221\.2 MB, more than any toolchain archive \(the limit is 2147\.5 MB\)/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an endless chunked answer is cut at the limit', async () => {
+    const server = await endlessServer(null);
+    try {
+      await expect(downloadVerified(request(server.url, 4 * 1024 * 1024))).rejects.toThrow(/sent more than 4\.2 MB, more than any toolchain archive/);
+      expect(server.sent()).toBeLessThan(64 * 1024 * 1024);
+    } finally {
+      await server.close();
+    }
   });
 });
