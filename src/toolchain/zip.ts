@@ -124,10 +124,24 @@ const DOS_HOSTS = new Set([0, 6, 11, 14]);
  * symbolic links. So every host but the DOS-like ones, whose high bits are
  * normally zero, counts; and on those a link type is believed too.
  */
-function fileType(madeBy: number, mode: number): number {
-  const type = mode & 0o170000;
+function fileType(madeBy: number, mode: number, extra: Buffer): number {
+  const type = (mode || asiUnixMode(extra)) & 0o170000;
   if (DOS_HOSTS.has(madeBy) && type !== 0o120000) return 0;
   return type;
+}
+
+/**
+ * The mode in an "ASi Unix" extra field (0x756e: CRC, then the mode), which
+ * unzip takes when the external attributes leave the mode 0; 0 when none.
+ */
+function asiUnixMode(extra: Buffer): number {
+  for (let i = 0; i + 4 <= extra.length; ) {
+    const id = extra.readUInt16LE(i);
+    const len = extra.readUInt16LE(i + 2);
+    if (id === 0x756e && len >= 6 && i + 10 <= extra.length) return extra.readUInt16LE(i + 8);
+    i += 4 + len;
+  }
+  return 0;
 }
 
 /** Every entry of the zip file, in central-directory order. */
@@ -157,7 +171,7 @@ export async function readZipEntries(file: string): Promise<ZipEntry[]> {
       // unzip reads both headers: a local name that differs would be a second name to check, and no zip tool writes one.
       if (!local.name.equals(rawName)) throw corrupt(`entry ${i}'s local header names another file than its central directory entry`);
       const entry = { name, otherNames: [...unicodePaths(extra), ...unicodePaths(local.extra)], size: values.uncompressed };
-      const type = fileType(madeBy, mode);
+      const type = fileType(madeBy, mode, extra);
       if (type === 0o120000) {
         entries.push({ ...entry, kind: 'symlink', linkTarget: await linkTarget(fh, local, method, values.compressed) });
       } else if (name.endsWith('/') || type === 0o040000) {

@@ -105,6 +105,20 @@ zip_with("symlink-beos.zip", [("tc/lib", "../../..", 16, 0o120777)])
 zip_with("symlink-vms.zip", [("tc/lib", "../../..", 2, 0o120777)])
 zip_with("symlink-fat.zip", [("tc/lib", "/etc", 0, 0o120777)])
 
+# An "ASi Unix" extra field holding a link's mode, with no mode in the external attributes: unzip makes a link.
+asi = struct.pack("<I", 0) + struct.pack("<HIHH", 0o120777, 0, 0, 0)
+with zipfile.ZipFile(f"{out}/symlink-asi.zip", "w") as z:
+    zip_entry(z, "tc/bin/arm-none-eabi-gcc", gcc_data, 3, 0o100755)
+    info = zipfile.ZipInfo("tc/lib"); info.create_system = 3; info.external_attr = 0
+    info.extra = struct.pack("<HH", 0x756e, len(asi)) + asi
+    z.writestr(info, b"../../..")
+# zipfile puts 0o600 in attributes left 0: clear them again in the central directory.
+data = bytearray(open(f"{out}/symlink-asi.zip", "rb").read())
+at = data.rindex(b"PK\x01\x02")
+assert data[at + 46:at + 52] == b"tc/lib"
+data[at + 38:at + 42] = b"\0\0\0\0"
+open(f"{out}/symlink-asi.zip", "wb").write(bytes(data))
+
 # Info-ZIP Unicode Path extra field: unzip writes the entry under this name when the CRC of the plain name matches.
 plain = b"tc/ok.txt"
 upath = b"../escape.txt"
