@@ -95,11 +95,13 @@ export async function openTarSink(o: ExtractOptions): Promise<ExtractingSink> {
   // On a refusal node-tar is not aborted (an aborted Unpack never says when
   // its last write is done, and the staging dir must be removed after it):
   // it is fed nothing more, ended, and let finish the entries it started.
+  // The decompressor is stopped: nothing it would still produce is wanted.
   let fed = true;
   const stopFeeding = (e: Error): void => {
     fail(e);
     if (!fed) return;
     fed = false;
+    decompress.kill('SIGKILL');
     setImmediate(() => unpack.end());
   };
 
@@ -131,7 +133,6 @@ export async function openTarSink(o: ExtractOptions): Promise<ExtractingSink> {
       meter.unpacked(chunk.length);
     } catch (e) {
       stopFeeding(e as Error);
-      decompress.kill('SIGKILL');
       return;
     }
     if (!unpack.write(chunk)) decompress.stdout!.pause();
