@@ -66,6 +66,16 @@ async function inspectElf(handle: FileHandle): Promise<ImageInfo> {
       `The firmware ELF is built for ${builtFor}, not Arm; the board is an Arm Cortex-M7: build it with arm-none-eabi-gcc.`,
     );
   }
+  const { size: fileBytes } = await handle.stat();
+  const truncated = (what: string): ImageError =>
+    new ImageError(
+      `The firmware ELF file is truncated: ${what} ends past the end of the file (${fileBytes} bytes). ` +
+        'Send the whole .elf your build produced (was the file cut short while it was copied or uploaded?).',
+    );
+  const shoff = header.readUInt32LE(32);
+  const shentsize = header.readUInt16LE(46);
+  const shnum = header.readUInt16LE(48);
+  if (shoff > 0 && shoff + shentsize * shnum > fileBytes) throw truncated('its section header table');
   const phoff = header.readUInt32LE(28);
   const phentsize = header.readUInt16LE(42);
   const phnum = header.readUInt16LE(44);
@@ -79,9 +89,11 @@ async function inspectElf(handle: FileHandle): Promise<ImageInfo> {
   for (let i = 0; i < phnum; i++) {
     const at = i * phentsize;
     if (table.readUInt32LE(at) !== PT_LOAD) continue;
+    const offset = table.readUInt32LE(at + 4);
     const paddr = table.readUInt32LE(at + 12);
     const filesz = table.readUInt32LE(at + 16);
     if (filesz === 0) continue;
+    if (offset + filesz > fileBytes) throw truncated(`load segment ${i} (${filesz} bytes from offset ${offset})`);
     flashBytes += filesz;
     lowest = Math.min(lowest, paddr);
     if (paddr <= 0 && paddr + filesz >= VECTOR_TABLE_BYTES) coversVectors = true;

@@ -40,6 +40,16 @@ export interface DownloadRequest extends DownloadTuning {
   checksum: Checksum;
   openSink: () => Promise<DownloadSink>;
   log: Logger;
+  /** Largest archive accepted. Default MAX_ARCHIVE_BYTES. */
+  maxBytes?: number;
+}
+
+/** Arm's largest toolchain archives are a few hundred MB: a server sending more is sending something else. */
+export const MAX_ARCHIVE_BYTES = 2 * 1024 ** 3;
+
+
+function maxBytes(req: DownloadRequest): number {
+  return req.maxBytes ?? MAX_ARCHIVE_BYTES;
 }
 
 /** A failure that another try of the same URL will not fix. */
@@ -209,6 +219,10 @@ async function oneRequest(
     if (contentRange && contentRange[2] !== '*') t.total = Number(contentRange[2]);
     const etag = String(res.headers.etag ?? '');
     t.validator = etag && !etag.startsWith('W/') ? etag : res.headers['last-modified'] ? String(res.headers['last-modified']) : null;
+    if (t.total !== null && t.total > maxBytes(req)) {
+      await res.body.dump().catch(() => undefined);
+      throw new UrlFailed(`the server announces ${mb(t.total)}, more than any toolchain archive (the limit is ${mb(maxBytes(req))})`);
+    }
     const type = String(res.headers['content-type'] ?? '');
     if (type.startsWith('text/html')) req.log.warning(`${redactUrl(url)} answered with an HTML page, not an archive`);
   }
@@ -216,6 +230,10 @@ async function oneRequest(
     for await (const chunk of res.body as AsyncIterable<Buffer>) {
       t.hash.update(chunk);
       t.received += chunk.length;
+      if (t.received > maxBytes(req)) {
+        res.body.destroy();
+        throw new UrlFailed(`the server sent more than ${mb(maxBytes(req))}, more than any toolchain archive`);
+      }
       if (!t.sinkError) {
         try {
           await t.sink.write(chunk);
@@ -226,6 +244,7 @@ async function oneRequest(
       progress.update(t.received, t.total);
     }
   } catch (e) {
+    if (e instanceof UrlFailed) throw e;
     return `connection lost after ${mb(t.received)}: ${(e as Error).message}`;
   }
   if (t.total !== null && t.received < t.total) return `cut short at ${t.received} of ${t.total} bytes`;
