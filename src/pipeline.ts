@@ -101,6 +101,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   const parsedByTask = new Map<number, InputResult[]>();
   let fatal: Error | null = null;
   let checked: Preflight | null = null;
+  const parseOptions = { outputCount: config.run.outputCount, repeat: config.run.repeat, warmup: config.run.warmup };
   try {
     checked = await preflight(config, ctx.workspace, ctx.env, log);
     const { inputs, projectDir, qemuPath } = checked;
@@ -153,6 +154,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
           inputsPerTask: config.run.inputsPerTask,
           uartBuffer: config.run.uartBuffer,
           exitLine: config.run.exitLine,
+          sends: config.run.warmup + config.run.repeat,
           maxParallel: config.run.maxParallel,
           retries: config.run.retries,
           timeoutS: config.allhw.timeoutS,
@@ -163,7 +165,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
           onTaskEnd: async (o) => {
             o.log = await store.writeUartLog(o);
             // Parsed now, so results.json holds every result known so far.
-            const parsed = parseOutcome(o, { outputCount: config.run.outputCount });
+            const parsed = parseOutcome(o, parseOptions);
             parsedByTask.set(o.planIndex, parsed);
             store.addTask(o, parsed);
             await store.save();
@@ -203,7 +205,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   // Whatever happened above, what is known is written and reported.
   // The last attempt of each task was parsed as it ended; tasks never sent are parsed here.
   let results: InputResult[] = outcomes.flatMap(
-    (o) => parsedByTask.get(o.planIndex) ?? parseOutcome(o, { outputCount: config.run.outputCount }),
+    (o) => parsedByTask.get(o.planIndex) ?? parseOutcome(o, parseOptions),
   );
   if (checked?.golden) results = applyGolden(results, checked.golden, config.results);
   store.setResults(results);

@@ -26,6 +26,8 @@ export interface RunTasksOptions {
   inputsPerTask: InputsPerTask;
   uartBuffer: number;
   exitLine: string;
+  /** Times each input is sent in a task (warm-ups + timed runs; default 1). */
+  sends?: number;
   maxParallel: number;
   /** Extra attempts after an infrastructure failure (code 255). */
   retries: number;
@@ -55,6 +57,7 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskOutcome[]> {
       inputsPerTask: opts.inputsPerTask,
       uartBuffer: opts.uartBuffer,
       exitLine: opts.exitLine,
+      sends: opts.sends,
       log,
     });
   const imageCount = new Set(plan.map((t) => t.image.name)).size;
