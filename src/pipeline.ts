@@ -17,7 +17,7 @@ import { writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/outputs.js';
 import { emitAnnotations } from './report/annotations.js';
 import { renderTextTable } from './report/summary.js';
-import { applyGolden, compareBaseline, verdict } from './results/gate.js';
+import { checkCorrectness, compareBaseline, verdict } from './results/gate.js';
 import { parseOutcome } from './results/parse.js';
 import { ResultsStore } from './results/store.js';
 import type { InputResult, Results } from './results/types.js';
@@ -207,15 +207,12 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   let results: InputResult[] = outcomes.flatMap(
     (o) => parsedByTask.get(o.planIndex) ?? parseOutcome(o, parseOptions),
   );
-  if (checked?.golden) results = applyGolden(results, checked.golden, config.results);
+  const correctness = checked?.golden ? checkCorrectness(results, checked.golden, config.results) : null;
+  if (correctness) results = correctness.results;
   store.setResults(results);
+  store.setCorrectness(correctness?.correctness ?? null);
   if (checked?.baseline && !fatal) {
-    store.setGate(
-      compareBaseline(store.snapshot(), checked.baseline, {
-        latencyTolerancePct: config.results.latencyTolerancePct,
-        sizeTolerancePct: config.results.sizeTolerancePct,
-      }),
-    );
+    store.setGate(compareBaseline(store.snapshot(), checked.baseline, { ...config.results, mode: config.results.gate }));
   }
   if (fatal) store.setError(fatal.message);
   await store.finish();

@@ -16,7 +16,7 @@ import type { Image } from '../build/types.js';
 import { redactKeyParams } from '../log.js';
 import type { TaskOutcome } from '../run/types.js';
 import type { Toolchain } from '../toolchain/types.js';
-import type { GateResult, InputResult, Results, TaskEntry } from './types.js';
+import type { Correctness, GateResult, InputResult, Results, TaskEntry, TimingRecord } from './types.js';
 
 export const RESULTS_FILE = 'results.json';
 
@@ -151,6 +151,14 @@ export class ResultsStore {
 
   setGate(gate: GateResult | null): void {
     this.data.gate = gate;
+  }
+
+  setCorrectness(correctness: Correctness | null): void {
+    this.data.correctness = correctness;
+  }
+
+  setTiming(timing: TimingRecord | null): void {
+    this.data.timing = timing;
   }
 
   setError(message: string | null): void {
