@@ -121,4 +121,9 @@ export interface Results {
 /** Per image: the least time a task spent beyond its input's UART time (flash, boot, compute). */
 export interface TimingRecord {
   images: Record<string, { overheadMs: number; tasks: number }>;
+  /** The least time from a task's creation to its start on a free board. */
+  startLagMs?: number;
+  /** Which farm: a hash of the service URL (never the key), or 'emulator'; and the board kind. */
+  service?: string;
+  board?: string;
 }

@@ -18,6 +18,7 @@ import { planTasks, type InputsPerTask } from './plan.js';
 import type { PollTiming } from './poll.js';
 import { RunTiming } from './timing.js';
 import type { InputItem, PlannedTask, TaskOutcome } from './types.js';
+import type { ScheduleFactory } from './watch.js';
 
 export interface RunTasksOptions {
   client: Pick<AllhwClient, 'createTask' | 'getTask'>;
@@ -45,6 +46,10 @@ export interface RunTasksOptions {
   /** Consecutive failed status reads (each retried by the client) before a task is given up (default 3). */
   maxPollFailures?: number;
   pollTiming?: Partial<PollTiming>;
+  /** Another poll schedule (the poll benchmark's former one). */
+  schedule?: ScheduleFactory;
+  /** What the run knows and learns of task durations (default: starts from nothing); the caller keeps it for the next run. */
+  runTiming?: RunTiming;
   /** The plan to run, when the caller made it already (else planned from images × inputs). */
   plan?: PlannedTask[];
 }
@@ -75,7 +80,8 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskOutcome[]> {
     marginS: opts.deadlineMarginS ?? 10,
     maxPollFailures: opts.maxPollFailures ?? 3,
     pollTiming: opts.pollTiming,
-    runTiming: new RunTiming(),
+    schedule: opts.schedule,
+    runTiming: opts.runTiming ?? new RunTiming(),
     log,
     signal,
     onTaskCreated: opts.onTaskCreated,
