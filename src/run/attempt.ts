@@ -123,8 +123,49 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
     pollTiming: opts.pollTiming,
     schedule: opts.schedule,
   });
+  try {
+    return await watchTask({ id: outcome.id, outcome, label, watch, deadline, began }, opts);
+  } finally {
+    watch.close();
+  }
+}
+
+/**
+ * Waits until the watch's next read is due, or the deadline. Another task of
+ * the run seen ending wakes it early (a board may have come free), and the
+ * watch says afresh. False when the run was cancelled.
+ */
+async function untilNextRead(watch: TaskWatch, deadline: number, opts: AttemptOptions): Promise<boolean> {
+  for (;;) {
+    const now = Date.now();
+    const wait = Math.min(watch.nextDelay(now), deadline - now);
+    if (wait <= 0) return true;
+    const woken = new AbortController();
+    const off = opts.runTiming.onEndSeen(() => woken.abort());
+    const slept = await sleep(wait, opts.signal ? AbortSignal.any([opts.signal, woken.signal]) : woken.signal);
+    off();
+    if (slept) return true;
+    if (opts.signal?.aborted) return false;
+  }
+}
+
+interface Watched {
+  id: string;
+  outcome: TaskOutcome;
+  label: string;
+  watch: TaskWatch;
+  deadline: number;
+  /** When the attempt began (before its POST). */
+  began: number;
+}
+
+/** Reads the task's status when the watch says, until it ends, the deadline passes or the run is cancelled. */
+async function watchTask(w: Watched, opts: AttemptOptions): Promise<TaskOutcome> {
+  const { log, signal } = opts;
+  const { outcome, label, watch, deadline, began } = w;
+  const deadlineS = opts.timeoutS + opts.queueTimeoutS + opts.marginS;
   // The first read too waits for its time (a task cannot end before its input is in, nor start before a board takes it).
-  if (!(await sleep(Math.min(watch.nextDelay(createdAt), deadline - createdAt), signal))) return cancelledWhile(outcome, label, log);
+  if (!(await untilNextRead(watch, deadline, opts))) return cancelledWhile(outcome, label, log);
   const unknownSeen = new Set<string>();
   let failures = 0;
   let lastError: string | null = null;
@@ -158,7 +199,7 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
     // (by more than the time the last look, at the deadline, is given).
     const atDeadline = AbortSignal.timeout(Math.max(LAST_READ_MS, deadline - Date.now()));
     try {
-      rec = await opts.client.getTask(outcome.id, signal ? AbortSignal.any([signal, atDeadline]) : atDeadline);
+      rec = await opts.client.getTask(w.id, signal ? AbortSignal.any([signal, atDeadline]) : atDeadline);
       failures = 0;
     } catch (e) {
       if (signal?.aborted) break;
@@ -210,10 +251,8 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
       log.error(`${label}: ${outcome.reason}`);
       return outcome;
     }
-    const wait = Math.min(watch.nextDelay(now), deadline - now);
-    if (!(await sleep(wait, signal))) break;
+    if (!(await untilNextRead(watch, deadline, opts))) break;
   }
-
   return cancelledWhile(outcome, label, log);
 }
 

@@ -15,19 +15,20 @@
  *   once, or sit in a queue) unless its end is due soon anyway, then every
  *   `maxMs` at most.
  * - From that earliest end on, each wait is a share of the task's life so
- *   far (`knownShare` when the end is known well, `unknownShare` else), so
- *   that an end is seen at most that share late — a relative bound that
- *   holds on a farm that flashes in 0.2 s as on one that takes 3 s.
+ *   far, from its creation (`knownShare` when the end is known well,
+ *   `unknownShare` else), so that an end is seen at most that share late —
+ *   a relative bound that holds on a farm that flashes in 0.2 s as on one
+ *   that takes 3 s.
  * - A queued task is looked at more slowly the longer it has waited (each
  *   wait `queuedShare` of the time since it was first seen in that state, at
  *   least `firstMs`, at most `queuedMaxMs`): a free board may take it in a
  *   moment, a busy farm not for minutes. Any change of status starts that
  *   over, and a task seen running gets the end-watch above from its start.
- *   Once a run time is
- *   learned (even roughly), a queued task waits no longer than one between looks (a board
- *   comes free about that often). When another task of
- *   the run is seen ending, a board may have come free: a queued task is
- *   looked at `firstMs` later (the service needs a moment to start it).
+ *   When another task of the run is seen ending, a board may have come
+ *   free: the oldest queued task is looked at when it would end if it took
+ *   that board (its run time known), else `firstMs` after; while the run has tasks running, those ends are
+ *   what a queued task behind them waits for (the watch is woken by them), so it is
+ *   looked at only every `queuedMaxMs` meanwhile.
  * - Before the first look, the task is assumed to start on a free board, as
  *   soon as the service's least start lag seen in the run (or a prior) allows.
  * - The start is known to lie between the last poll that saw the task
@@ -65,12 +66,12 @@ export interface PollTiming {
 export const DEFAULT_POLL_TIMING: PollTiming = {
   firstMs: 300,
   earlyLookMinMs: 2500,
-  knownShare: 0.06,
+  knownShare: 0.1,
   unknownShare: 0.15,
   knownLateMs: 30,
   minMs: 100,
   maxMs: 5000,
-  queuedShare: 0.5,
+  queuedShare: 0.2,
   queuedMaxMs: 8000,
   dueMs: 250,
   dueWindowMs: 5000,
@@ -170,11 +171,15 @@ export class PollSchedule implements Schedule {
   private queuedNext(now: number): number {
     const t = this.timing;
     const run = this.expectedRun();
-    // A board comes free about every task's run time: never wait much longer than one (learned) run between looks.
-    const cap = run.learned || run.rough ? Math.max(t.firstMs, Math.min(run.ms, t.queuedMaxMs)) : t.queuedMaxMs;
-    const slow = now + Math.min(Math.max(t.firstMs, t.queuedShare * (now - this.phaseStartAt)), cap);
-    const freed = run.boardFreedAt;
-    return freed != null && freed > this.lastPollAt ? Math.min(slow, Math.max(now, freed + t.firstMs)) : slow;
+    // The oldest waiting task of the run, once a board came free: it starts after the service's lag; with
+    // its run time known, the first look can wait for its end (a task started on the farm ends by itself).
+    if (run.boardFreedAt != null) {
+      const start = run.boardFreedAt + (run.startLagMs ?? 0);
+      if (this.lastPollAt < start + t.firstMs) return Math.max(now, run.learned ? start + run.ms + t.knownLateMs : start + t.firstMs);
+    }
+    // Behind the run's own tasks: their ends wake the watch (above), so slow looks suffice.
+    if (run.behindRunTasks) return now + t.queuedMaxMs;
+    return now + Math.min(Math.max(t.firstMs, t.queuedShare * (now - this.phaseStartAt)), t.queuedMaxMs);
   }
 
   /** The start's bounds: unseen yet, a task is assumed to start on a free board (the first look tells). */
@@ -195,8 +200,9 @@ export class PollSchedule implements Schedule {
       const early = this.polls === 0 && earliestEnd - now >= t.earlyLookMinMs;
       return early ? now + t.firstMs : Math.min(earliestEnd, now + t.maxMs);
     }
+    // A share of the task's life since its creation: its queue wait counts too, as it does in its physical limit.
     const share = run.learned ? t.knownShare : t.unknownShare;
-    return now + Math.min(t.maxMs, Math.max(t.minMs, share * (now - startLo)));
+    return now + Math.min(t.maxMs, Math.max(t.minMs, share * (now - this.createdAt)));
   }
 
   /** Around start + timeout, or null when past the window (or before the start is seen). */

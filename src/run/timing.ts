@@ -23,12 +23,17 @@ export interface ExpectedRun {
   learned: boolean;
   /** Known from an earlier run or from another image only: the end may come a little earlier or later. */
   prior?: boolean;
-  /** Includes a rough figure (a lower bound from our reads): the end is not before, and maybe well after. */
-  rough?: boolean;
-  /** When a task of this run was last seen ending: a board may have come free for a queued task. */
+  /**
+   * When the task of this run last seen ending ended (by the service's
+   * clock put on ours, else when seen), told only to the oldest task still
+   * waiting (the queue is first come, first served), and only until a
+   * waiting task is seen started or ended after it: a board may have come free.
+   */
   boardFreedAt?: number | null;
   /** The least time the service took from creating a task to starting it (a free board's own lag). */
   startLagMs?: number | null;
+  /** Another task of the run is running, or waiting ahead of this one: a board comes free (and the watches are woken) at its end. */
+  behindRunTasks?: boolean;
 }
 
 interface Overhead {
@@ -43,7 +48,13 @@ interface Overhead {
 export class RunTiming {
   private readonly overhead = new Map<string, Overhead>();
   private lastEndSeenAt: number | null = null;
+  private lastEndAt: number | null = null;
   private startLag: number | null = null;
+  /** The run's tasks being watched, in creation order (a Map keeps insertion order). */
+  private readonly tasks = new Map<object, 'waiting' | 'running'>();
+  /** The end seen that the last task to leave the queue took the board of. */
+  private freedTakenAt: number | null = null;
+  private readonly endListeners = new Set<() => void>();
 
   /** Starts from an earlier run's figures; what this run learns replaces them. */
   constructor(prior?: TimingRecord | null) {
@@ -64,14 +75,19 @@ export class RunTiming {
    * `uartMs` on the wire. An image not seen yet borrows the least overhead
    * of the others (the same board kind flashes and boots alike), as a prior.
    */
-  expected(image: string, uartMs: number): ExpectedRun {
-    const boardFreedAt = this.lastEndSeenAt;
+  expected(image: string, uartMs: number, task?: object): ExpectedRun {
     const startLagMs = this.startLag;
+    const order = [...this.tasks];
+    const mine = order.findIndex(([t]) => t === task);
+    const behindRunTasks = order.some(([t, state], i) => t !== task && (state === 'running' || (mine >= 0 && i < mine)));
+    const oldestWaiting = [...this.tasks].find(([, state]) => state === 'waiting')?.[0];
+    const fresh = this.lastEndSeenAt !== null && this.lastEndSeenAt !== this.freedTakenAt;
+    const boardFreedAt = fresh && task !== undefined && task === oldestWaiting ? this.lastEndAt : null;
     const own = this.overhead.get(image);
-    if (own) return { ms: uartMs + own.ms, learned: own.exact, rough: !own.exact, prior: own.prior, boardFreedAt, startLagMs };
+    if (own) return { ms: uartMs + own.ms, learned: own.exact, prior: own.prior, boardFreedAt, startLagMs, behindRunTasks };
     const others = [...this.overhead.values()].filter((o) => o.exact);
-    if (others.length === 0) return { ms: uartMs, learned: false, boardFreedAt, startLagMs };
-    return { ms: uartMs + Math.min(...others.map((o) => o.ms)), learned: true, prior: true, boardFreedAt, startLagMs };
+    if (others.length === 0) return { ms: uartMs, learned: false, boardFreedAt, startLagMs, behindRunTasks };
+    return { ms: uartMs + Math.min(...others.map((o) => o.ms)), learned: true, prior: true, boardFreedAt, startLagMs, behindRunTasks };
   }
 
   /** A task started this long after it was created, by the service's clock (the least is kept). */
@@ -79,9 +95,31 @@ export class RunTiming {
     if (Number.isFinite(ms) && ms >= 0) this.startLag = Math.min(this.startLag ?? ms, ms);
   }
 
-  /** A task of the run was seen ended (by itself or not) at `now`. */
-  endSeen(now: number): void {
+  /** A task of the run (any object standing for it) as last seen: waiting for a board, running, or no longer watched. */
+  track(task: object, state: 'waiting' | 'running' | 'gone'): void {
+    const was = this.tasks.get(task);
+    if (was === 'waiting' && state === 'running') this.freedTakenAt = this.lastEndSeenAt;
+    if (state === 'gone') this.tasks.delete(task);
+    else this.tasks.set(task, state);
+  }
+
+  /**
+   * A task of the run was seen ended (by itself or not) at `now`, having
+   * ended at `endedAt` (our clock) when known: the waiting watches are told.
+   */
+  endSeen(now: number, task?: object, endedAt?: number | null): void {
+    // A waiting task seen ended had taken the board freed before it.
+    if (task && this.tasks.get(task) === 'waiting') this.freedTakenAt = this.lastEndSeenAt;
     this.lastEndSeenAt = Math.max(this.lastEndSeenAt ?? now, now);
+    this.lastEndAt = Math.min(endedAt ?? now, now);
+    if (task) this.tasks.delete(task);
+    for (const listener of [...this.endListeners]) listener();
+  }
+
+  /** Calls `listener` on each end seen; returns the unsubscribe. */
+  onEndSeen(listener: () => void): () => void {
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
   }
 
   /**

@@ -54,10 +54,11 @@ export class TaskWatch {
     this.opts = opts;
     this.unfinishedAt = opts.createdAt;
     this.waitingAt = opts.postedAt;
-    const expected = (): ExpectedRun => opts.runTiming.expected(opts.image, opts.uartMs);
+    const expected = (): ExpectedRun => opts.runTiming.expected(opts.image, opts.uartMs, this);
     this.schedule = opts.schedule
       ? opts.schedule(opts.createdAt, opts.timeoutMs, expected)
       : new PollSchedule(opts.createdAt, opts.timeoutMs, opts.pollTiming, expected);
+    opts.runTiming.track(this, 'waiting');
   }
 
   get polls(): number {
@@ -75,6 +76,7 @@ export class TaskWatch {
     const started = rec.status !== 'queued' && (rec.status === 'running' || rec.started !== null);
     if (started) this.startedSeenAt ??= now;
     else this.waitingAt = sentAt;
+    if (rec.status !== 'finished') this.opts.runTiming.track(this, started ? 'running' : 'waiting');
     this.schedule.observe(now, {
       status: rec.status,
       started,
@@ -85,12 +87,18 @@ export class TaskWatch {
       this.unfinishedAt = sentAt;
       return;
     }
-    this.opts.runTiming.endSeen(now);
+    const svcFinished = serviceTime(rec.finished);
+    this.opts.runTiming.endSeen(now, this, this.clockOffset !== null && svcFinished !== null ? svcFinished + this.clockOffset : null);
     this.learnFrom(rec, svcStarted, now);
   }
 
   nextDelay(now: number): number {
     return this.schedule.nextDelay(now);
+  }
+
+  /** The attempt gave up on the task (deadline, error, cancel): it no longer counts as running. */
+  close(): void {
+    this.opts.runTiming.track(this, 'gone');
   }
 
   /** A task that ended by itself (not 255, not by its timeout) tells how long its image's tasks take. */

@@ -81,10 +81,13 @@ export function simulateRun(opts: SimOptions): SimReport {
   const boardFree = Array.from({ length: farm.boards }, () => 0);
   // Our clock counts from 0; the service's dates are that plus its own origin and skew (the watch lines them up).
   const epoch = 1_800_000_000_000;
-  const events: { at: number; seq: number; run: () => void }[] = [];
+  const events: { at: number; seq: number; run: () => void; cancelled?: boolean }[] = [];
   let seq = 0;
-  const at = (time: number, run: () => void): void => {
-    events.push({ at: time, seq: seq++, run });
+  let clock = 0;
+  const at = (time: number, run: () => void): { cancelled?: boolean; at: number } => {
+    const event = { at: time, seq: seq++, run };
+    events.push(event);
+    return event;
   };
   const reports: SimTaskReport[] = [];
   let next = 0;
@@ -112,6 +115,20 @@ export function simulateRun(opts: SimOptions): SimReport {
       pollTiming: opts.pollTiming,
       schedule: opts.schedule,
     });
+    // The next read while sleeping; as in the attempt loop, an end seen elsewhere in the run wakes the watch.
+    let pending: { cancelled?: boolean; at: number } | null = null;
+    const sleepThenRead = (from: number): void => {
+      const wait = watch.nextDelay(from);
+      pending = at(from + wait, () => {
+        pending = null;
+        read(from + wait);
+      });
+    };
+    const off = runTiming.onEndSeen(() => {
+      if (!pending || watch.nextDelay(clock) >= pending.at - clock) return;
+      pending.cancelled = true;
+      sleepThenRead(clock);
+    });
     const svc = (t: number): string | null => (farm.timestamps ? iso(epoch + t + farm.clockSkewMs) : 'soon');
     const read = (sentAt: number): void => {
       const answer = typeof farm.answerMs === 'function' ? farm.answerMs(reads++) : farm.answerMs;
@@ -128,24 +145,23 @@ export function simulateRun(opts: SimOptions): SimReport {
           finished: status === 'finished' ? svc(endedAt) : null,
         });
         if (status === 'finished') {
+          off();
           reports[k] = { postedAt: now, startedAt, endedAt, seenAt: answeredAt, polls: watch.polls, physicalMs };
           if (next < opts.tasks.length) create(next++, answeredAt);
           return;
         }
         if (answeredAt > startedAt + timeoutMs + 120_000) throw new Error(`simulated task ${k} never seen ending`);
-        const wait = watch.nextDelay(answeredAt);
-        at(answeredAt + wait, () => read(answeredAt + wait));
+        sleepThenRead(answeredAt);
       });
     };
-    at(createdAt, () => {
-      const wait = watch.nextDelay(createdAt);
-      at(createdAt + wait, () => read(createdAt + wait));
-    });
+    at(createdAt, () => sleepThenRead(createdAt));
   };
   while (next < Math.min(opts.maxParallel, opts.tasks.length)) create(next++, 0);
   while (events.length > 0) {
     events.sort((a, b) => a.at - b.at || a.seq - b.seq);
-    events.shift()!.run();
+    const event = events.shift()!;
+    clock = event.at;
+    if (!event.cancelled) event.run();
   }
   return {
     tasks: reports,
