@@ -23,6 +23,7 @@ import { ResultsStore } from './results/store.js';
 import type { InputResult, Results } from './results/types.js';
 import { stopOnServiceRefusal } from './run/service-guard.js';
 import { runTasks } from './run/runner.js';
+import { farmKey, loadRunTiming, saveRunTiming, timingRecord } from './run/timing-prior.js';
 import type { TaskOutcome } from './run/types.js';
 import { startServe, type RunningServe } from './serve/server.js';
 import { setupToolchain } from './toolchain/install.js';
@@ -145,6 +146,8 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
       logger: log,
     });
     const guard = stopOnServiceRefusal(client);
+    const farm = farmKey(config.mode, config.allhw.url, config.build.board);
+    const runTiming = await loadRunTiming({ baseline: checked.baseline, key: farm, env: ctx.env, log });
     try {
       outcomes = await log.group('Run', () =>
         runTasks({
@@ -160,6 +163,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
           timeoutS: config.allhw.timeoutS,
           queueTimeoutS: config.allhw.queueTimeoutS,
           rate: config.allhw.rate,
+          runTiming,
           log,
           signal: ctx.signal,
           onTaskEnd: async (o) => {
@@ -177,6 +181,8 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
       );
     } finally {
       await client.close();
+      store.setTiming(timingRecord(runTiming, farm));
+      await saveRunTiming(timingRecord(runTiming, farm), ctx.env, log);
     }
     const refusal = guard.stoppedBy();
     if (refusal) {
