@@ -66,7 +66,7 @@ async function measure(image: string, flashS: number, tasks: number, schedule: '
   const farm = await startTimedFarm({ boards: 1, flashMs: flashS * 1000, bootMs: boot, computeMs: 40, queueMs: 300, answerMs: answer });
   const client = new AllhwClient({ baseUrl: farm.url, apiKey: farm.key, timeoutS: 30, rate: 115200, log: '0' });
   const runTiming = prior ?? new RunTiming();
-  const seenAt = new Map<number, number>();
+  const seenAt = new Map<string, number>();
   try {
     await runTasks({
       client,
@@ -82,7 +82,7 @@ async function measure(image: string, flashS: number, tasks: number, schedule: '
       log: memoryLogger(),
       runTiming,
       schedule: schedule === 'before' ? former : undefined,
-      onTaskEnd: async (o) => void seenAt.set(o.planIndex, Date.now()),
+      onTaskEnd: async (o) => void seenAt.set(o.id!, Date.now()),
     });
   } finally {
     await client.close();
@@ -92,12 +92,13 @@ async function measure(image: string, flashS: number, tasks: number, schedule: '
   if (args.trace) {
     const at = (t: number): string => ((t - first) / 1000).toFixed(2);
     farm.timeline.forEach((t, k) =>
-      console.log(`   [${schedule}${prior ? ' prior' : ''} flash ${flashS} task ${k}] start ${at(t.startedAt)} end ${at(t.endedAt)} reads ${t.readsAt.map(at).join(' ')} seen ${at(seenAt.get(k)!)}`),
+      console.log(`   [${schedule}${prior ? ' prior' : ''} flash ${flashS} task ${k}] start ${at(t.startedAt)} end ${at(t.endedAt)} reads ${t.readsAt.map(at).join(' ')} seen ${at(seenAt.get(farm.tasks[k].id)!)}`),
     );
   }
   const limit = Math.max(...farm.timeline.map((t) => t.endedAt)) - first;
   const wall = Math.max(...seenAt.values()) - first;
-  const rates = farm.timeline.map((t, k) => t.reads / ((seenAt.get(k)! - t.postedAt) / 1000));
+  const seen = (k: number): number => seenAt.get(farm.tasks[k].id)!;
+  const rates = farm.timeline.map((t, k) => t.reads / ((seen(k) - t.postedAt) / 1000));
   return {
     ratio: wall / limit,
     meanRate: rates.reduce((a, b) => a + b, 0) / rates.length,

@@ -32,9 +32,9 @@ afterAll(async () => {
 const BOOT = [100, 250, 180];
 const inputs: InputItem[] = Array.from({ length: 6 }, (_, k) => ({ name: `in-${k}`, source: 'in.txt', line: `#input:${k},${'5,'.repeat(150)}5` }));
 
-async function run(farm: TimedFarm, runTiming: RunTiming, taskInputs: InputItem[]): Promise<{ outcomes: TaskOutcome[]; seenAt: Map<number, number> }> {
+async function run(farm: TimedFarm, runTiming: RunTiming, taskInputs: InputItem[]): Promise<{ outcomes: TaskOutcome[]; seenAt: Map<string, number> }> {
   const client = new AllhwClient({ baseUrl: farm.url, apiKey: farm.key, timeoutS: 10, rate: 115200, log: '0' });
-  const seenAt = new Map<number, number>();
+  const seenAt = new Map<string, number>();
   try {
     const outcomes = await runTasks({
       client,
@@ -49,7 +49,7 @@ async function run(farm: TimedFarm, runTiming: RunTiming, taskInputs: InputItem[
       queueTimeoutS: 60,
       log: memoryLogger(),
       runTiming,
-      onTaskEnd: async (o) => void seenAt.set(o.planIndex, Date.now()),
+      onTaskEnd: async (o) => void seenAt.set(o.id!, Date.now()),
     });
     return { outcomes, seenAt };
   } finally {
@@ -73,7 +73,7 @@ describe('the runner against a farm with its own timing', () => {
       // The read budget: read n of a task no earlier than n - burst seconds after its POST.
       for (const [k, t] of farm.timeline.entries()) {
         t.readsAt.forEach((at, i) => expect(i + 1).toBeLessThanOrEqual(DEFAULT_POLL_TIMING.burst + (at - t.postedAt) / 1000 + 0.05));
-        expect(first.seenAt.get(k)).toBeGreaterThanOrEqual(t.endedAt);
+        expect(first.seenAt.get(farm.tasks[k].id)).toBeGreaterThanOrEqual(t.endedAt);
       }
       // The last task waited behind the other two: it was not read more often while queued than they ran.
       const last = farm.timeline[2];
