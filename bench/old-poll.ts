@@ -1,3 +1,5 @@
+// The poll schedule as it was before issue 15 (src/run/poll.ts at fb0bcf8), kept unchanged so that
+// bench/poll-farm.ts can show the figures before and after on the same farms. Not used by src/.
 /**
  * When to ask the service about a task next. Pure: it is told the time and
  * what each poll saw, and answers with a wait; the runner does the sleeping.

@@ -9,33 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Results } from '../../src/results/types.js';
-import { copyExample, runNode } from './run-dist.js';
+import { copyExample, loadResults, runExample } from './run-dist.js';
 
-const env = { PATH: process.env.PATH, HOME: process.env.HOME };
 let work: string;
 let project: string;
 
-function run(resultsDir: string, extra: string[] = []) {
-  return runNode(
-    'dist/cli.js',
-    [
-      'run', '--mode', 'emulator',
-      '--project-dir', project,
-      '--inputs', path.join(project, 'inputs/input-0[0-2].txt'),
-      '--golden', path.join(project, 'golden.json'),
-      '--exit-line', '#exit',
-      '--uart-buffer', '16384',
-      '--warmup', '1',
-      '--repeat', '2',
-      '--results-dir', resultsDir,
-      ...extra,
-    ],
-    env,
-    work,
-  );
-}
-
-const load = async (dir: string): Promise<Results> => JSON.parse(await readFile(path.join(dir, 'results.json'), 'utf8')) as Results;
+const MEASURE = ['--uart-buffer', '16384', '--warmup', '1', '--repeat', '2'];
+const run = (resultsDir: string, extra: string[] = []) => runExample(project, work, resultsDir, 'inputs/input-0[0-2].txt', [...MEASURE, ...extra]);
+const load = loadResults;
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'allhw-measure-'));
