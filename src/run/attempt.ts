@@ -141,7 +141,7 @@ async function untilNextRead(watch: TaskWatch, deadline: number, opts: AttemptOp
     const wait = Math.min(watch.nextDelay(now), deadline - now);
     if (wait <= 0) return true;
     const woken = new AbortController();
-    const off = opts.runTiming.onEndSeen(() => woken.abort());
+    const off = watch.wakesOnEnds ? opts.runTiming.onEndSeen(() => woken.abort()) : () => undefined;
     const slept = await sleep(wait, opts.signal ? AbortSignal.any([opts.signal, woken.signal]) : woken.signal);
     off();
     if (slept) return true;

@@ -94,9 +94,12 @@ export interface Schedule {
   observe(now: number, seen: PollSeen): void;
   nextDelay(now: number): number;
   readonly pollCount: number;
+  /** Whether an end seen elsewhere in the run may bring its next read forward (nextDelay is then asked again). */
+  readonly wakesOnEnds?: boolean;
 }
 
 export class PollSchedule implements Schedule {
+  readonly wakesOnEnds = true;
   private readonly timing: PollTiming;
   private readonly createdAt: number;
   private readonly timeoutMs: number;

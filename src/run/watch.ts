@@ -65,6 +65,11 @@ export class TaskWatch {
     return this.schedule.pollCount;
   }
 
+  /** Whether another task's end seen may bring the next read forward. */
+  get wakesOnEnds(): boolean {
+    return this.schedule.wakesOnEnds === true;
+  }
+
   /** A read sent at `sentAt` and answered at `now`. */
   read(sentAt: number, now: number, rec: StatusRead): void {
     const svcCreated = serviceTime(rec.created);

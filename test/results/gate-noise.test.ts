@@ -5,6 +5,8 @@ import type { Results } from '../../src/results/types.js';
 import type { TaskOutcome } from '../../src/run/types.js';
 import { results } from '../report/fixtures.js';
 import { renderSummary } from '../../src/report/summary.js';
+import { emitAnnotations } from '../../src/report/annotations.js';
+import { memoryLogger } from '../../src/log.js';
 
 /** A finished task of one input sent len(latencies) times: its UART output as the firmware prints it. */
 function taskOf(input: string, latencies: number[], metric = ''): TaskOutcome {
@@ -119,6 +121,14 @@ describe('gate: warn', () => {
     expect(renderSummary(warned)).toMatch(/Gate against the baseline: ⚠️ failed checks \(gate: warn/);
     const failing = { ...slow, gate: compareBaseline(slow, base) };
     expect(verdict(failing, 'any')).toMatchObject({ failed: true });
+    // Annotations: warnings under gate: warn, errors otherwise.
+    const warnLog = memoryLogger();
+    emitAnnotations(warned, warnLog);
+    expect(warnLog.lines.filter((l) => l.startsWith('warning: Regression gate (gate: warn): '))).toHaveLength(2);
+    expect(warnLog.lines.some((l) => l.startsWith('error:'))).toBe(false);
+    const failLog = memoryLogger();
+    emitAnnotations(failing, failLog);
+    expect(failLog.lines.filter((l) => l.startsWith('error: Regression gate: '))).toHaveLength(2);
   });
 });
 

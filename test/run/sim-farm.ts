@@ -125,7 +125,7 @@ export function simulateRun(opts: SimOptions): SimReport {
       });
     };
     const off = runTiming.onEndSeen(() => {
-      if (!pending || watch.nextDelay(clock) >= pending.at - clock) return;
+      if (!watch.wakesOnEnds || !pending || watch.nextDelay(clock) >= pending.at - clock) return;
       pending.cancelled = true;
       sleepThenRead(clock);
     });
