@@ -149,29 +149,11 @@ async function untilNextRead(watch: TaskWatch, deadline: number, opts: AttemptOp
   }
 }
 
-interface Watched {
-  id: string;
-  outcome: TaskOutcome;
-  label: string;
-  watch: TaskWatch;
-  deadline: number;
-  /** When the attempt began (before its POST). */
-  began: number;
-}
-
-/** Reads the task's status when the watch says, until it ends, the deadline passes or the run is cancelled. */
-async function watchTask(w: Watched, opts: AttemptOptions): Promise<TaskOutcome> {
-  const { log, signal } = opts;
-  const { outcome, label, watch, deadline, began } = w;
-  const deadlineS = opts.timeoutS + opts.queueTimeoutS + opts.marginS;
-  // The first read too waits for its time (a task cannot end before its input is in, nor start before a board takes it).
-  if (!(await untilNextRead(watch, deadline, opts))) return cancelledWhile(outcome, label, log);
+/** Copies each status read into the outcome, warning once of output that is not base64 and of each unknown status. */
+function readingAbsorber(outcome: TaskOutcome, label: string, log: Logger): (rec: TaskReading) => void {
   const unknownSeen = new Set<string>();
-  let failures = 0;
-  let lastError: string | null = null;
   let plainTextWarned = false;
-
-  const absorb = (rec: TaskReading): void => {
+  return (rec) => {
     outcome.status = rec.status;
     outcome.code = rec.code;
     outcome.reservation = rec.reservation ?? outcome.reservation;
@@ -191,6 +173,28 @@ async function watchTask(w: Watched, opts: AttemptOptions): Promise<TaskOutcome>
       log.warning(`${label}: the service reports status '${rec.status}', unknown to this client: still waiting (until the deadline)`);
     }
   };
+}
+
+interface Watched {
+  id: string;
+  outcome: TaskOutcome;
+  label: string;
+  watch: TaskWatch;
+  deadline: number;
+  /** When the attempt began (before its POST). */
+  began: number;
+}
+
+/** Reads the task's status when the watch says, until it ends, the deadline passes or the run is cancelled. */
+async function watchTask(w: Watched, opts: AttemptOptions): Promise<TaskOutcome> {
+  const { log, signal } = opts;
+  const { outcome, label, watch, deadline, began } = w;
+  const deadlineS = opts.timeoutS + opts.queueTimeoutS + opts.marginS;
+  // The first read too waits for its time (a task cannot end before its input is in, nor start before a board takes it).
+  if (!(await untilNextRead(watch, deadline, opts))) return cancelledWhile(outcome, label, log);
+  const absorb = readingAbsorber(outcome, label, log);
+  let failures = 0;
+  let lastError: string | null = null;
 
   for (;;) {
     let rec: TaskReading | null = null;
