@@ -257,7 +257,8 @@ export function verdict(results: Results, failOn: FailOn): { failed: boolean; re
   if (errors > 0) problems.push(`${errors} of ${plural(n, 'input')} errored (infrastructure)`);
   const gateWarned = results.gate?.mode === 'warn' && !results.gate.passed;
   if (results.gate && !results.gate.passed && !gateWarned) problems.push(`the gate failed: ${failedChecks(results.gate)}`);
-  if (results.correctness && !results.correctness.passed) {
+  // At 100 % every mismatch failed its input already (counted above); below, the rate is the verdict's own.
+  if (results.correctness && !results.correctness.passed && results.correctness.minPassRate < 100) {
     const c = results.correctness;
     problems.push(`outputs matched golden on ${passRateText(c)} of the inputs, below min-pass-rate ${formatNumber(c.minPassRate)} %`);
   }
