@@ -69,7 +69,7 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskOutcome[]> {
   log.info(
     `${opts.inputs.length} input(s) × ${imageCount} image(s) → ${plan.length} task(s) ` +
       `(inputs-per-task ${opts.inputsPerTask}${opts.inputsPerTask === 'auto' ? ` within ${opts.uartBuffer} bytes` : ''}` +
-      `${opts.exitLine ? `, exit line '${opts.exitLine}'` : ''}), at most ${opts.maxParallel} at a time`,
+      `${opts.exitLine ? `, exit line '${opts.exitLine}'` : ''}${(opts.sends ?? 1) > 1 ? `, each input sent ${opts.sends} times in a row` : ''}), at most ${opts.maxParallel} at a time`,
   );
 
   const attemptOptions = {
