@@ -24,10 +24,11 @@ export interface ExpectedRun {
   /** Known from an earlier run or from another image only: the end may come a little earlier or later. */
   prior?: boolean;
   /**
-   * When the task of this run last seen ending ended (by the service's
-   * clock put on ours, else when seen), told only to the oldest task still
-   * waiting (the queue is first come, first served), and only until a
-   * waiting task is seen started or ended after it: a board may have come free.
+   * A board may have come free for this waiting task: when a task of this
+   * run ended (by the service's clock put on ours, else when seen). The
+   * boards freed while tasks wait go to the oldest waiting ones, one each
+   * (the queue is first come, first served), until a waiting task is seen
+   * started or ended, which takes the earliest.
    */
   boardFreedAt?: number | null;
   /** The least time the service took from creating a task to starting it (a free board's own lag). */
@@ -45,15 +46,15 @@ interface Overhead {
   prior: boolean;
 }
 
+type TaskState = 'new' | 'waiting' | 'running';
+
 export class RunTiming {
   private readonly overhead = new Map<string, Overhead>();
-  private lastEndSeenAt: number | null = null;
-  private lastEndAt: number | null = null;
+  /** When the boards freed while tasks were waiting came free (earliest first), not yet taken. */
+  private readonly freedAt: number[] = [];
   private startLag: number | null = null;
   /** The run's tasks being watched, in creation order (a Map keeps insertion order). */
-  private readonly tasks = new Map<object, 'waiting' | 'running'>();
-  /** The end seen that the last task to leave the queue took the board of. */
-  private freedTakenAt: number | null = null;
+  private readonly tasks = new Map<object, TaskState>();
   private readonly endListeners = new Set<() => void>();
 
   /** Starts from an earlier run's figures; what this run learns replaces them. */
@@ -80,9 +81,9 @@ export class RunTiming {
     const order = [...this.tasks];
     const mine = order.findIndex(([t]) => t === task);
     const behindRunTasks = order.some(([t, state], i) => t !== task && (state === 'running' || (mine >= 0 && i < mine)));
-    const oldestWaiting = [...this.tasks].find(([, state]) => state === 'waiting')?.[0];
-    const fresh = this.lastEndSeenAt !== null && this.lastEndSeenAt !== this.freedTakenAt;
-    const boardFreedAt = fresh && task !== undefined && task === oldestWaiting ? this.lastEndAt : null;
+    // Only tasks seen waiting take freed boards (one never read yet may have started on an idle board).
+    const place = order.filter(([, state]) => state === 'waiting').findIndex(([t]) => t === task);
+    const boardFreedAt = place >= 0 ? (this.freedAt[place] ?? null) : null;
     const own = this.overhead.get(image);
     if (own) return { ms: uartMs + own.ms, learned: own.exact, prior: own.prior, boardFreedAt, startLagMs, behindRunTasks };
     const others = [...this.overhead.values()].filter((o) => o.exact);
@@ -95,10 +96,10 @@ export class RunTiming {
     if (Number.isFinite(ms) && ms >= 0) this.startLag = Math.min(this.startLag ?? ms, ms);
   }
 
-  /** A task of the run (any object standing for it) as last seen: waiting for a board, running, or no longer watched. */
-  track(task: object, state: 'waiting' | 'running' | 'gone'): void {
+  /** A task of the run (any object standing for it) as last seen: not read yet, waiting for a board, running, or no longer watched. */
+  track(task: object, state: TaskState | 'gone'): void {
     const was = this.tasks.get(task);
-    if (was === 'waiting' && state === 'running') this.freedTakenAt = this.lastEndSeenAt;
+    if (was === 'waiting' && state === 'running') this.freedAt.shift();
     if (state === 'gone') this.tasks.delete(task);
     else this.tasks.set(task, state);
   }
@@ -108,11 +109,14 @@ export class RunTiming {
    * ended at `endedAt` (our clock) when known: the waiting watches are told.
    */
   endSeen(now: number, task?: object, endedAt?: number | null): void {
-    // A waiting task seen ended had taken the board freed before it.
-    if (task && this.tasks.get(task) === 'waiting') this.freedTakenAt = this.lastEndSeenAt;
-    this.lastEndSeenAt = Math.max(this.lastEndSeenAt ?? now, now);
-    this.lastEndAt = Math.min(endedAt ?? now, now);
+    // A waiting task seen ended had taken a board freed before it.
+    if (task && this.tasks.get(task) === 'waiting') this.freedAt.shift();
     if (task) this.tasks.delete(task);
+    // A board freed while none of the run's tasks waits is idle: a task created later finds it free.
+    if ([...this.tasks.values()].some((state) => state !== 'running')) {
+      this.freedAt.push(Math.min(endedAt ?? now, now));
+      this.freedAt.sort((a, b) => a - b);
+    }
     for (const listener of [...this.endListeners]) listener();
   }
 

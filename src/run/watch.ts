@@ -58,7 +58,7 @@ export class TaskWatch {
     this.schedule = opts.schedule
       ? opts.schedule(opts.createdAt, opts.timeoutMs, expected)
       : new PollSchedule(opts.createdAt, opts.timeoutMs, opts.pollTiming, expected);
-    opts.runTiming.track(this, 'waiting');
+    opts.runTiming.track(this, 'new');
   }
 
   get polls(): number {

@@ -89,6 +89,14 @@ describe('learning and priors', () => {
     for (const t of r.tasks) expect(ratio(t)).toBeLessThanOrEqual(1.2);
   });
 
+  it('on a farm of 2 boards, each board freed goes to one waiting task', () => {
+    const two = { ...farm, boards: 2 };
+    const earlier = simulateRun({ farm: two, tasks: tasks(2), maxParallel: 2 });
+    const r = simulateRun({ farm: two, tasks: tasks(8), maxParallel: 8, runTiming: new RunTiming(earlier.runTiming.record()) });
+    for (const t of r.tasks) expect(ratio(t)).toBeLessThanOrEqual(1.2);
+    expect(meanRate(r)).toBeLessThanOrEqual(1);
+  });
+
   it('without readable timestamps it learns a lower bound from its own reads, and still sees ends in time', () => {
     const r = simulateRun({ farm: { ...farm, timestamps: false }, tasks: tasks(5), maxParallel: 5 });
     // A bound from its own reads: never more than the least true overhead (flash + least boot + compute).
