@@ -30,7 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AllhwClient } from '../src/allhw/client.js';
-import { memoryLogger } from '../src/log.js';
+import { memoryLogger } from '../src/common/log.js';
 import { runTasks } from '../src/run/runner.js';
 import { RunTiming } from '../src/run/timing.js';
 import type { InputItem } from '../src/run/types.js';

@@ -2,9 +2,9 @@
  * The summary's measurement parts: repeated runs' latency figures, #metric
  * values, the correctness rate over the data set and the gate's thresholds.
  */
-import { passRateText } from '../results/golden.js';
-import type { GateResult, InputResult, Results } from '../results/types.js';
-import { formatMs, formatNumber } from './text.js';
+import { passRateText } from '../results/index.js';
+import type { GateResult, InputResult, Results } from '../results/index.js';
+import { formatMs, formatNumber } from '../common/text.js';
 
 /** The latency cell: the median, and with repeats p90, min and the cold first run. */
 export function latencyCell(r: InputResult): string {

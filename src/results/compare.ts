@@ -7,7 +7,7 @@
  * A mode is kept as its text (`topk:3`), the form the user wrote and
  * results.json shows; compareRule() reads it.
  */
-import { formatNumber } from '../report/text.js';
+import { formatNumber } from '../common/text.js';
 
 export type CompareMode = 'values' | 'top1' | `topk:${number}` | `lsb:${number}` | `mse:${number}`;
 

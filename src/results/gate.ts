@@ -12,9 +12,10 @@
  * does. `#metric:` values are compared the same way, by their medians.
  * With gate mode `warn`, failed checks are reported and do not fail the step.
  */
+import { jsonSyntaxError } from '../common/describe.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { formatBytes, formatNumber, formatPct, plural } from '../report/text.js';
+import { formatBytes, formatNumber, formatPct, plural } from '../common/text.js';
 import { passRateText } from './golden.js';
 import type { GateCheck, GateResult, ImageEntry, InputResult, Results } from './types.js';
 
@@ -56,7 +57,7 @@ export function parseBaseline(text: string, file: string): Results {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new BaselineError(`Baseline '${file}' is not valid JSON (${(e as Error).message}): ${BASELINE_HINT}.`);
+    throw new BaselineError(`Baseline '${file}' is not valid JSON (${jsonSyntaxError(text, e)}): ${BASELINE_HINT}.`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new BaselineError(`Baseline '${file}' is not a JSON object: ${BASELINE_HINT}.`);

@@ -10,9 +10,10 @@
  * atol and rtol may also be arrays, one tolerance per output value (outputs
  * of different scales); "topk": N alone means "compare": "topk:N".
  */
+import { describeValue, jsonSyntaxError } from '../common/describe.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatNumber } from '../report/text.js';
+import { formatNumber } from '../common/text.js';
 import { COMPARE_HINT, bestClasses, compareRule, lsbMismatch, mseMismatch, parseCompare, topkMismatch, type CompareMode } from './compare.js';
 import type { Correctness, InputResult } from './types.js';
 
@@ -62,7 +63,7 @@ function tolerance(file: string, obj: Record<string, unknown>, key: 'atol' | 'rt
   if (v === undefined || v === null) return null;
   if (isTolerance(v) || (Array.isArray(v) && v.length > 0 && v.every(isTolerance))) return v;
   throw new GoldenError(
-    `Golden file '${file}': "${key}" is ${JSON.stringify(v)?.slice(0, 60)}; expected a number ≥ 0, or an array of them (one per output value).`,
+    `Golden file '${file}': "${key}" is ${describeValue(v)}; expected a number ≥ 0, or an array of them (one per output value).`,
   );
 }
 
@@ -70,11 +71,11 @@ function tolerance(file: string, obj: Record<string, unknown>, key: 'atol' | 'rt
 function goldenCompare(file: string, data: Record<string, unknown>): CompareMode | null {
   const { compare, topk } = data;
   if (topk !== undefined && topk !== null && !(Number.isInteger(topk) && (topk as number) >= 1)) {
-    throw new GoldenError(`Golden file '${file}': "topk" is ${JSON.stringify(topk)}; expected a whole number ≥ 1.`);
+    throw new GoldenError(`Golden file '${file}': "topk" is ${describeValue(topk)}; expected a whole number ≥ 1.`);
   }
   if (compare === undefined || compare === null) return topk ? `topk:${topk as number}` : null;
   const mode = typeof compare === 'string' ? parseCompare(compare) : null;
-  if (mode === null) throw new GoldenError(`Golden file '${file}': "compare" is ${JSON.stringify(compare)}; ${COMPARE_HINT}.`);
+  if (mode === null) throw new GoldenError(`Golden file '${file}': "compare" is ${typeof compare === 'string' ? JSON.stringify(compare.slice(0, 40)) : describeValue(compare)}; ${COMPARE_HINT}.`);
   return mode;
 }
 
@@ -91,12 +92,12 @@ export function parseGolden(text: string, file: string): Golden {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new GoldenError(`Golden file '${file}' is not valid JSON (${(e as Error).message}): ${FORMAT_HINT}.`);
+    throw new GoldenError(`Golden file '${file}' is not valid JSON (${jsonSyntaxError(text, e)}): ${FORMAT_HINT}.`);
   }
   if (!isObject(data)) throw new GoldenError(`Golden file '${file}' is not a JSON object: ${FORMAT_HINT}.`);
   if (data.version !== 1) {
     throw new GoldenError(
-      `Golden file '${file}' has "version": ${JSON.stringify(data.version ?? null)}; only version 1 is known: ${FORMAT_HINT}.`,
+      `Golden file '${file}' has "version": ${typeof data.version === 'number' ? data.version : describeValue(data.version ?? null)}; only version 1 is known: ${FORMAT_HINT}.`,
     );
   }
   if (!isObject(data.outputs)) {
@@ -107,7 +108,7 @@ export function parseGolden(text: string, file: string): Golden {
   if (data.output_shape !== undefined && data.output_shape !== null) {
     const s = data.output_shape;
     if (!Array.isArray(s) || s.length === 0 || !s.every((d) => Number.isInteger(d) && (d as number) > 0)) {
-      throw new GoldenError(`Golden file '${file}': "output_shape" is ${JSON.stringify(s)}; expected an array of positive integers, e.g. [1,10].`);
+      throw new GoldenError(`Golden file '${file}': "output_shape" is ${describeValue(s)}; expected an array of positive integers, e.g. [1,10].`);
     }
     outputShape = s as number[];
   }
@@ -213,6 +214,26 @@ function goldenLookup(golden: Golden, inputs: readonly string[]): (input: string
   };
 }
 
+/** Which golden keys no input uses, and which inputs have no golden entry. */
+export function goldenCoverage(golden: Golden, inputs: readonly string[]): { unmatchedKeys: string[]; inputsWithout: string[] } {
+  const lookup = goldenLookup(golden, inputs);
+  const used = new Set<number[]>();
+  const inputsWithout: string[] = [];
+  for (const input of inputs) {
+    const values = lookup(input);
+    if (values) used.add(values);
+    else inputsWithout.push(input);
+  }
+  const unmatchedKeys = [...golden.outputs].filter(([, values]) => !used.has(values)).map(([key]) => key);
+  return { unmatchedKeys, inputsWithout };
+}
+
+/** Up to `most` names, quoted and clipped, then how many more. */
+export function someNames(names: readonly string[], most = 5): string {
+  const clipped = names.slice(0, most).map((n) => `'${n.length > 60 ? `${n.slice(0, 57)}...` : n}'`);
+  return clipped.join(', ') + (names.length > most ? ` and ${names.length - most} more` : '');
+}
+
 interface Tolerances {
   compare: CompareMode;
   atol: Tolerance;
@@ -281,8 +302,10 @@ export function effectiveTolerances(golden: Golden, opts: GoldenOptions): Tolera
 
 /**
  * Fills expected/maxAbsError/top1 of each result and checks passed inputs'
- * outputs. Failed or errored inputs keep their status and reason. An input
- * without a golden entry keeps passing, with a note in `reason`.
+ * outputs. Failed or errored inputs keep their status and reason.
+ * An input without a golden entry fails: where a golden file is given, an
+ * output nobody checked must not pass as a right one (min-pass-rate does not
+ * excuse it: it counts only inputs that have an entry).
  * Over the data set, `matched` of the `checked` inputs (those with a golden
  * entry) agree: at or above min-pass-rate, a mismatch is noted and its input
  * still passes; below it, every mismatch fails its input.
@@ -302,8 +325,8 @@ export function checkCorrectness(
     const expected = lookup(r.input);
     if (!expected) {
       if (r.status === 'passed') {
-        const note = `outputs not checked: ${path.basename(golden.path)} has no entry for '${r.input}'`;
-        out.reason = r.reason ? `${r.reason}; ${note}` : note;
+        out.status = 'failed';
+        out.reason = `no expected output: ${path.basename(golden.path)} has no entry for '${r.input}' (add one, or leave the input out of 'inputs')`;
       }
       return out;
     }

@@ -7,7 +7,7 @@
  * and fails the input as such.
  * Also the `#metric:name=value[unit]` lines a firmware prints per input.
  */
-import { formatNumber } from '../report/text.js';
+import { formatNumber } from '../common/text.js';
 import type { MetricValues, RepeatStats } from './types.js';
 
 export interface RunResult {

@@ -7,8 +7,8 @@
  * With repeats (warm-ups + timed runs), each input line is sent that many
  * times in a row, and every copy counts against the buffer.
  */
-import type { Image } from '../build/types.js';
-import type { Logger } from '../log.js';
+import type { Image } from '../build/index.js';
+import type { Logger } from '../common/log.js';
 import type { InputItem, PlannedTask } from './types.js';
 
 export type InputsPerTask = 'auto' | 'all' | number;

@@ -6,11 +6,11 @@
  * never holds the key; or 'emulator') and the same board kind.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../log.js';
-import type { Results, TimingRecord } from '../results/types.js';
-import { cacheDirs } from '../toolchain/cache.js';
+import type { Logger } from '../common/log.js';
+import { writeFileAtomic } from '../common/disk-write.js';
+import type { Results, TimingRecord } from '../results/index.js';
 import { RunTiming } from './timing.js';
 
 export interface FarmKey {
@@ -25,8 +25,8 @@ export function farmKey(mode: 'allhw' | 'emulator', url: string, board: string):
   return { service, board };
 }
 
-export function timingFile(env: NodeJS.ProcessEnv, key: FarmKey): string {
-  return path.join(cacheDirs({}, env).toolCacheDir, 'allhw-timing', `${key.service}-${key.board.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+export function timingFile(toolCacheDir: string, key: FarmKey): string {
+  return path.join(toolCacheDir, 'allhw-timing', `${key.service}-${key.board.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
 }
 
 const sameFarm = (r: TimingRecord | null | undefined, key: FarmKey): r is TimingRecord =>
@@ -41,9 +41,9 @@ async function cached(file: string): Promise<TimingRecord | null> {
 }
 
 /** The run's timing, primed from the baseline (its figures win) and the tool cache's file, for this farm only. */
-export async function loadRunTiming(opts: { baseline: Results | null; key: FarmKey; env: NodeJS.ProcessEnv; log: Logger }): Promise<RunTiming> {
+export async function loadRunTiming(opts: { baseline: Results | null; key: FarmKey; toolCacheDir: string; log: Logger }): Promise<RunTiming> {
   const fromBaseline = sameFarm(opts.baseline?.timing, opts.key) ? opts.baseline!.timing! : null;
-  const fromCache = await cached(timingFile(opts.env, opts.key)).then((r) => (sameFarm(r, opts.key) ? r : null));
+  const fromCache = await cached(timingFile(opts.toolCacheDir, opts.key)).then((r) => (sameFarm(r, opts.key) ? r : null));
   if (!fromBaseline && !fromCache) return new RunTiming();
   const images = { ...fromCache?.images, ...fromBaseline?.images };
   const startLagMs = fromBaseline?.startLagMs ?? fromCache?.startLagMs;
@@ -58,14 +58,12 @@ export function timingRecord(runTiming: RunTiming, key: FarmKey): TimingRecord {
 }
 
 /** Keeps the run's figures in the tool cache for the next run; a failure only costs the next run its prior. */
-export async function saveRunTiming(record: TimingRecord, env: NodeJS.ProcessEnv, log: Logger): Promise<void> {
+export async function saveRunTiming(record: TimingRecord, toolCacheDir: string, log: Logger): Promise<void> {
   if (Object.keys(record.images).length === 0) return;
-  const file = timingFile(env, { service: record.service ?? '', board: record.board ?? '' });
+  const file = timingFile(toolCacheDir, { service: record.service ?? '', board: record.board ?? '' });
   try {
     await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(record) + '\n');
-    await rename(tmp, file);
+    await writeFileAtomic(file, JSON.stringify(record) + '\n');
   } catch (e) {
     log.debug(`task timing not kept in the tool cache: ${(e as Error).message}`);
   }

@@ -7,7 +7,7 @@
  * a prior from an earlier run (the baseline's results.json, or the timing
  * file of the tool cache), it tells the poll schedule when a task may end.
  */
-import type { TimingRecord } from '../results/types.js';
+import type { TimingRecord } from '../results/index.js';
 
 /** A service timestamp as milliseconds, or null when absent or unreadable (the format is not documented). */
 export function serviceTime(text: string | null | undefined): number | null {

@@ -6,7 +6,7 @@
  * the poll benchmark and the schedule's tests drive the same watch against
  * simulated farms.
  */
-import { CODE_INFRA, CODE_TIMEOUT } from '../allhw/contract.js';
+import { CODE_INFRA, CODE_TIMEOUT } from '../allhw/index.js';
 import { PollSchedule, type PollTiming, type Schedule } from './poll.js';
 import { serviceTime, type ExpectedRun, type RunTiming } from './timing.js';
 

@@ -6,7 +6,7 @@ import type { TaskOutcome } from '../../src/run/types.js';
 import { results } from '../report/fixtures.js';
 import { renderSummary } from '../../src/report/summary.js';
 import { emitAnnotations } from '../../src/report/annotations.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 
 /** A finished task of one input sent len(latencies) times: its UART output as the firmware prints it. */
 function taskOf(input: string, latencies: number[], metric = ''): TaskOutcome {

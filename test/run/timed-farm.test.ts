@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AllhwClient } from '../../src/allhw/client.js';
 import type { Image } from '../../src/build/types.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { parseOutcome } from '../../src/results/parse.js';
 import { DEFAULT_POLL_TIMING } from '../../src/run/poll.js';
 import { runTasks } from '../../src/run/runner.js';

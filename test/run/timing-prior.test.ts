@@ -2,17 +2,15 @@ import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import type { Results } from '../../src/results/types.js';
 import { farmKey, loadRunTiming, saveRunTiming, timingFile, timingRecord } from '../../src/run/timing-prior.js';
 import { RunTiming } from '../../src/run/timing.js';
 import { results } from '../report/fixtures.js';
 
 let cache: string;
-let env: NodeJS.ProcessEnv;
 beforeEach(async () => {
   cache = await mkdtemp(path.join(os.tmpdir(), 'timing-prior-'));
-  env = { RUNNER_TOOL_CACHE: cache };
 });
 afterEach(async () => {
   await rm(cache, { recursive: true, force: true });
@@ -34,24 +32,24 @@ describe('the timing prior', () => {
     expect(farmKey('allhw', URL_A, 'f746_disco')).toEqual(a);
     expect(farmKey('allhw', 'https://other.example/ci', 'f746_disco').service).not.toBe(a.service);
     expect(farmKey('emulator', 'http://127.0.0.1:39811/ci/usertask', 'mps2_an500')).toEqual({ service: 'emulator', board: 'mps2_an500' });
-    expect(path.basename(timingFile(env, a))).toBe(`${a.service}-f746_disco.json`);
+    expect(path.basename(timingFile(cache, a))).toBe(`${a.service}-f746_disco.json`);
   });
 
   it('comes from the baseline of the same farm, and what the run learns goes to results.json and the tool cache', async () => {
     const key = farmKey('allhw', URL_A, 'f746_disco');
     const log = memoryLogger();
-    const prior = await loadRunTiming({ baseline: baselineWith(timingRecord(learned(1200), key)), key, env, log });
+    const prior = await loadRunTiming({ baseline: baselineWith(timingRecord(learned(1200), key)), key, toolCacheDir: cache, log });
     expect(prior.overheadMs('fw')).toBe(1200);
     expect(prior.expected('fw', 500)).toMatchObject({ ms: 1700, learned: true, prior: true, startLagMs: 250 });
     // A baseline from another farm (another service, or another board) gives nothing.
-    const other = await loadRunTiming({ baseline: baselineWith(timingRecord(learned(1200), { ...key, board: 'mps2_an500' })), key, env, log });
+    const other = await loadRunTiming({ baseline: baselineWith(timingRecord(learned(1200), { ...key, board: 'mps2_an500' })), key, toolCacheDir: cache, log });
     expect(other.overheadMs('fw')).toBeNull();
 
-    await saveRunTiming(timingRecord(learned(900), key), env, log);
-    const fromCache = await loadRunTiming({ baseline: null, key, env, log });
+    await saveRunTiming(timingRecord(learned(900), key), cache, log);
+    const fromCache = await loadRunTiming({ baseline: null, key, toolCacheDir: cache, log });
     expect(fromCache.overheadMs('fw')).toBe(900);
     // Both: the baseline's figures win.
-    const both = await loadRunTiming({ baseline: baselineWith(timingRecord(learned(1200), key)), key, env, log });
+    const both = await loadRunTiming({ baseline: baselineWith(timingRecord(learned(1200), key)), key, toolCacheDir: cache, log });
     expect(both.overheadMs('fw')).toBe(1200);
     const files = await readdir(path.join(cache, 'allhw-timing'));
     expect(files).toEqual([`${key.service}-f746_disco.json`]);
@@ -65,9 +63,9 @@ describe('the timing prior', () => {
 
   it('an unreadable cache file is no prior, not a failure', async () => {
     const key = farmKey('allhw', URL_A, 'f746_disco');
-    await mkdir(path.dirname(timingFile(env, key)), { recursive: true });
-    await writeFile(timingFile(env, key), '{not json');
-    expect((await loadRunTiming({ baseline: null, key, env, log: memoryLogger() })).overheadMs('fw')).toBeNull();
+    await mkdir(path.dirname(timingFile(cache, key)), { recursive: true });
+    await writeFile(timingFile(cache, key), '{not json');
+    expect((await loadRunTiming({ baseline: null, key, toolCacheDir: cache, log: memoryLogger() })).overheadMs('fw')).toBeNull();
   });
 
   it("a prior is replaced by the run's first figure, then the least is kept", () => {

@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildProject, BuildError } from '../../src/build/build.js';
-import { buildCommand } from '../../src/build/command.js';
-import { memoryLogger } from '../../src/log.js';
-import { fixture, removeTempDirs, SYSTEM_TOOLCHAIN } from './helpers.js';
+import { buildCommand } from '../../src/cli/build.js';
+import { memoryLogger } from '../../src/common/log.js';
+import { fixture, removeTempDirs, SYSTEM_TOOLCHAIN } from '../build/helpers.js';
 
 afterAll(removeTempDirs);
 
-const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN };
+const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN, env: process.env };
 
 describe('build-command projects', () => {
   it('runs the command through sh in the project dir, with BOARD and CROSS_COMPILE set and the args appended', async () => {
