@@ -5,6 +5,7 @@
  */
 import { parse as parseShellWords } from 'shell-quote';
 import boards from './build/boards.json' with { type: 'json' };
+import { COMPARE_HINT, parseCompare, type CompareMode } from './results/compare.js';
 
 export const DEFAULT_CI_URL = 'https://cloud.all-hw.com/ci/usertask';
 
@@ -42,6 +43,14 @@ export const INPUT_DEFAULTS = {
   baseline: '',
   'latency-tolerance': '10',
   'size-tolerance': '5',
+  'flash-tolerance': '',
+  'ram-tolerance': '',
+  'latency-min-change-us': '0',
+  'metric-tolerance': '10',
+  gate: 'fail',
+  repeat: '1',
+  warmup: '0',
+  'min-pass-rate': '100',
   'fail-on': 'any',
   'artifact-name': '',
   'retention-days': '',
@@ -93,18 +102,29 @@ export interface Config {
     maxParallel: number;
     retries: number;
     emulatorBoards: number;
+    /** Timed runs of each input, after `warmup` untimed ones, all in the same task. */
+    repeat: number;
+    warmup: number;
   };
   results: {
     dir: string;
     golden: string;
     /** Null: from the golden file, else 'values'. */
-    compare: 'values' | 'top1' | null;
+    compare: CompareMode | null;
     /** Null: from the golden file, else 0. */
     atol: number | null;
     rtol: number | null;
     baseline: string;
     latencyTolerancePct: number;
     sizeTolerancePct: number;
+    /** Null: sizeTolerancePct. */
+    flashTolerancePct: number | null;
+    ramTolerancePct: number | null;
+    latencyMinChangeUs: number;
+    metricTolerancePct: number;
+    gate: 'warn' | 'fail';
+    /** Percent of golden-checked inputs that must match. */
+    minPassRate: number;
     failOn: 'any' | 'none';
   };
   report: { artifactName: string; retentionDays: number | null };
@@ -261,6 +281,12 @@ export function toolchainMirrorValue(value: string, subject: Subject = AS_INPUT)
   return value;
 }
 
+function compareInput(raw: Raw): CompareMode | null {
+  const value = raw('compare').trim();
+  if (!value) return null;
+  return parseCompare(value) ?? bad('compare', value, COMPARE_HINT);
+}
+
 export function parseConfig(get: (name: InputName) => string | undefined): Config {
   const raw: Raw = (name) => {
     const v = get(name);
@@ -342,16 +368,24 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
       maxParallel: wholeNumber(raw, 'max-parallel', 1, 64),
       retries: wholeNumber(raw, 'retries', 0, 10),
       emulatorBoards: wholeNumber(raw, 'emulator-boards', 1, 16),
+      repeat: wholeNumber(raw, 'repeat', 1, 1000),
+      warmup: wholeNumber(raw, 'warmup', 0, 1000),
     },
     results: {
       dir: raw('results-dir').trim(),
       golden: raw('golden').trim(),
-      compare: raw('compare').trim() ? oneOf(raw, 'compare', ['values', 'top1'] as const) : null,
+      compare: compareInput(raw),
       atol: raw('atol').trim() ? decimal(raw, 'atol', 0, Number.MAX_SAFE_INTEGER) : null,
       rtol: raw('rtol').trim() ? decimal(raw, 'rtol', 0, 1e6) : null,
       baseline: raw('baseline').trim(),
       latencyTolerancePct: decimal(raw, 'latency-tolerance', 0, 1e6),
       sizeTolerancePct: decimal(raw, 'size-tolerance', 0, 1e6),
+      flashTolerancePct: raw('flash-tolerance').trim() ? decimal(raw, 'flash-tolerance', 0, 1e6) : null,
+      ramTolerancePct: raw('ram-tolerance').trim() ? decimal(raw, 'ram-tolerance', 0, 1e6) : null,
+      latencyMinChangeUs: decimal(raw, 'latency-min-change-us', 0, 1e12),
+      metricTolerancePct: decimal(raw, 'metric-tolerance', 0, 1e6),
+      gate: oneOf(raw, 'gate', ['warn', 'fail'] as const),
+      minPassRate: decimal(raw, 'min-pass-rate', 0, 100),
       failOn: oneOf(raw, 'fail-on', ['any', 'none'] as const),
     },
     report: {

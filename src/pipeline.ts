@@ -17,15 +17,16 @@ import { writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/index.js';
 import { emitAnnotations } from './report/index.js';
 import { renderSummary, renderTextTable } from './report/index.js';
-import { applyGolden, compareBaseline, verdict } from './results/index.js';
+import { checkCorrectness, compareBaseline, verdict } from './results/index.js';
 import { parseOutcome } from './results/index.js';
 import { ResultsStore } from './results/index.js';
 import type { InputResult, Results } from './results/index.js';
 import { stopOnServiceRefusal } from './run/index.js';
 import { runTasks } from './run/index.js';
+import { farmKey, loadRunTiming, saveRunTiming, timingRecord } from './run/index.js';
 import type { TaskOutcome } from './run/index.js';
 import { startServe, type RunningServe } from './serve/index.js';
-import { setupToolchain } from './toolchain/index.js';
+import { cacheDirs, setupToolchain } from './toolchain/index.js';
 import type { Toolchain } from './toolchain/index.js';
 
 /** The embedded farm's per-task lines repeat the runner's: keep them for --verbose. */
@@ -115,6 +116,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   const parsedByTask = new Map<number, InputResult[]>();
   let fatal: Error | null = null;
   let checked: Preflight | null = null;
+  const parseOptions = { outputCount: config.run.outputCount, repeat: config.run.repeat, warmup: config.run.warmup };
   try {
     checked = await preflight(config, ctx.workspace, ctx.env, log);
     const { inputs, projectDir, qemuPath } = checked;
@@ -166,6 +168,10 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
       logger: log,
     });
     const guard = stopOnServiceRefusal(client);
+    const farm = farmKey(config.mode, config.allhw.url, config.build.board);
+    // The timing file lives in the tool cache, found from the environment here, not in the run stage.
+    const { toolCacheDir } = cacheDirs({}, ctx.env);
+    const runTiming = await loadRunTiming({ baseline: checked.baseline, key: farm, toolCacheDir, log });
     try {
       outcomes = await log.group('Run', () =>
         runTasks({
@@ -175,18 +181,20 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
           inputsPerTask: config.run.inputsPerTask,
           uartBuffer: config.run.uartBuffer,
           exitLine: config.run.exitLine,
+          sends: config.run.warmup + config.run.repeat,
           maxParallel: config.run.maxParallel,
           retries: config.run.retries,
           timeoutS: config.allhw.timeoutS,
           queueTimeoutS: config.allhw.queueTimeoutS,
           rate: config.allhw.rate,
+          runTiming,
           log,
           signal: ctx.signal,
           onTaskCreated: (planIndex, attempt, id, task) => store.recordCreated({ planIndex, attempt, id, ...task }),
           onTaskEnd: async (o) => {
             o.log = await store.writeUartLog(o);
             // Parsed now, so the journal (and soon results.json) holds every result known so far.
-            const parsed = parseOutcome(o, { outputCount: config.run.outputCount });
+            const parsed = parseOutcome(o, parseOptions);
             parsedByTask.set(o.planIndex, parsed);
             store.addTask(o, parsed);
             store.saveSoon();
@@ -198,6 +206,8 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
       );
     } finally {
       await client.close();
+      store.setTiming(timingRecord(runTiming, farm));
+      await saveRunTiming(timingRecord(runTiming, farm), toolCacheDir, log);
     }
     const refusal = guard.stoppedBy();
     if (refusal) {
@@ -226,17 +236,14 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   // Whatever happened above, what is known is written and reported.
   // The last attempt of each task was parsed as it ended; tasks never sent are parsed here.
   let results: InputResult[] = outcomes.flatMap(
-    (o) => parsedByTask.get(o.planIndex) ?? parseOutcome(o, { outputCount: config.run.outputCount }),
+    (o) => parsedByTask.get(o.planIndex) ?? parseOutcome(o, parseOptions),
   );
-  if (checked?.golden) results = applyGolden(results, checked.golden, config.results);
+  const correctness = checked?.golden ? checkCorrectness(results, checked.golden, config.results) : null;
+  if (correctness) results = correctness.results;
   store.setResults(results);
+  store.setCorrectness(correctness?.correctness ?? null);
   if (checked?.baseline && !fatal) {
-    store.setGate(
-      compareBaseline(store.snapshot(), checked.baseline, {
-        latencyTolerancePct: config.results.latencyTolerancePct,
-        sizeTolerancePct: config.results.sizeTolerancePct,
-      }),
-    );
+    store.setGate(compareBaseline(store.snapshot(), checked.baseline, { ...config.results, mode: config.results.gate }));
   }
   // A full disk must not hide what is known: what could not be written is
   // said in the error, and the reports (made in memory) still reach stdout

@@ -97,10 +97,25 @@ describe('parseConfig', () => {
     ['inputs-per-task', '0', /'inputs-per-task' has value '0'/],
     ['retention-days', '365', /'retention-days' has value '365'/],
     ['atol', '-0.5', /'atol' has value '-0.5'/],
+    ['compare', 'topk:0', /'compare' has value 'topk:0': allowed values are 'values', 'top1', 'topk:N' \(N a whole number ≥ 1\)/],
+    ['repeat', '0', /'repeat' has value '0': expected a whole number from 1 to 1000/],
+    ['warmup', 'two', /'warmup' has value 'two'/],
+    ['gate', 'soft', /'gate' has value 'soft': allowed values are 'warn', 'fail'/],
+    ['min-pass-rate', '101', /'min-pass-rate' has value '101': expected a number from 0 to 100/],
+    ['flash-tolerance', '-1', /'flash-tolerance' has value '-1'/],
+    ['latency-min-change-us', 'x', /'latency-min-change-us' has value 'x'/],
   ])('rejects %s = %s with a message naming the input', (input, value, message) => {
     const e = errorOf({ [input]: value });
     expect(e.input).toBe(input);
     expect(e.message).toMatch(message);
+  });
+
+  it('reads the measuring and gating inputs; flash and RAM tolerances default to size-tolerance', () => {
+    const c = config({ repeat: '5', warmup: '2', compare: 'topk:3', 'min-pass-rate': '99', 'size-tolerance': '4', 'ram-tolerance': '8', gate: 'warn', 'latency-min-change-us': '20' });
+    expect(c.run).toMatchObject({ repeat: 5, warmup: 2 });
+    expect(c.results).toMatchObject({ compare: 'topk:3', minPassRate: 99, sizeTolerancePct: 4, flashTolerancePct: null, ramTolerancePct: 8, gate: 'warn', latencyMinChangeUs: 20 });
+    expect(config({}).run).toMatchObject({ repeat: 1, warmup: 0 });
+    expect(config({}).results).toMatchObject({ gate: 'fail', minPassRate: 100, metricTolerancePct: 10, latencyMinChangeUs: 0 });
   });
 
   it('refuses a key in the URL and mode allhw without a key', () => {

@@ -31,8 +31,12 @@ export function emitAnnotations(results: Results, log: Logger, options: Annotati
     const where = r.taskId ? ` [task ${r.taskId}, attempt ${r.attempt ?? '?'}]` : '';
     items.push({ title: `${name} ${kind}`, message: `${name}: ${r.reason ?? r.status}${where}` });
   }
+  // gate: warn: its failed checks are warnings (the step does not fail on them).
+  const gateWarns = results.gate?.mode === 'warn';
   for (const c of results.gate?.checks ?? []) {
-    if (!c.passed) items.push({ title: `gate: ${c.name}`, message: `Regression gate: ${c.detail}` });
+    if (c.passed) continue;
+    if (gateWarns) log.warning(safe(`Regression gate (gate: warn): ${c.detail}`), { title: safe(`gate: ${c.name}`) });
+    else items.push({ title: `gate: ${c.name}`, message: `Regression gate: ${c.detail}` });
   }
 
   const shown = items.length <= max ? items : items.slice(0, max - 1);

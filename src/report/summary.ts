@@ -3,7 +3,8 @@
  * GitHub refuses a step summary over 1 MiB: long tables are trimmed (failures
  * kept first) with a note that the full data is in the artifact.
  */
-import type { GateCheck, ImageEntry, InputResult, Results, TaskEntry } from '../results/index.js';
+import { correctnessLines, gateHeading, latencyCell, metricsNote, thresholdLines } from './measure.js';
+import type { GateResult, ImageEntry, InputResult, Results, TaskEntry } from '../results/index.js';
 import { clip, formatBytes, formatMs, formatNumber, plural, usToMs, visibleControls } from '../common/text.js';
 import { mdCell, mdCode } from './markdown.js';
 import { redactKeyParams } from '../common/log.js';
@@ -56,8 +57,9 @@ function usage(used: number, capacity: number | null): string {
   return `${formatBytes(used)} of ${formatBytes(capacity)} (${pct.toFixed(1)}%)${warn}`;
 }
 
-function gateSection(checks: GateCheck[], passed: boolean, max: number): string[] {
-  const lines = [`### Gate against the baseline: ${passed ? '✅ passed' : '❌ failed'}`, '', '| | check | change |', '|---|---|---|'];
+function gateSection(gate: GateResult, max: number): string[] {
+  const checks = gate.checks;
+  const lines = [`### Gate against the baseline: ${gateHeading(gate)}`, '', ...thresholdLines(gate), '| | check | change |', '|---|---|---|'];
   const { kept, omitted } = trim(checks, max, (c) => !c.passed);
   // Failures first: they are what a reviewer looks for.
   for (const c of [...kept.filter((x) => !x.passed), ...kept.filter((x) => x.passed)]) lines.push(`| ${c.passed ? '✅' : '❌'} | ${mdCell(c.name, 120)} | ${mdCell(c.detail)} |`);
@@ -124,10 +126,10 @@ function imageSection(img: ImageEntry, rows: InputResult[], tasks: TaskEntry[], 
     lines.push('| input | status | top-1 | max abs error | latency (ms) | note |', '|---|---|---|---|---|---|');
     const { kept, omitted } = trim(rows, rowCap, (r) => r.status !== 'passed' || r.reason !== null);
     for (const r of kept) {
-      const note = [r.reason, ...r.events].filter((x): x is string => Boolean(x)).join(' · ');
+      const note = [r.reason, metricsNote(r), ...r.events].filter((x): x is string => Boolean(x)).join(' · ');
       lines.push(
         `| ${mdCode(r.input)} | ${STATUS_ICON[r.status] ?? mdCell(r.status)} | ${r.top1 ?? '—'} | ` +
-          `${r.maxAbsError === null ? '—' : formatNumber(r.maxAbsError)} | ${formatMs(r.latencyUs)} | ${mdCell(note)} |`,
+          `${r.maxAbsError === null ? '—' : formatNumber(r.maxAbsError)} | ${latencyCell(r)} | ${mdCell(note)} |`,
       );
     }
     if (omitted > 0) {
@@ -163,7 +165,8 @@ export function renderSummary(results: Results, options: SummaryOptions = {}): s
     maxChartBars: options.maxChartBars ?? 50,
   };
   const c = counts(results.results);
-  const bad = c.failed + c.errors > 0 || Boolean(results.error) || (results.gate !== null && !results.gate.passed);
+  const gateFails = results.gate !== null && !results.gate.passed && results.gate.mode !== 'warn';
+  const bad = c.failed + c.errors > 0 || Boolean(results.error) || gateFails || results.correctness?.passed === false;
   const lines: string[] = [
     `## ${bad ? '❌' : '✅'} All-HW CI: ${c.passed} passed, ${c.failed} failed, ${plural(c.errors, 'error')} of ${plural(results.results.length, 'input')}`,
     '',
@@ -178,7 +181,8 @@ export function renderSummary(results: Results, options: SummaryOptions = {}): s
     '',
   );
   if (results.error) lines.push(`> [!CAUTION]`, `> The run stopped early: ${mdCell(results.error, 1000)}`, '');
-  if (results.gate) lines.push(...gateSection(results.gate.checks, results.gate.passed, opts.maxGateRows));
+  lines.push(...correctnessLines(results));
+  if (results.gate) lines.push(...gateSection(results.gate, opts.maxGateRows));
 
   // Images in results.json order, then any image only the results name (a run that failed early).
   const images: ImageEntry[] = [...results.images];

@@ -7,15 +7,17 @@
  *    "outputs":{"input-00.txt":[...], ...},
  *    "atol":0,"rtol":0,"compare":"values"}      ← the last three optional
  * The file's atol/rtol/compare are defaults; the caller's options win when set.
+ * atol and rtol may also be arrays, one tolerance per output value (outputs
+ * of different scales); "topk": N alone means "compare": "topk:N".
  */
 import { describeValue, jsonSyntaxError } from '../common/describe.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatNumber } from '../common/text.js';
-import type { InputResult } from './types.js';
+import { COMPARE_HINT, bestClasses, compareRule, lsbMismatch, mseMismatch, parseCompare, topkMismatch, type CompareMode } from './compare.js';
+import type { Correctness, InputResult } from './types.js';
 
-export type CompareMode = 'values' | 'top1';
-export const COMPARE_MODES: readonly CompareMode[] = ['values', 'top1'];
+export type { CompareMode } from './compare.js';
 
 export interface Golden {
   /** Where it was read from, for messages. */
@@ -23,16 +25,21 @@ export interface Golden {
   model: string | null;
   outputShape: number[] | null;
   outputs: Map<string, number[]>;
-  atol: number | null;
-  rtol: number | null;
+  atol: Tolerance | null;
+  rtol: Tolerance | null;
   compare: CompareMode | null;
 }
+
+/** One tolerance for every output value, or one per output value. */
+export type Tolerance = number | number[];
 
 /** null/undefined: not set by the user, so the golden file's value (else the default) applies. */
 export interface GoldenOptions {
   compare?: CompareMode | null;
   atol?: number | null;
   rtol?: number | null;
+  /** Percent of golden-checked inputs that must match (default 100): below it, every mismatch fails its input. */
+  minPassRate?: number | null;
 }
 
 export class GoldenError extends Error {
@@ -49,13 +56,34 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function tolerance(file: string, obj: Record<string, unknown>, key: 'atol' | 'rtol'): number | null {
+const isTolerance = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+function tolerance(file: string, obj: Record<string, unknown>, key: 'atol' | 'rtol'): Tolerance | null {
   const v = obj[key];
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new GoldenError(`Golden file '${file}': "${key}" is ${describeValue(v)}; expected a number ≥ 0.`);
+  if (isTolerance(v) || (Array.isArray(v) && v.length > 0 && v.every(isTolerance))) return v;
+  throw new GoldenError(
+    `Golden file '${file}': "${key}" is ${describeValue(v)}; expected a number ≥ 0, or an array of them (one per output value).`,
+  );
+}
+
+/** The file's compare mode: "compare", else "topk": N, else none. */
+function goldenCompare(file: string, data: Record<string, unknown>): CompareMode | null {
+  const { compare, topk } = data;
+  if (topk !== undefined && topk !== null && !(Number.isInteger(topk) && (topk as number) >= 1)) {
+    throw new GoldenError(`Golden file '${file}': "topk" is ${describeValue(topk)}; expected a whole number ≥ 1.`);
   }
-  return v;
+  if (compare === undefined || compare === null) return topk ? `topk:${topk as number}` : null;
+  const mode = typeof compare === 'string' ? parseCompare(compare) : null;
+  if (mode === null) throw new GoldenError(`Golden file '${file}': "compare" is ${typeof compare === 'string' ? JSON.stringify(compare.slice(0, 40)) : describeValue(compare)}; ${COMPARE_HINT}.`);
+  return mode;
+}
+
+/** A per-output tolerance array must have one entry per output value. */
+function checkToleranceLength(file: string, key: string, t: Tolerance | null, arity: number | null): void {
+  if (Array.isArray(t) && arity !== null && t.length !== arity) {
+    throw new GoldenError(`Golden file '${file}': "${key}" has ${t.length} tolerances but each output has ${arity} values: give one per value, or one number.`);
+  }
 }
 
 /** Parses golden JSON text; `file` only names it in messages. */
@@ -108,18 +136,19 @@ export function parseGolden(text: string, file: string): Golden {
     );
   }
 
-  const compare = data.compare;
-  if (compare !== undefined && compare !== null && !COMPARE_MODES.includes(compare as CompareMode)) {
-    throw new GoldenError(`Golden file '${file}': "compare" is ${JSON.stringify(compare)}; allowed values are 'values', 'top1'.`);
-  }
+  const atol = tolerance(file, data, 'atol');
+  const rtol = tolerance(file, data, 'rtol');
+  const arity = lengths[0]?.length ?? expectedLength;
+  checkToleranceLength(file, 'atol', atol, arity);
+  checkToleranceLength(file, 'rtol', rtol, arity);
   return {
     path: file,
     model: typeof data.model === 'string' ? data.model : null,
     outputShape,
     outputs,
-    atol: tolerance(file, data, 'atol'),
-    rtol: tolerance(file, data, 'rtol'),
-    compare: (compare as CompareMode | undefined) ?? null,
+    atol,
+    rtol,
+    compare: goldenCompare(file, data),
   };
 }
 
@@ -207,22 +236,27 @@ export function someNames(names: readonly string[], most = 5): string {
 
 interface Tolerances {
   compare: CompareMode;
-  atol: number;
-  rtol: number;
+  atol: Tolerance;
+  rtol: Tolerance;
 }
+
+const at = (t: Tolerance, i: number): number => (typeof t === 'number' ? t : (t[i] ?? 0));
 
 /** Why `actual` does not match `expected`, or null when it does. */
 export function mismatch(actual: readonly number[], expected: readonly number[], t: Tolerances): string | null {
   if (actual.length !== expected.length) {
     return `output has ${actual.length} value${actual.length === 1 ? '' : 's'}, golden has ${expected.length}`;
   }
-  if (t.compare === 'top1') {
+  const rule = compareRule(t.compare);
+  if (rule.kind === 'topk') return topkMismatch(actual, expected, rule.k);
+  if (rule.kind === 'lsb') return lsbMismatch(actual, expected, rule.n);
+  if (rule.kind === 'mse') return mseMismatch(actual, expected, rule.max);
+  if (rule.kind === 'top1') {
     const a = argmax(actual);
     // Classes tied for the golden maximum (common with saturated quantized outputs) are all right answers.
-    const e = argmax(expected);
-    const best = e === null ? [] : expected.flatMap((v, i) => (v === expected[e] ? [i] : []));
-    if (a === e || (a !== null && best.includes(a))) return null;
-    const ties = best.length > 1 ? `${best.slice(0, -1).join(', ')} or ${best.at(-1)} (tied in the golden output)` : `${e}`;
+    const best = bestClasses(expected);
+    if (a !== null && best.includes(a)) return null;
+    const ties = best.length > 1 ? `${best.slice(0, -1).join(', ')} or ${best.at(-1)} (tied in the golden output)` : `${best[0]}`;
     return `top-1 class ${a}, expected ${ties}`;
   }
   let first = -1;
@@ -230,7 +264,7 @@ export function mismatch(actual: readonly number[], expected: readonly number[],
   for (let i = 0; i < actual.length; i++) {
     const diff = Math.abs(actual[i] - expected[i]);
     // numpy.isclose semantics; written as !(≤) so that NaN counts as a mismatch.
-    if (!(diff <= t.atol + t.rtol * Math.abs(expected[i]))) {
+    if (!(diff <= at(t.atol, i) + at(t.rtol, i) * Math.abs(expected[i]))) {
       if (first < 0) first = i;
       count++;
     }
@@ -238,10 +272,11 @@ export function mismatch(actual: readonly number[], expected: readonly number[],
   if (first < 0) return null;
   const a = actual[first];
   const e = expected[first];
-  const bound = t.atol + t.rtol * Math.abs(e);
+  const [atol, rtol] = [at(t.atol, first), at(t.rtol, first)];
+  const bound = atol + rtol * Math.abs(e);
   let reason =
     `output[${first}] = ${formatNumber(a)}, expected ${formatNumber(e)} ` +
-    `(|Δ| ${formatNumber(Math.abs(a - e))} > atol ${formatNumber(t.atol)} + rtol ${formatNumber(t.rtol)}·|e| = ${formatNumber(bound)})`;
+    `(|Δ| ${formatNumber(Math.abs(a - e))} > atol ${formatNumber(atol)} + rtol ${formatNumber(rtol)}·|e| = ${formatNumber(bound)})`;
   if (count > 1) reason += `; ${count} of ${actual.length} values out of tolerance`;
   return reason;
 }
@@ -266,15 +301,25 @@ export function effectiveTolerances(golden: Golden, opts: GoldenOptions): Tolera
 }
 
 /**
- * Fills expected/maxAbsError/top1 of each result and fails passed inputs whose
- * outputs do not match. Failed or errored inputs keep their status and reason.
+ * Fills expected/maxAbsError/top1 of each result and checks passed inputs'
+ * outputs. Failed or errored inputs keep their status and reason.
  * An input without a golden entry fails: where a golden file is given, an
- * output nobody checked must not pass as a right one.
+ * output nobody checked must not pass as a right one (min-pass-rate does not
+ * excuse it: it counts only inputs that have an entry).
+ * Over the data set, `matched` of the `checked` inputs (those with a golden
+ * entry) agree: at or above min-pass-rate, a mismatch is noted and its input
+ * still passes; below it, every mismatch fails its input.
  */
-export function applyGolden(results: readonly InputResult[], golden: Golden, opts: GoldenOptions = {}): InputResult[] {
+export function checkCorrectness(
+  results: readonly InputResult[],
+  golden: Golden,
+  opts: GoldenOptions = {},
+): { results: InputResult[]; correctness: Correctness } {
   const t = effectiveTolerances(golden, opts);
   const lookup = goldenLookup(golden, results.map((r) => r.input));
-  return results.map((r) => {
+  const mismatches = new Map<InputResult, string>();
+  let checked = 0;
+  const filled = results.map((r) => {
     const out: InputResult = { ...r };
     if (r.outputs) out.top1 = argmax(r.outputs);
     const expected = lookup(r.input);
@@ -285,16 +330,35 @@ export function applyGolden(results: readonly InputResult[], golden: Golden, opt
       }
       return out;
     }
+    checked++;
     out.expected = [...expected];
-    if (!r.outputs) return out;
-    out.maxAbsError = maxAbsError(r.outputs, expected);
-    if (r.status === 'passed') {
-      const why = mismatch(r.outputs, expected, t);
-      if (why) {
-        out.status = 'failed';
-        out.reason = why;
-      }
-    }
+    if (r.outputs) out.maxAbsError = maxAbsError(r.outputs, expected);
+    // An input without outputs, or failed already, is no match either.
+    const why = r.status !== 'passed' ? (r.reason ?? r.status) : r.outputs ? mismatch(r.outputs, expected, t) : 'no outputs';
+    out.match = why === null;
+    if (why !== null && r.status === 'passed') mismatches.set(out, why);
     return out;
   });
+  const matched = filled.filter((r) => r.match === true).length;
+  const minPassRate = opts.minPassRate ?? 100;
+  const pct = checked === 0 ? 100 : (matched / checked) * 100;
+  const correctness: Correctness = { compare: t.compare, checked, matched, pct, minPassRate, passed: pct >= minPassRate };
+  for (const [r, why] of mismatches) {
+    if (correctness.passed) r.reason = `${why} (allowed: ${passRateText(correctness)} matched, min-pass-rate ${formatNumber(minPassRate)} %)`;
+    else {
+      r.status = 'failed';
+      r.reason = minPassRate < 100 ? `${why} (${passRateText(correctness)} matched, below min-pass-rate ${formatNumber(minPassRate)} %)` : why;
+    }
+  }
+  return { results: filled, correctness };
+}
+
+/** "k/n (p %)". */
+export function passRateText(c: Pick<Correctness, 'matched' | 'checked' | 'pct'>): string {
+  return `${c.matched}/${c.checked} (${formatNumber(Number(c.pct.toFixed(2)))} %)`;
+}
+
+/** checkCorrectness's results alone. */
+export function applyGolden(results: readonly InputResult[], golden: Golden, opts: GoldenOptions = {}): InputResult[] {
+  return checkCorrectness(results, golden, opts).results;
 }

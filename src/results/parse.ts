@@ -14,6 +14,10 @@
  * Output of a task that did not end (our deadline, an error) was read while it
  * ran: an unterminated last `#result` line in it was still being written, so
  * it is no result (an event of the input in flight).
+ * With repeats (warm-ups + timed runs), each input was sent that many times
+ * in a row: its runs are that many consecutive results (repeats.ts).
+ * `#metric:name=value[unit]` lines belong to the input in flight (printed
+ * before its `#result`).
  * Results beyond the inputs fail the last input (the firmware answered
  * something it was not asked: alignment is no longer certain).
  * `Error:` / `TVMPlatformAbort` lines and reboots (the first line — the
@@ -23,12 +27,16 @@
  * were (the UART log has them all).
  */
 import type { TaskOutcome } from '../run/index.js';
+import { MetricSet, METRIC_PREFIX, medianTimers, parseMetricLine, repeatDifference, repeatStats, type RunResult } from './repeats.js';
 import type { InputResult } from './types.js';
 import { clip } from '../common/text.js';
 
 export interface ParseOptions {
   /** Expected number of outputs per result (from output-count or the golden file), or null. */
   outputCount: number | null;
+  /** Timed runs of each input (default 1), after `warmup` untimed ones (default 0). */
+  repeat?: number;
+  warmup?: number;
 }
 
 export const RESULT_PREFIX = '#result:';
@@ -90,7 +98,9 @@ export function parseResultLine(line: string): ParsedResult {
 }
 
 interface Slot {
-  line: string | null;
+  /** Its runs' #result lines, in order. */
+  lines: string[];
+  metrics: MetricSet;
   events: string[];
   /** Events beyond MAX_EVENTS, not listed. */
   unlisted: number;
@@ -110,14 +120,18 @@ function listedEvents(slot: Slot): string[] {
 export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputResult[] {
   const n = outcome.inputs.length;
   if (n === 0) return [];
-  const slots: Slot[] = outcome.inputs.map(() => ({ line: null, events: [], unlisted: 0 }));
+  const warmup = opts.warmup ?? 0;
+  const sends = warmup + (opts.repeat ?? 1);
+  const slots: Slot[] = outcome.inputs.map(() => ({ lines: [], metrics: new MetricSet(), events: [], unlisted: 0 }));
   /** #result lines beyond the inputs: the first are kept for events, all are counted. */
   const extras: string[] = [];
   let extraCount = 0;
-  let inFlight = 0;
+  /** #result lines taken so far: input floor(answered / sends) is in flight. */
+  let answered = 0;
   let banner: string | null = null;
+  const slotInFlight = (): Slot => slots[Math.min(Math.floor(answered / sends), n - 1)]!;
   const eventFor = (text: string): void => {
-    addEvent(slots[Math.min(inFlight, n - 1)]!, text);
+    addEvent(slotInFlight(), text);
   };
 
   const take = (raw: string): void => {
@@ -127,8 +141,14 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
     const at = line.indexOf(RESULT_PREFIX);
     if (at >= 0) {
       if (at > 0) eventFor(`text before a result: '${clip(line.slice(0, at), 80)}'`);
-      if (inFlight < n) slots[inFlight++].line = line.slice(at);
+      if (answered < n * sends) slots[Math.floor(answered++ / sends)].lines.push(line.slice(at));
       else if (extraCount++ < MAX_EVENTS) extras.push(line.slice(at));
+      return;
+    }
+    if (line.startsWith(METRIC_PREFIX)) {
+      const m = parseMetricLine(line);
+      if ('error' in m) eventFor(`unreadable #metric line (${m.error}): '${clip(line, 80)}'`);
+      else slotInFlight().metrics.add(m.name, m.value, m.unit);
       return;
     }
     if (banner === null) {
@@ -151,7 +171,7 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
   if (cutAt >= 0) eventFor(`a #result line was still being written when the output was last read: '${clip(cut.slice(cutAt).trimEnd(), 80)}'`);
   else if (cut !== '') take(cut);
 
-  const got = slots.filter((s) => s.line !== null).length;
+  const got = slots.filter((s) => s.lines.length > 0).length;
   // Extra results are the last input's events, after those seen while it was in flight.
   for (const e of extras) addEvent(slots[n - 1]!, `extra result: '${clip(e, 80)}'`);
   slots[n - 1]!.unlisted += extraCount - extras.length;
@@ -171,21 +191,15 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
       top1: null,
       events: listedEvents(slot),
     };
+    const metrics = slot.metrics.toRecord();
+    if (metrics) result.metrics = metrics;
     if (outcome.end === 'infra') {
       return { ...result, status: 'error', reason: outcome.reason ?? 'infrastructure failure (code 255)' };
     }
-    if (slot.line === null) {
+    if (slot.lines.length === 0) {
       return { ...result, ...missing(outcome, got, n) };
     }
-    const parsed = parseResultLine(slot.line);
-    if ('error' in parsed) {
-      return { ...result, status: 'failed', reason: `unreadable #result line (${parsed.error}): '${clip(slot.line, 80)}'` };
-    }
-    const filled = { ...result, outputs: parsed.outputs, timers: parsed.timers, latencyUs: parsed.timers[parsed.timers.length - 1] };
-    if (opts.outputCount !== null && parsed.outputs.length !== opts.outputCount) {
-      return { ...filled, status: 'failed', reason: `${parsed.outputs.length} output values, expected ${opts.outputCount}` };
-    }
-    return filled;
+    return slotResult(result, slot.lines, outcome, { ...opts, warmup, sends });
   });
 
   if (extraCount > 0) {
@@ -197,6 +211,43 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
     }
   }
   return results;
+}
+
+/** An input's result from its runs' #result lines (one per send, or fewer when the task stopped). */
+function slotResult(
+  result: InputResult,
+  lines: string[],
+  outcome: TaskOutcome,
+  opts: ParseOptions & { warmup: number; sends: number },
+): InputResult {
+  const runs: RunResult[] = [];
+  for (const [k, line] of lines.entries()) {
+    const parsed = parseResultLine(line);
+    const which = opts.sends > 1 ? ` of run ${k + 1} of ${opts.sends}` : '';
+    if ('error' in parsed) return { ...result, status: 'failed', reason: `unreadable #result line${which} (${parsed.error}): '${clip(line, 80)}'` };
+    runs.push(parsed);
+  }
+  const last = runs[runs.length - 1];
+  let filled: InputResult = { ...result, outputs: last.outputs, timers: last.timers, latencyUs: last.timers[last.timers.length - 1] };
+  if (opts.sends > 1) {
+    const stats = repeatStats(runs, Math.min(opts.warmup, runs.length));
+    filled = { ...filled, outputs: runs[0].outputs, timers: medianTimers(runs, stats.warmup), latencyUs: stats.medianUs, repeats: stats };
+  }
+  const wrongCount = opts.outputCount === null ? undefined : runs.find((r) => r.outputs.length !== opts.outputCount);
+  if (wrongCount) return { ...filled, status: 'failed', reason: `${wrongCount.outputs.length} output values, expected ${opts.outputCount}` };
+  const differ = repeatDifference(runs, opts.warmup);
+  if (differ) return { ...filled, status: 'failed', reason: differ };
+  if (runs.length < opts.sends) {
+    const runsSeen = `${runs.length} of this input's ${opts.sends} runs (warm-ups included)`;
+    const [status, reason]: [InputResult['status'], string] =
+      outcome.end === 'finished'
+        ? ['failed', `the firmware ended (code ${outcome.code ?? 'none'}) after ${runsSeen}`]
+        : outcome.end === 'timeout'
+          ? ['failed', `the task's timeout (code 156) came after ${runsSeen}: a longer ci-timeout, or fewer repeats?`]
+          : ['error', `${outcome.reason ?? `task ${outcome.end}`}; ${runsSeen} answered`];
+    return { ...filled, status, reason };
+  }
+  return filled;
 }
 
 function missing(outcome: TaskOutcome, got: number, n: number): Pick<InputResult, 'status' | 'reason'> {

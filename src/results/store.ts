@@ -26,7 +26,7 @@ import type { Image } from '../build/index.js';
 import { redactKeyParams } from '../common/log.js';
 import type { TaskOutcome } from '../run/index.js';
 import type { Toolchain } from '../toolchain/index.js';
-import type { GateResult, InputResult, Results, TaskEntry } from './types.js';
+import type { Correctness, GateResult, InputResult, Results, TaskEntry, TimingRecord } from './types.js';
 
 export const RESULTS_FILE = 'results.json';
 export const JOURNAL_FILE = 'tasks.jsonl';
@@ -201,6 +201,14 @@ export class ResultsStore {
 
   setGate(gate: GateResult | null): void {
     this.data.gate = gate;
+  }
+
+  setCorrectness(correctness: Correctness | null): void {
+    this.data.correctness = correctness;
+  }
+
+  setTiming(timing: TimingRecord | null): void {
+    this.data.timing = timing;
   }
 
   setError(message: string | null): void {

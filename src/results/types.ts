@@ -19,6 +19,44 @@ export interface InputResult {
   top1: number | null;
   /** Lines such as `Error: ...` or a reboot seen while this input was in flight. */
   events: string[];
+  /** With repeat/warmup: every run's timers and the latency figures (latencyUs is their median). */
+  repeats?: RepeatStats | null;
+  /** `#metric:name=value[unit]` lines seen while this input was in flight. */
+  metrics?: Record<string, MetricValues> | null;
+  /** Whether its outputs matched the golden ones (absent: not checked). */
+  match?: boolean | null;
+}
+
+export interface RepeatStats {
+  warmup: number;
+  /** Timed runs (after the warm-ups). */
+  repeat: number;
+  /** Every run's timers, warm-ups first, in the order run. */
+  timers: number[][];
+  /** Over the timed runs' totals (last timer), in µs. */
+  medianUs: number | null;
+  p90Us: number | null;
+  minUs: number | null;
+  /** The first run's total (a warm-up when there are any): caches and flash wait states still cold. */
+  coldUs: number | null;
+}
+
+export interface MetricValues {
+  /** Every value, in the order printed (one per run when repeated). */
+  values: number[];
+  unit: string | null;
+  median: number;
+}
+
+/** Outputs against golden over the data set. */
+export interface Correctness {
+  compare: string;
+  /** Inputs with a golden entry. */
+  checked: number;
+  matched: number;
+  pct: number;
+  minPassRate: number;
+  passed: boolean;
 }
 
 export interface TaskEntry {
@@ -46,6 +84,10 @@ export interface GateCheck {
 export interface GateResult {
   passed: boolean;
   checks: GateCheck[];
+  /** `warn`: a failed check is reported, and does not fail the step. */
+  mode?: 'warn' | 'fail';
+  /** What each threshold was, in words. */
+  thresholds?: string[];
 }
 
 export interface ImageEntry {
@@ -70,4 +112,18 @@ export interface Results {
   totals: { inputs: number; passed: number; failed: number; errors: number; tasks: number };
   /** Set when the run stopped early (build failure, cancel, crash). */
   error: string | null;
+  /** Outputs against golden over the data set (with a golden file). */
+  correctness?: Correctness | null;
+  /** What the run learned of the farm's timing: the next run's prior. */
+  timing?: TimingRecord | null;
+}
+
+/** Per image: the least time a task spent beyond its input's UART time (flash, boot, compute). */
+export interface TimingRecord {
+  images: Record<string, { overheadMs: number; tasks: number }>;
+  /** The least time from a task's creation to its start on a free board. */
+  startLagMs?: number;
+  /** Which farm: a hash of the service URL (never the key), or 'emulator'; and the board kind. */
+  service?: string;
+  board?: string;
 }

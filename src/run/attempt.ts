@@ -7,9 +7,10 @@ import path from 'node:path';
 import { AllhwError, type AllhwClient, type TaskReading } from '../allhw/index.js';
 import { CODE_INFRA, CODE_TIMEOUT, KNOWN_STATUSES } from '../allhw/index.js';
 import type { Logger } from '../common/log.js';
-import { PollSchedule, type PollTiming } from './poll.js';
+import type { PollTiming } from './poll.js';
 import { sleep } from '../common/sleep.js';
-import { serviceTime, type RunTiming } from './timing.js';
+import type { RunTiming } from './timing.js';
+import { TaskWatch, type ScheduleFactory } from './watch.js';
 import type { PlannedTask, TaskOutcome } from './types.js';
 
 export interface AttemptOptions {
@@ -23,6 +24,8 @@ export interface AttemptOptions {
   /** Consecutive failed polls (each already retried by the client) before giving up on a task. */
   maxPollFailures: number;
   pollTiming?: Partial<PollTiming>;
+  /** Another poll schedule (the poll benchmark's former one). */
+  schedule?: ScheduleFactory;
   /** Shared by the run's attempts: learned task durations. */
   runTiming: RunTiming;
   log: Logger;
@@ -87,6 +90,7 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
   const began = Date.now();
 
   const cancelledBefore = Boolean(signal?.aborted);
+  const postedAt = Date.now();
   try {
     outcome.id = await opts.client.createTask({ path: task.image.path, name: path.basename(task.image.path) }, task.payload, signal);
   } catch (e) {
@@ -109,19 +113,47 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
   const deadline = createdAt + deadlineS * 1000;
   // 10 bits a byte on the wire (8N1): the task cannot end before its input is all in.
   const uartMs = (task.payload.length * 10 * 1000) / opts.rate;
-  const image = task.image.name;
-  const schedule = new PollSchedule(createdAt, opts.timeoutS * 1000, opts.pollTiming, () => {
-    const overhead = opts.runTiming.overheadMs(image);
-    return { ms: uartMs + (overhead ?? 0), learned: overhead !== null };
+  const watch = new TaskWatch({
+    postedAt,
+    createdAt,
+    timeoutMs: opts.timeoutS * 1000,
+    image: task.image.name,
+    uartMs,
+    runTiming: opts.runTiming,
+    pollTiming: opts.pollTiming,
+    schedule: opts.schedule,
   });
-  /** Our clock minus the service's, from its `created` (read after the POST returned: late by at most the response time). */
-  let clockOffset: number | null = null;
-  const unknownSeen = new Set<string>();
-  let failures = 0;
-  let lastError: string | null = null;
-  let plainTextWarned = false;
+  try {
+    return await watchTask({ id: outcome.id, outcome, label, watch, deadline, began }, opts);
+  } finally {
+    watch.close();
+  }
+}
 
-  const absorb = (rec: TaskReading): void => {
+/**
+ * Waits until the watch's next read is due, or the deadline. Another task of
+ * the run seen ending wakes it early (a board may have come free), and the
+ * watch says afresh. False when the run was cancelled.
+ */
+async function untilNextRead(watch: TaskWatch, deadline: number, opts: AttemptOptions): Promise<boolean> {
+  for (;;) {
+    const now = Date.now();
+    const wait = Math.min(watch.nextDelay(now), deadline - now);
+    if (wait <= 0) return true;
+    const woken = new AbortController();
+    const off = watch.wakesOnEnds ? opts.runTiming.onEndSeen(() => woken.abort()) : () => undefined;
+    const slept = await sleep(wait, opts.signal ? AbortSignal.any([opts.signal, woken.signal]) : woken.signal);
+    off();
+    if (slept) return true;
+    if (opts.signal?.aborted) return false;
+  }
+}
+
+/** Copies each status read into the outcome, warning once of output that is not base64 and of each unknown status. */
+function readingAbsorber(outcome: TaskOutcome, label: string, log: Logger): (rec: TaskReading) => void {
+  const unknownSeen = new Set<string>();
+  let plainTextWarned = false;
+  return (rec) => {
     outcome.status = rec.status;
     outcome.code = rec.code;
     outcome.reservation = rec.reservation ?? outcome.reservation;
@@ -141,14 +173,37 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
       log.warning(`${label}: the service reports status '${rec.status}', unknown to this client: still waiting (until the deadline)`);
     }
   };
+}
+
+interface Watched {
+  id: string;
+  outcome: TaskOutcome;
+  label: string;
+  watch: TaskWatch;
+  deadline: number;
+  /** When the attempt began (before its POST). */
+  began: number;
+}
+
+/** Reads the task's status when the watch says, until it ends, the deadline passes or the run is cancelled. */
+async function watchTask(w: Watched, opts: AttemptOptions): Promise<TaskOutcome> {
+  const { log, signal } = opts;
+  const { outcome, label, watch, deadline, began } = w;
+  const deadlineS = opts.timeoutS + opts.queueTimeoutS + opts.marginS;
+  // The first read too waits for its time (a task cannot end before its input is in, nor start before a board takes it).
+  if (!(await untilNextRead(watch, deadline, opts))) return cancelledWhile(outcome, label, log);
+  const absorb = readingAbsorber(outcome, label, log);
+  let failures = 0;
+  let lastError: string | null = null;
 
   for (;;) {
     let rec: TaskReading | null = null;
+    const sentAt = Date.now();
     // The client's own retries (Retry-After, backoff, a hung request) must not outlast the deadline
     // (by more than the time the last look, at the deadline, is given).
     const atDeadline = AbortSignal.timeout(Math.max(LAST_READ_MS, deadline - Date.now()));
     try {
-      rec = await opts.client.getTask(outcome.id, signal ? AbortSignal.any([signal, atDeadline]) : atDeadline);
+      rec = await opts.client.getTask(w.id, signal ? AbortSignal.any([signal, atDeadline]) : atDeadline);
       failures = 0;
     } catch (e) {
       if (signal?.aborted) break;
@@ -174,14 +229,7 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
     const now = Date.now();
     if (rec) {
       absorb(rec);
-      const svcCreated = serviceTime(rec.created);
-      if (clockOffset === null && svcCreated !== null) clockOffset = createdAt - svcCreated;
-      const svcStarted = serviceTime(rec.started);
-      schedule.observe(now, {
-        status: rec.status,
-        started: rec.status !== 'queued' && (rec.status === 'running' || rec.started !== null),
-        startedAt: clockOffset !== null && svcStarted !== null ? svcStarted + clockOffset : null,
-      });
+      watch.read(sentAt, now, rec);
       if (rec.status === 'finished') {
         outcome.end = rec.code === CODE_INFRA ? 'infra' : rec.code === CODE_TIMEOUT ? 'timeout' : 'finished';
         if (outcome.end === 'infra') {
@@ -190,10 +238,6 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
           outcome.reason = `the service could not run the task on a board (code ${CODE_INFRA})${said ? `: ${said}` : ''}`;
         }
         if (rec.code === null) outcome.reason = 'the service reports the task finished without a return code';
-        const svcFinished = serviceTime(rec.finished);
-        if (outcome.end === 'finished' && rec.code !== null && svcStarted !== null && svcFinished !== null) {
-          opts.runTiming.learn(image, svcFinished - svcStarted, uartMs);
-        }
         const took = ((Date.now() - began) / 1000).toFixed(1);
         const how = outcome.end === 'timeout' ? 'ended by its timeout (code 156)' : `finished with code ${rec.code}`;
         const said = `${label}: ${how} after ${took} s, ${outcome.uart.length} UART bytes`;
@@ -211,12 +255,14 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
       log.error(`${label}: ${outcome.reason}`);
       return outcome;
     }
-    const wait = Math.min(schedule.nextDelay(now), deadline - now);
-    if (!(await sleep(wait, signal))) break;
+    if (!(await untilNextRead(watch, deadline, opts))) break;
   }
+  return cancelledWhile(outcome, label, log);
+}
 
+function cancelledWhile(outcome: TaskOutcome, label: string, log: Logger): TaskOutcome {
   outcome.end = 'error';
-  outcome.reason = `the run was cancelled while the task was ${outcome.status ?? 'being created'} (it may still run on the service)`;
+  outcome.reason = `the run was cancelled while the task was ${outcome.status ?? 'created'} (it may still run on the service)`;
   log.warning(`${label}: ${outcome.reason}`);
   return outcome;
 }

@@ -3,3 +3,4 @@ export { loadInputs } from './inputs.js';
 export { runTasks } from './runner.js';
 export { stopOnServiceRefusal } from './service-guard.js';
 export type { InputItem, TaskOutcome } from './types.js';
+export { farmKey, loadRunTiming, saveRunTiming, timingRecord } from './timing-prior.js';

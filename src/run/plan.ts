@@ -4,6 +4,8 @@
  * written to the UART (each line + '\n', plus the exit line) fit in
  * `uartBuffer` — the receive ring of the microTVM demo firmware — so that no
  * firmware can overflow it, however slowly it reads.
+ * With repeats (warm-ups + timed runs), each input line is sent that many
+ * times in a row, and every copy counts against the buffer.
  */
 import type { Image } from '../build/index.js';
 import type { Logger } from '../common/log.js';
@@ -16,14 +18,16 @@ export interface PlanOptions {
   uartBuffer: number;
   /** Appended after the inputs of every task ('' = none). */
   exitLine: string;
+  /** Times each input line is sent in a row (warm-ups + timed runs; default 1). */
+  sends?: number;
   log?: Logger;
 }
 
 const lineBytes = (line: string): number => Buffer.byteLength(line, 'utf8') + 1;
 
-/** The exact bytes written to the board's UART for these inputs. */
-export function taskPayload(inputs: InputItem[], exitLine: string): Buffer {
-  const text = inputs.map((i) => `${i.line}\n`).join('') + (exitLine ? `${exitLine}\n` : '');
+/** The exact bytes written to the board's UART for these inputs, each sent `sends` times in a row. */
+export function taskPayload(inputs: InputItem[], exitLine: string, sends = 1): Buffer {
+  const text = inputs.map((i) => `${i.line}\n`.repeat(sends)).join('') + (exitLine ? `${exitLine}\n` : '');
   return Buffer.from(text, 'utf8');
 }
 
@@ -39,11 +43,12 @@ export function groupInputs(inputs: InputItem[], opts: PlanOptions): InputItem[]
     return groups;
   }
   const exitBytes = opts.exitLine ? lineBytes(opts.exitLine) : 0;
+  const sends = opts.sends ?? 1;
   const groups: InputItem[][] = [];
   let current: InputItem[] = [];
   let used = exitBytes;
   for (const input of inputs) {
-    const size = lineBytes(input.line);
+    const size = lineBytes(input.line) * sends;
     if (current.length > 0 && used + size > opts.uartBuffer) {
       groups.push(current);
       current = [];
@@ -51,7 +56,7 @@ export function groupInputs(inputs: InputItem[], opts: PlanOptions): InputItem[]
     }
     if (current.length === 0 && exitBytes + size > opts.uartBuffer) {
       opts.log?.warning(
-        `Input ${input.name} alone is ${exitBytes + size} bytes with the exit line, more than uart-buffer (${opts.uartBuffer}): ` +
+        `Input ${input.name} alone is ${exitBytes + size} bytes with the exit line${sends > 1 ? ` (sent ${sends} times)` : ''}, more than uart-buffer (${opts.uartBuffer}): ` +
           'it gets a task of its own, and a firmware reading slower than the UART may lose part of it.',
       );
     }
@@ -69,7 +74,7 @@ export function planTasks(images: Image[], inputs: InputItem[], opts: PlanOption
   const tasks: PlannedTask[] = [];
   for (const image of images) {
     for (const group of groups) {
-      tasks.push({ index: tasks.length, image, inputs: group, payload: taskPayload(group, opts.exitLine) });
+      tasks.push({ index: tasks.length, image, inputs: group, payload: taskPayload(group, opts.exitLine, opts.sends) });
     }
   }
   return tasks;

@@ -18,6 +18,7 @@ import { planTasks, type InputsPerTask } from './plan.js';
 import type { PollTiming } from './poll.js';
 import { RunTiming } from './timing.js';
 import type { InputItem, PlannedTask, TaskOutcome } from './types.js';
+import type { ScheduleFactory } from './watch.js';
 
 export interface RunTasksOptions {
   client: Pick<AllhwClient, 'createTask' | 'getTask'>;
@@ -26,6 +27,8 @@ export interface RunTasksOptions {
   inputsPerTask: InputsPerTask;
   uartBuffer: number;
   exitLine: string;
+  /** Times each input is sent in a task (warm-ups + timed runs; default 1). */
+  sends?: number;
   maxParallel: number;
   /** Extra attempts after an infrastructure failure (code 255). */
   retries: number;
@@ -43,6 +46,10 @@ export interface RunTasksOptions {
   /** Consecutive failed status reads (each retried by the client) before a task is given up (default 3). */
   maxPollFailures?: number;
   pollTiming?: Partial<PollTiming>;
+  /** Another poll schedule (the poll benchmark's former one). */
+  schedule?: ScheduleFactory;
+  /** What the run knows and learns of task durations (default: starts from nothing); the caller keeps it for the next run. */
+  runTiming?: RunTiming;
   /** The plan to run, when the caller made it already (else planned from images × inputs). */
   plan?: PlannedTask[];
 }
@@ -55,13 +62,14 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskOutcome[]> {
       inputsPerTask: opts.inputsPerTask,
       uartBuffer: opts.uartBuffer,
       exitLine: opts.exitLine,
+      sends: opts.sends,
       log,
     });
   const imageCount = new Set(plan.map((t) => t.image.name)).size;
   log.info(
     `${opts.inputs.length} input(s) × ${imageCount} image(s) → ${plan.length} task(s) ` +
       `(inputs-per-task ${opts.inputsPerTask}${opts.inputsPerTask === 'auto' ? ` within ${opts.uartBuffer} bytes` : ''}` +
-      `${opts.exitLine ? `, exit line '${opts.exitLine}'` : ''}), at most ${opts.maxParallel} at a time`,
+      `${opts.exitLine ? `, exit line '${opts.exitLine}'` : ''}${(opts.sends ?? 1) > 1 ? `, each input sent ${opts.sends} times in a row` : ''}), at most ${opts.maxParallel} at a time`,
   );
 
   const attemptOptions = {
@@ -72,7 +80,8 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskOutcome[]> {
     marginS: opts.deadlineMarginS ?? 10,
     maxPollFailures: opts.maxPollFailures ?? 3,
     pollTiming: opts.pollTiming,
-    runTiming: new RunTiming(),
+    schedule: opts.schedule,
+    runTiming: opts.runTiming ?? new RunTiming(),
     log,
     signal,
     onTaskCreated: opts.onTaskCreated,

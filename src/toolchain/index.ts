@@ -1,4 +1,5 @@
 /** The toolchain stage's public face: what the pipeline, the entry layer and later stages use. */
+export { cacheDirs } from './cache.js';
 export { ToolchainError, setupToolchain } from './install.js';
 export { archiveFor, defaultTable } from './table.js';
 export type { Toolchain } from './types.js';

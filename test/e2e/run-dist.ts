@@ -1,6 +1,7 @@
 /** Runs the bundled action or CLI as a runner or a user would: a child process on Node 24. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import type { Results } from '../../src/results/types.js';
 import { REPO_ROOT } from '../helpers/firmware.js';
 
 export interface Run {
@@ -51,4 +52,18 @@ export async function copyExample(work: string): Promise<string> {
     filter: (src) => !/[/\\]build[^/\\]*$/.test(path.relative(REPO_ROOT, src)),
   });
   return dest;
+}
+
+/** `allhw run` of the example project on the emulated board, checked against its golden file, into `resultsDir`. */
+export function runExample(project: string, work: string, resultsDir: string, inputsGlob: string, extra: string[] = []): Promise<Run> {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const args = ['run', '--mode', 'emulator', '--project-dir', project, '--inputs', path.join(project, inputsGlob)];
+  args.push('--golden', path.join(project, 'golden.json'), '--exit-line', '#exit', '--results-dir', resultsDir, ...extra);
+  return runNode('dist/cli.js', args, env, work);
+}
+
+/** A results directory's results.json. */
+export async function loadResults(dir: string): Promise<Results> {
+  const { readFile } = await import('node:fs/promises');
+  return JSON.parse(await readFile(path.join(dir, 'results.json'), 'utf8')) as Results;
 }

@@ -103,7 +103,7 @@ describe('status answers that are not JSON', () => {
       const [outcome] = await runTasks({
         client: allhw, images: [{ name: 'fw', path: image, format: 'elf', board: 'mps2_an500', size: null }],
         inputs: [{ name: 'a', source: 'a.txt', line: '#input:1' }], inputsPerTask: 1, uartBuffer: 8192, exitLine: '',
-        maxParallel: 1, retries: 0, timeoutS: 5, queueTimeoutS: 5, log: memoryLogger(), pollTiming: { quickMs: 10, steadyMs: 10, maxMs: 20, dueMs: 10, waitingMs: 10 },
+        maxParallel: 1, retries: 0, timeoutS: 5, queueTimeoutS: 5, log: memoryLogger(), pollTiming: { firstMs: 10, minMs: 10, maxMs: 20, dueMs: 10, queuedMaxMs: 20 },
       });
       return { end: outcome!.end, reason: outcome!.reason, gets };
     } finally {
