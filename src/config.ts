@@ -138,9 +138,12 @@ function wholeNumber(raw: Raw, input: InputName, min: number, max: number, unit 
   return n;
 }
 
+/** A non-negative decimal, also in exponent form (`1e-3`: ordinary for tolerances); no sign, hex or Infinity. */
+const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 function decimal(raw: Raw, input: InputName, min: number, max: number): number {
   const value = raw(input).trim();
-  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  const n = DECIMAL.test(value) ? Number(value) : NaN;
   if (!Number.isFinite(n) || n < min || n > max) bad(input, value, `expected a number from ${min} to ${max}`);
   return n;
 }

@@ -113,3 +113,24 @@ describe('parseConfig', () => {
     expect(splitArgs(`-DA=1 "-DB=two words" '-DC=x y'`)).toEqual(['-DA=1', '-DB=two words', '-DC=x y']);
   });
 });
+
+describe('numbers in exponent form', () => {
+  it('are read wherever a decimal is: tolerances and the gate percentages', () => {
+    const c = config({ rtol: '1e-3', atol: '1E-5', 'latency-tolerance': '2.5e1', 'size-tolerance': '5e+0' });
+    expect(c.results.rtol).toBe(0.001);
+    expect(c.results.atol).toBe(0.00001);
+    expect(c.results.latencyTolerancePct).toBe(25);
+    expect(c.results.sizeTolerancePct).toBe(5);
+    expect(config({ rtol: '.5', atol: '3.' }).results).toMatchObject({ rtol: 0.5, atol: 3 });
+  });
+
+  it.each([
+    ['rtol', '1e'],
+    ['rtol', 'e-3'],
+    ['atol', '-1e-5'],
+    ['atol', '1e999'],
+    ['rtol', '0x10'],
+  ])('still refuses %s = %s', (input, value) => {
+    expect(errorOf({ [input]: value }).message).toMatch(new RegExp(`'${input}' has value '${value}': expected a number from 0`));
+  });
+});
