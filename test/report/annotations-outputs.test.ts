@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REPO_ROOT } from '../helpers/firmware.js';
 import type { AnnotationProps, Logger } from '../../src/log.js';
 import { emitAnnotations } from '../../src/report/annotations.js';
 import { computeOutputs } from '../../src/report/outputs.js';
@@ -75,9 +79,10 @@ describe('computeOutputs', () => {
       failed: '1',
       errors: '1',
       'task-ids': '["a1b2c3d4-0000-4000-8000-000000000001","a1b2c3d4-0000-4000-8000-000000000002","a1b2c3d4-0000-4000-8000-000000000003"]',
-      'latency-ms': '{"input-00.txt":1.234,"input-01.txt":1.25,"input-02.txt":1.234,"input-03.txt":null}',
+      'latency-ms': '{"synth/input-00.txt":1.234,"synth/input-01.txt":1.25,"synth/input-02.txt":1.234,"synth/input-03.txt":null}',
       'artifact-id': '42',
-      images: '["synth"]',
+      images: '["/work/build/synth.elf"]',
+      'image-names': '["synth"]',
       'flash-used': '40000',
       'ram-used': '12000',
       'toolchain-path': '/opt/hostedtoolcache/arm-none-eabi-gcc/13.2.1/x64',
@@ -85,7 +90,14 @@ describe('computeOutputs', () => {
     });
   });
 
-  it('keys latency by image/input when several images ran, and leaves unknowns empty', () => {
+  it('declares every output it gives in action.yml', () => {
+    const action = parse(readFileSync(path.join(REPO_ROOT, 'action.yml'), 'utf8')) as { outputs: Record<string, { description: string }> };
+    expect(Object.keys(computeOutputs(mixedRun(), { resultsDir: 'out', artifactId: 1 })).sort()).toEqual(Object.keys(action.outputs).sort());
+    expect(action.outputs['latency-ms'].description).toMatch(/`image\/input`/);
+    expect(action.outputs.images.description).toMatch(/paths/);
+  });
+
+  it('keys latency by image/input with one image or several, and leaves unknowns empty', () => {
     const r = results({
       images: [],
       results: [input({ input: 'a.txt', image: 'm7' }), input({ input: 'a.txt', image: 'm4', latencyUs: 2500 })],
@@ -94,6 +106,6 @@ describe('computeOutputs', () => {
     const out = computeOutputs(r, { resultsDir: 'out', artifactId: null });
     expect(JSON.parse(out['latency-ms'])).toEqual({ 'm7/a.txt': 1.234, 'm4/a.txt': 2.5 });
     expect(out['task-ids']).toBe('["t1"]');
-    expect([out['artifact-id'], out['flash-used'], out['ram-used'], out.images]).toEqual(['', '', '', '[]']);
+    expect([out['artifact-id'], out['flash-used'], out['ram-used'], out.images, out['image-names']]).toEqual(['', '', '', '[]', '[]']);
   });
 });
