@@ -6,6 +6,7 @@ import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { listInput, type BuildConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Toolchain } from '../toolchain/types.js';
@@ -14,7 +15,7 @@ import { NONE_WITHOUT_IMAGE, detectSystem, notADirectory, probeProject } from '.
 import { BuildError } from './errors.js';
 import { runStep } from './exec.js';
 import { discoverImages, globImages, groupArtifacts, imageNames, scanImages, type FoundImage } from './images.js';
-import { DiagnosticAnchor, addMatcherCommand, removeMatcherCommand } from './matcher.js';
+import { DiagnosticAnchor, addMatcherCommand, removeMatcherCommands } from './matcher.js';
 import { planBuild, showStep, type BuildPlan, type BuildStep } from './plan.js';
 import { describeSize, measureImage, overCapacity } from './size.js';
 import type { Build, Image } from './types.js';
@@ -54,7 +55,10 @@ async function runSteps(plan: BuildPlan, logFile: WriteStream, logPath: string, 
     const anchor = new DiagnosticAnchor(step.cwd);
     const result = await runStep(step, plan.env, {
       log: logFile,
-      onLine: (line) => {
+      onLine: (raw) => {
+        // A build that forces colour (-fdiagnostics-color=always) must still be matched:
+        // the runner matches the lines we print. The build log keeps the raw bytes.
+        const line = stripVTControlCharacters(raw);
         tail.push(line);
         if (tail.length > TAIL_LINES) tail.shift();
         log.info(opts.githubActions ? anchor.line(line) : line);
@@ -191,7 +195,7 @@ export async function buildProject(opts: BuildOptions): Promise<Build> {
       try {
         await runSteps(plan, logFile, logPath, opts);
       } finally {
-        if (opts.githubActions) log.info(removeMatcherCommand());
+        if (opts.githubActions) for (const command of removeMatcherCommands()) log.info(command);
       }
     }
     const found = await chooseImages(plan, opts, projectDir, startedAtMs);
