@@ -4,6 +4,7 @@
  * parseConfig, so a bad value gets the same message from either entry point.
  */
 import boards from './build/boards.json' with { type: 'json' };
+import { boardNameProblem } from './build/boards.js';
 
 export const DEFAULT_CI_URL = 'https://cloud.all-hw.com/ci/usertask';
 
@@ -23,6 +24,8 @@ export const INPUT_DEFAULTS = {
   'build-system': 'auto',
   'build-command': '',
   board: 'f746_disco',
+  'flash-size': '',
+  'ram-size': '',
   'build-args': '',
   image: '',
   inputs: '',
@@ -74,6 +77,9 @@ export interface BuildConfig {
   args: string[];
   /** Glob of the image(s) to submit; empty: found in the build output. */
   image: string;
+  /** Bytes of flash and RAM to check the image against, over the board table's (null: the table's, if any). */
+  flashSize?: number | null;
+  ramSize?: number | null;
 }
 
 export interface Config {
@@ -145,6 +151,19 @@ function decimal(raw: Raw, input: InputName, min: number, max: number): number {
   const value = raw(input).trim();
   const n = DECIMAL.test(value) ? Number(value) : NaN;
   if (!Number.isFinite(n) || n < min || n > max) bad(input, value, `expected a number from ${min} to ${max}`);
+  return n;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, KIB: 1024, M: 1024 * 1024, MIB: 1024 * 1024 };
+
+/** A memory size in bytes (`1048576`, `1024K`, `1M`, `320KiB`; K and M are 1024-based); empty: null. */
+function byteSize(raw: Raw, input: InputName): number | null {
+  const value = raw(input).trim();
+  if (value === '') return null;
+  const m = /^(\d+)\s*([KkMm](?:i?[Bb])?)?$/.exec(value);
+  const unit = m ? SIZE_UNITS[(m[2] ?? '').toUpperCase().replace(/^([KM])B$/, '$1')] : undefined;
+  const n = m && unit !== undefined ? Number(m[1]) * unit : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 32) bad(input, value, 'expected a size in bytes, e.g. 1048576, 1024K or 1M (K and M are 1024-based)');
   return n;
 }
 
@@ -251,7 +270,8 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
   if (core && !/^[A-Za-z0-9_]+$/.test(core)) bad('ci-core', core, 'expected a core name such as M55_0 (letters, digits, _)');
 
   const board = raw('board').trim();
-  if (!BOARDS.includes(board)) bad('board', board, `known boards are ${BOARDS.map((b) => `'${b}'`).join(', ')}`);
+  const boardProblem = boardNameProblem(board);
+  if (boardProblem) bad('board', board, boardProblem);
   // The emulated board is the only one the emulator runs: say so, rather than build for another board silently.
   if (mode === 'emulator' && board !== EMULATOR_BOARD) {
     modeReason += `; board '${EMULATOR_BOARD}' (the emulated one) instead of '${board}'`;
@@ -294,6 +314,8 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
       board: mode === 'emulator' ? EMULATOR_BOARD : board,
       args: splitArgs(raw('build-args')),
       image: raw('image').trim(),
+      flashSize: byteSize(raw, 'flash-size'),
+      ramSize: byteSize(raw, 'ram-size'),
     },
     run: {
       inputs,

@@ -89,7 +89,9 @@ describe('parseConfig', () => {
     ['ci-url', 'ftp://x', /'ci-url' has value 'ftp:\/\/x': expected an http:\/\/ or https:\/\/ URL/],
     ['max-parallel', '0', /'max-parallel' has value '0'/],
     ['retries', '-1', /'retries' has value '-1'/],
-    ['board', 'esp32', /'board' has value 'esp32': known boards are 'f746_disco', 'mps2_an500'/],
+    ['board', 'my board;x', /'board' has value 'my board;x': expected a board name of letters, digits and _ - . \/ \(the table knows 'f746_disco', /],
+    ['flash-size', '12 GB', /'flash-size' has value '12 GB': expected a size in bytes, e\.g\. 1048576, 1024K or 1M/],
+    ['ram-size', '0', /'ram-size' has value '0': expected a size in bytes/],
     ['mode', 'cloud', /'mode' has value 'cloud': allowed values are 'auto', 'allhw', 'emulator'/],
     ['build-system', 'bazel', /'build-system' has value 'bazel'/],
     ['compare', 'exact', /'compare' has value 'exact'/],
@@ -132,5 +134,17 @@ describe('numbers in exponent form', () => {
     ['rtol', '0x10'],
   ])('still refuses %s = %s', (input, value) => {
     expect(errorOf({ [input]: value }).message).toMatch(new RegExp(`'${input}' has value '${value}': expected a number from 0`));
+  });
+});
+
+describe('boards outside the table', () => {
+  it('are accepted (All-HW lends more kinds than the table knows), with optional flash and RAM limits', () => {
+    const c = config({ board: 'frdm_k64f', mode: 'allhw', 'ci-api-key': 'k' });
+    expect(c.build).toMatchObject({ board: 'frdm_k64f', flashSize: null, ramSize: null });
+    expect(config({ board: 'mimxrt1060_evk', 'flash-size': '8M', 'ram-size': '1024K', mode: 'allhw', 'ci-api-key': 'k' }).build).toMatchObject({
+      flashSize: 8 * 1024 * 1024,
+      ramSize: 1024 * 1024,
+    });
+    expect(config({ 'flash-size': '1048576', 'ram-size': '320KiB' }).build).toMatchObject({ flashSize: 1048576, ramSize: 327680 });
   });
 });

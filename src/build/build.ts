@@ -11,6 +11,7 @@ import { listInput, type BuildConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Toolchain } from '../toolchain/types.js';
 import { toolchainFile } from './assets.js';
+import { boardInfo } from './boards.js';
 import { NONE_WITHOUT_IMAGE, detectSystem, notADirectory, probeProject } from './detect.js';
 import { BuildError } from './errors.js';
 import { runStep } from './exec.js';
@@ -138,7 +139,7 @@ async function toImages(found: FoundImage[], opts: BuildOptions, projectDir: str
     let size = null;
     if (f.elfForSize) {
       try {
-        size = await measureImage(f.elfForSize, opts.board);
+        size = await measureImage(f.elfForSize, opts.board, { flash: opts.flashSize, ram: opts.ramSize });
       } catch (e) {
         throw new BuildError(`Image ${f.path} cannot be used: ${(e as Error).message}`);
       }
@@ -148,6 +149,17 @@ async function toImages(found: FoundImage[], opts: BuildOptions, projectDir: str
     for (const problem of size ? overCapacity(size) : []) opts.log.warning(`Image ${names[i]} ${problem}: it will not fit on ${opts.board}.`);
   }
   return images;
+}
+
+/** The notice for a board outside the table: what is not checked, and how to check it. */
+function uncheckedSizes(opts: BuildOptions): string | null {
+  if (boardInfo(opts.board)) return null;
+  const flash = opts.flashSize == null;
+  const ram = opts.ramSize == null;
+  if (!flash && !ram) return null;
+  const what = flash && ram ? 'flash and RAM use are' : flash ? 'flash use is' : 'RAM use is';
+  const set = flash && ram ? "'flash-size' and 'ram-size'" : flash ? "'flash-size'" : "'ram-size'";
+  return `Board '${opts.board}' is not in allhw-ci's board table: ${what} not checked against the board. Set ${set} to check ${flash && ram ? 'them' : 'it'}.`;
 }
 
 export async function buildProject(opts: BuildOptions): Promise<Build> {
@@ -181,6 +193,8 @@ export async function buildProject(opts: BuildOptions): Promise<Build> {
       toolchainFile: toolchainFile(),
     });
     log.info(`Build system: ${plan.system} (${detection.reason}); board ${opts.board}; project ${projectDir}`);
+    const unchecked = uncheckedSizes(opts);
+    if (unchecked) log.notice(unchecked);
     logFile.write(`# allhw-ci build: ${plan.system} (${detection.reason}), board ${opts.board}, project ${projectDir}\n`);
     for (const [k, v] of Object.entries(plan.envChanges)) logFile.write(`# env ${k}=${v}\n`);
     for (const note of plan.notes) {

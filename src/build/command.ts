@@ -7,12 +7,13 @@ import { BOARDS, BUILD_SYSTEMS, INPUT_DEFAULTS, splitArgs, type BuildSystem, typ
 import { FlagError, flag, parseFlags, type ParsedFlags } from '../cli-flags.js';
 import type { Logger } from '../log.js';
 import type { Toolchain } from '../toolchain/types.js';
+import { boardNameProblem } from './boards.js';
 import { buildProject } from './build.js';
 import { BuildError } from './errors.js';
 
 const FLAGS = ['project-dir', 'board', 'build-system', 'build-command', 'build-args', 'image', 'results-dir'] as const satisfies readonly InputName[];
 
-const USAGE = `usage: allhw build [--project-dir DIR] [--board ${BOARDS.join('|')}]
+const USAGE = `usage: allhw build [--project-dir DIR] [--board ${BOARDS.join('|')}|NAME]
                    [--build-system auto|cmake|make|zephyr|command|none] [--build-command CMD]
                    [--build-args ARGS] [--image GLOB] [--results-dir DIR]
 Builds the project with the arm-none-eabi-gcc on PATH, finds its image(s) and sizes them;
@@ -40,8 +41,8 @@ export async function buildCommand(argv: string[], log: Logger): Promise<number>
   const board = given('board');
   const problem = !(BUILD_SYSTEMS as readonly string[]).includes(system)
     ? `Flag --build-system has value '${system}': allowed values are ${BUILD_SYSTEMS.map((b) => `'${b}'`).join(', ')}.`
-    : !BOARDS.includes(board)
-      ? `Flag --board has value '${board}': known boards are ${BOARDS.map((b) => `'${b}'`).join(', ')}.`
+    : boardNameProblem(board)
+      ? `Flag --board has value '${board}': ${boardNameProblem(board)}.`
       : null;
   if (problem) {
     log.error(problem);
