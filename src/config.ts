@@ -314,8 +314,9 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
       board: mode === 'emulator' ? EMULATOR_BOARD : board,
       args: splitArgs(raw('build-args')),
       image: raw('image').trim(),
-      flashSize: byteSize(raw, 'flash-size'),
-      ramSize: byteSize(raw, 'ram-size'),
+      // The limits are the chosen board's: the emulated board has its own (from the table).
+      flashSize: mode === 'emulator' ? (byteSize(raw, 'flash-size'), null) : byteSize(raw, 'flash-size'),
+      ramSize: mode === 'emulator' ? (byteSize(raw, 'ram-size'), null) : byteSize(raw, 'ram-size'),
     },
     run: {
       inputs,

@@ -145,6 +145,9 @@ describe('boards outside the table', () => {
       flashSize: 8 * 1024 * 1024,
       ramSize: 1024 * 1024,
     });
-    expect(config({ 'flash-size': '1048576', 'ram-size': '320KiB' }).build).toMatchObject({ flashSize: 1048576, ramSize: 327680 });
+    const allhw = { mode: 'allhw', 'ci-api-key': 'k' };
+    expect(config({ ...allhw, 'flash-size': '1048576', 'ram-size': '320KiB' }).build).toMatchObject({ flashSize: 1048576, ramSize: 327680 });
+    // The emulated board replaces the chosen one, and with it the chosen one's limits.
+    expect(config({ 'flash-size': '1M', 'ram-size': '320K' }).build).toMatchObject({ board: 'mps2_an500', flashSize: null, ramSize: null });
   });
 });
