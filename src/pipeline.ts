@@ -12,8 +12,8 @@ import type { Build } from './build/types.js';
 import { checkEmulatorImages, preflight, type Preflight } from './pipeline-checks.js';
 import { ConfigError, publicConfig, type Config } from './config.js';
 import { secretForms, type Logger } from './log.js';
-import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/artifact.js';
-import { writeReportFiles } from './report/index.js';
+import { ArtifactNameClashError, uploadWithStatus, type ArtifactStatus } from './report/artifact.js';
+import { rewriteSummary, writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/outputs.js';
 import { emitAnnotations } from './report/annotations.js';
 import { renderTextTable } from './report/summary.js';
@@ -226,24 +226,26 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   if (final.results.length > 0) emitAnnotations(final, log);
   if (serve) await serve.close();
 
-  let upload: UploadedArtifact | null = null;
+  let upload: ArtifactStatus;
   try {
-    upload = await uploadResults({ dir: resultsDir, name, retentionDays: config.report.retentionDays, env: ctx.env, log });
+    upload = await uploadWithStatus({ dir: resultsDir, name, retentionDays: config.report.retentionDays, env: ctx.env, log });
   } catch (e) {
     // A clash (matrix jobs sharing a name) would silently lose this job's
     // artifact: that fails the step; other upload failures only warn.
-    if (e instanceof ArtifactNameClashError) fatal ??= e;
-    else log.warning(`Artifact upload failed: ${(e as Error).message}`);
+    fatal ??= e as Error;
+    upload = { state: 'failed', name, why: (e as Error).message, dir: resultsDir };
   }
+  // The summary was written before the upload: now it can say what became of it.
+  const summaryMarkdown = await rewriteSummary(final, resultsDir, { artifactName: name, artifact: upload });
 
   const v = verdict(final, config.results.failOn);
   const failed = Boolean(fatal) || v.failed;
   return {
     results: final,
-    outputs: computeOutputs(final, { resultsDir, artifactId: upload?.id ?? null }),
+    outputs: computeOutputs(final, { resultsDir, artifactId: upload.state === 'uploaded' ? upload.id : null }),
     failed,
     reason: fatal ? fatal.message : v.reason,
-    summaryMarkdown: report.summaryMarkdown,
+    summaryMarkdown,
     // The CLI prints the reason as its last (error) line, right after the table.
     textTable: renderTextTable(final, { withError: false }),
     resultsDir,

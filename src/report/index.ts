@@ -10,7 +10,7 @@ import { renderSummary, type SummaryOptions } from './summary.js';
 
 export { emitAnnotations } from './annotations.js';
 export { computeOutputs } from './outputs.js';
-export { uploadResults, ArtifactNameClashError } from './artifact.js';
+export { uploadResults, uploadWithStatus, ArtifactNameClashError, type ArtifactStatus } from './artifact.js';
 export { renderJUnit } from './junit.js';
 export { renderSummary, renderTextTable } from './summary.js';
 
@@ -35,4 +35,11 @@ export async function writeReportFiles(
   await writeAtomic(junit, renderJUnit(results));
   await writeAtomic(summary, summaryMarkdown);
   return { summaryMarkdown, files: [junit, summary] };
+}
+
+/** Renders summary.md again (e.g. once the upload's outcome is known) and returns its Markdown. */
+export async function rewriteSummary(results: Results, dir: string, opts: ReportOptions): Promise<string> {
+  const markdown = renderSummary(results, opts);
+  await writeAtomic(path.join(dir, 'summary.md'), markdown);
+  return markdown;
 }
