@@ -16,6 +16,7 @@ import { ArtifactNameClashError, uploadWithStatus, type ArtifactStatus } from '.
 import { rewriteSummary, writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/outputs.js';
 import { emitAnnotations } from './report/annotations.js';
+import { collectProblems, describeProblem } from './report/problems.js';
 import { renderTextTable } from './report/summary.js';
 import { applyGolden, compareBaseline, verdict } from './results/gate.js';
 import { parseOutcome } from './results/parse.js';
@@ -52,6 +53,8 @@ export interface PipelineOutcome {
   outputs: Record<string, string>;
   failed: boolean;
   reason: string;
+  /** The reason is already the step's first error annotation: the action must not annotate it again. */
+  reasonAnnotated: boolean;
   summaryMarkdown: string;
   textTable: string;
   resultsDir: string;
@@ -82,7 +85,10 @@ async function makeResultsDir(config: Config, workspace: string): Promise<string
   return dir;
 }
 
-export async function runPipeline(config: Config, log: Logger, ctx: PipelineContext): Promise<PipelineOutcome> {
+export async function runPipeline(config: Config, actionLog: Logger, ctx: PipelineContext): Promise<PipelineOutcome> {
+  // In the action, the stages' errors and warnings are annotated at the end, root cause first (see annotations.ts).
+  const problems = collectProblems(actionLog, { hold: ctx.githubActions });
+  const log = problems.logger;
   // The embedded farm checks a key like the real one does: a fresh one per run,
   // made here so that every writer below masks it along with the user's.
   const emulatorKey = config.mode === 'emulator' ? randomUUID() : '';
@@ -221,9 +227,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   const final = store.masked();
 
   const name = artifactName(config);
-  const report = await writeReportFiles(final, resultsDir, { artifactName: name });
-  // A run stopped before any input has nothing to annotate (a totals line of zeros is noise).
-  if (final.results.length > 0) emitAnnotations(final, log);
+  await writeReportFiles(final, resultsDir, { artifactName: name });
   if (serve) await serve.close();
 
   let upload: ArtifactStatus;
@@ -235,16 +239,30 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     fatal ??= e as Error;
     upload = { state: 'failed', name, why: (e as Error).message, dir: resultsDir };
   }
-  // The summary was written before the upload: now it can say what became of it.
-  const summaryMarkdown = await rewriteSummary(final, resultsDir, { artifactName: name, artifact: upload });
-
   const v = verdict(final, config.results.failOn);
   const failed = Boolean(fatal) || v.failed;
+  const reason = fatal ? fatal.message : v.reason;
+  // The summary was written before the upload: now it can say what became of it, and list every problem.
+  const summaryMarkdown = await rewriteSummary(final, resultsDir, {
+    artifactName: name,
+    artifact: upload,
+    problems: problems.problems().map(describeProblem),
+  });
+  // The action annotates the reason itself, first; the CLI prints it as its last line.
+  const reasonAnnotated = ctx.githubActions && failed;
+  emitAnnotations(final, actionLog, {
+    rootCause: reasonAnnotated ? reason : null,
+    problems: ctx.githubActions ? problems.problems() : [],
+    failOn: config.results.failOn,
+    // A run stopped before any input has no totals worth a notice (a line of zeros is noise).
+    totals: final.results.length > 0,
+  });
   return {
     results: final,
     outputs: computeOutputs(final, { resultsDir, artifactId: upload.state === 'uploaded' ? upload.id : null }),
     failed,
-    reason: fatal ? fatal.message : v.reason,
+    reason,
+    reasonAnnotated,
     summaryMarkdown,
     // The CLI prints the reason as its last (error) line, right after the table.
     textTable: renderTextTable(final, { withError: false }),

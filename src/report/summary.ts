@@ -16,6 +16,8 @@ export interface SummaryOptions {
   artifactName?: string | null;
   /** What became of the upload (the last line); default: pending under artifactName, if any. */
   artifact?: ArtifactStatus | null;
+  /** Problems the stages reported, one line per cause (annotations show only 10 per step). */
+  problems?: string[];
   /** Shown with the verdict line when given. */
   failOn?: 'any' | 'none';
   /** Input rows across all images before trimming (default 1000). */
@@ -159,6 +161,7 @@ export function renderSummary(results: Results, options: SummaryOptions = {}): s
   const opts: Required<SummaryOptions> = {
     artifactName: options.artifactName ?? null,
     artifact: options.artifact ?? (options.artifactName ? { state: 'pending', name: options.artifactName } : null),
+    problems: options.problems ?? [],
     failOn: options.failOn ?? 'any',
     maxInputRows: options.maxInputRows ?? 1000,
     maxTaskRows: options.maxTaskRows ?? 300,
@@ -182,6 +185,7 @@ export function renderSummary(results: Results, options: SummaryOptions = {}): s
   );
   if (results.error) lines.push(`> [!CAUTION]`, `> The run stopped early: ${mdCell(results.error, 1000)}`, '');
   if (results.gate) lines.push(...gateSection(results.gate.checks, results.gate.passed, opts.maxGateRows));
+  lines.push(...problemSection(opts.problems));
 
   // Images in results.json order, then any image only the results name (a run that failed early).
   const images: ImageEntry[] = [...results.images];
@@ -198,6 +202,17 @@ export function renderSummary(results: Results, options: SummaryOptions = {}): s
   lines.push('---', '');
   lines.push(artifactLine(opts.artifact));
   return fitBudget(lines.join('\n') + '\n');
+}
+
+const MAX_PROBLEM_ROWS = 100;
+
+function problemSection(problems: string[]): string[] {
+  if (problems.length === 0) return [];
+  const lines = [`<details><summary>${plural(problems.length, 'problem')} reported during the run (each cause once)</summary>`, ''];
+  for (const p of problems.slice(0, MAX_PROBLEM_ROWS)) lines.push(`- ${mdCell(p, 600)}`);
+  if (problems.length > MAX_PROBLEM_ROWS) lines.push(`- _${problems.length - MAX_PROBLEM_ROWS} more: the step's log has them all._`);
+  lines.push('', '</details>', '');
+  return lines;
 }
 
 const CONTENTS = 'results.json, junit.xml, summary.md and the logs';

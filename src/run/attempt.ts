@@ -98,7 +98,7 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
       : cancelledBefore
         ? `the run stopped before the task was created (${whyStopped(signal)})`
         : 'the run was cancelled while the task was being created: the service may have created it (then it runs to its timeout, id unknown)';
-    log.error(`${label}: ${outcome.reason}`);
+    log.error(`${label}: ${outcome.reason}`, { cause: ownError ? `could not be created: ${(e as Error).message}` : 'were not created: the run was cancelled' });
     return outcome;
   }
   const createdAt = Date.now();
@@ -165,10 +165,12 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
         if (!transient || failures >= opts.maxPollFailures) {
           outcome.end = 'error';
           outcome.reason = `could not read the task's status: ${err.message}`;
-          log.error(`${label}: ${outcome.reason}`);
+          log.error(`${label}: ${outcome.reason}`, { cause: `were given up: their status could not be read (${err.message})` });
           return outcome;
         }
-        log.warning(`${label}: reading the status failed (${failures} of ${opts.maxPollFailures} allowed): ${err.message}`);
+        log.warning(`${label}: reading the status failed (${failures} of ${opts.maxPollFailures} allowed): ${err.message}`, {
+          cause: `had a status read fail and tried again: ${err.message}`,
+        });
       }
     }
     const now = Date.now();
@@ -197,7 +199,7 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
         const took = ((Date.now() - began) / 1000).toFixed(1);
         const how = outcome.end === 'timeout' ? 'ended by its timeout (code 156)' : `finished with code ${rec.code}`;
         const said = `${label}: ${how} after ${took} s, ${outcome.uart.length} UART bytes`;
-        if (outcome.end === 'infra') log.warning(said);
+        if (outcome.end === 'infra') log.warning(said, { cause: `ended with code ${CODE_INFRA} (infrastructure): ${outcome.reason}` });
         else log.info(said);
         return outcome;
       }
@@ -208,7 +210,7 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
       outcome.reason =
         `no end within ${deadlineS} s (ci-timeout ${opts.timeoutS} s + queue-timeout ${opts.queueTimeoutS} s + ${opts.marginS} s margin); ` +
         `${seen}${lastError && failures > 0 ? `; last error: ${lastError}` : ''}; ${outcome.uart.length} UART bytes seen`;
-      log.error(`${label}: ${outcome.reason}`);
+      log.error(`${label}: ${outcome.reason}`, { cause: `did not end within ${deadlineS} s (ci-timeout + queue-timeout + margin)` });
       return outcome;
     }
     const wait = Math.min(schedule.nextDelay(now), deadline - now);
@@ -217,6 +219,6 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
 
   outcome.end = 'error';
   outcome.reason = `the run was cancelled while the task was ${outcome.status ?? 'being created'} (it may still run on the service)`;
-  log.warning(`${label}: ${outcome.reason}`);
+  log.warning(`${label}: ${outcome.reason}`, { cause: 'were cancelled while they ran (they may still run on the service)' });
   return outcome;
 }
