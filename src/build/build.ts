@@ -19,6 +19,7 @@ import { discoverImages, globImages, groupArtifacts, imageNames, scanImages, typ
 import { DiagnosticAnchor, addMatcherCommand, removeMatcherCommands } from './matcher.js';
 import { planBuild, showStep, type BuildPlan, type BuildStep } from './plan.js';
 import { describeSize, measureImage, overCapacity } from './size.js';
+import { ZephyrBoardWatch } from './zephyr-board.js';
 import type { Build, Image } from './types.js';
 
 export { BuildError } from './errors.js';
@@ -54,12 +55,14 @@ async function runSteps(plan: BuildPlan, logFile: WriteStream, logPath: string, 
     log.info(`$ ${shown}`);
     const tail: string[] = [];
     const anchor = new DiagnosticAnchor(step.cwd);
+    const zephyrBoard = new ZephyrBoardWatch();
     const result = await runStep(step, plan.env, {
       log: logFile,
       onLine: (raw) => {
         // A build that forces colour (-fdiagnostics-color=always) must still be matched:
         // the runner matches the lines we print. The build log keeps the raw bytes.
         const line = stripVTControlCharacters(raw);
+        if (plan.system === 'zephyr') zephyrBoard.line(line);
         tail.push(line);
         if (tail.length > TAIL_LINES) tail.shift();
         log.info(opts.githubActions ? anchor.line(line) : line);
@@ -68,7 +71,9 @@ async function runSteps(plan: BuildPlan, logFile: WriteStream, logPath: string, 
     if (result.spawnError) throw spawnFailure(step, result.spawnError, logPath);
     if (result.code !== 0) {
       const how = result.signal ? `was killed by ${result.signal}` : `failed with exit code ${result.code}`;
+      const explained = zephyrBoard.explain(opts.board, logPath);
       const message =
+        (explained ? `${explained}\n` : '') +
         `Build command ${how}: ${shown}\n` +
         `The whole build log is in ${logPath}.` +
         (tail.length ? `\nLast ${tail.length} lines:\n${tail.join('\n')}` : '');
