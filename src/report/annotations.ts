@@ -29,7 +29,8 @@ export interface AnnotationOptions {
 
 interface Item {
   level: 'error' | 'warning';
-  title: string;
+  /** None: as the stage said it (a plain ::warning:: line). */
+  title?: string;
   message: string;
 }
 
@@ -66,7 +67,7 @@ function collect(results: Results, options: AnnotationOptions): Item[] {
     const message = describeProblem(p);
     // The root cause already says it (a build failure is both a stage error and the reason).
     if (root && (root.includes(p.first) || p.first.includes(root))) continue;
-    const title = withoutCause(p.props)?.title ?? (p.count > 1 ? `${plural(p.count, 'task')}` : p.level);
+    const title = withoutCause(p.props)?.title ?? (p.count > 1 && p.cause !== null ? plural(p.count, 'task') : undefined);
     items.push({ level: p.level === 'error' ? soft : 'warning', title, message });
   }
   items.push(...inputItems(results, soft));
@@ -94,8 +95,9 @@ export function emitAnnotations(results: Results, log: Logger, options: Annotati
   const items = collect(results, options);
   const errors = withinLimit(items.filter((i) => i.level === 'error'), Math.max(1, options.maxErrors ?? 10));
   const warnings = withinLimit(items.filter((i) => i.level === 'warning'), Math.max(1, options.maxWarnings ?? 8));
-  for (const it of errors.shown) log.error(safe(it.message), { title: safe(it.title) });
-  for (const it of warnings.shown) log.warning(safe(it.message), { title: safe(it.title) });
+  const props = (it: Item) => (it.title === undefined ? undefined : { title: safe(it.title) });
+  for (const it of errors.shown) log.error(safe(it.message), props(it));
+  for (const it of warnings.shown) log.warning(safe(it.message), props(it));
   for (const it of [...errors.left, ...warnings.left]) log.info(`Not annotated (GitHub shows 10 per step): ${it.level}: ${safe(it.message)}`);
 
   if (options.totals ?? true) {
