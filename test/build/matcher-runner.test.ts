@@ -12,25 +12,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProject } from '../../src/build/build.js';
 import { gccMatcherFile } from '../../src/build/assets.js';
+import type { MatcherFile } from '../../src/build/matcher.js';
 import { planBuild } from '../../src/build/plan.js';
 import { memoryLogger } from '../../src/log.js';
 import { removeTempDirs, SYSTEM_TOOLCHAIN, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 
-interface Pattern {
-  regexp: string;
-  file?: number;
-  line?: number;
-  column?: number;
-  severity?: number;
-  message: number;
-}
-interface Matcher {
-  owner: string;
-  severity?: string;
-  pattern: Pattern[];
-}
+/** The file's shape (the runner's, as documented by actions/toolkit). */
+type Matcher = MatcherFile['problemMatcher'][number];
 
 interface Annotation {
   owner: string;
