@@ -11,7 +11,7 @@ import { buildProject } from './build/build.js';
 import type { Build } from './build/types.js';
 import { checkEmulatorImages, preflight, type Preflight } from './pipeline-checks.js';
 import { ConfigError, publicConfig, type Config } from './config.js';
-import { secretForms, type Logger } from './log.js';
+import { redactKeyParams, SecretMasker, secretForms, type Logger } from './log.js';
 import { ArtifactNameClashError, uploadWithStatus, type ArtifactStatus } from './report/artifact.js';
 import { rewriteSummary, writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/outputs.js';
@@ -83,6 +83,12 @@ async function makeResultsDir(config: Config, workspace: string): Promise<string
     );
   }
   return dir;
+}
+
+function masked(text: string, secrets: string[]): string {
+  const masker = new SecretMasker();
+  for (const s of secrets) masker.add(s);
+  return masker.mask(redactKeyParams(text));
 }
 
 export async function runPipeline(config: Config, actionLog: Logger, ctx: PipelineContext): Promise<PipelineOutcome> {
@@ -246,7 +252,8 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
   const summaryMarkdown = await rewriteSummary(final, resultsDir, {
     artifactName: name,
     artifact: upload,
-    problems: problems.problems().map(describeProblem),
+    // Stage messages are not masked by the store: the summary is a file anyone with the artifact reads.
+    problems: problems.problems().map((p) => masked(describeProblem(p), secrets)),
   });
   // The action annotates the reason itself, first; the CLI prints it as its last line.
   const reasonAnnotated = ctx.githubActions && failed;

@@ -91,6 +91,7 @@ describe('a rejected key', () => {
     // The summary lists each cause too.
     expect(outcome.summaryMarkdown).toMatch(/problems? reported during the run/);
     expect(outcome.summaryMarkdown).toMatch(/- \d+ tasks could not be created: /);
+    expect(outcome.summaryMarkdown).not.toContain('a-wrong-key');
     // Each task's line is still in the log, as a plain line.
     expect(calls.filter((c) => c.kind === 'info' && /could not create the task/.test(c.message))).toHaveLength(INPUTS);
   }, 120_000);
