@@ -3,8 +3,8 @@
  * CLI both hand their raw strings (keyed by the action's input names) to
  * parseConfig, so a bad value gets the same message from either entry point.
  */
+import { parse as parseShellWords } from 'shell-quote';
 import boards from './build/boards.json' with { type: 'json' };
-import { boardNameProblem } from './build/boards.js';
 
 export const DEFAULT_CI_URL = 'https://cloud.all-hw.com/ci/usertask';
 
@@ -116,12 +116,12 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(
-    readonly input: string,
-    message: string,
-  ) {
+  readonly input: string;
+  // A plain field, not a parameter property: Node's type stripping (allhw serve run from source in tests) has none.
+  constructor(input: string, message: string) {
     super(message);
     this.name = 'ConfigError';
+    this.input = input;
   }
 }
 
@@ -131,48 +131,89 @@ function shown(value: string): string {
   return value === '' ? '(empty)' : `'${value}'`;
 }
 
-function bad(input: InputName, value: string, allowed: string): never {
-  throw new ConfigError(input, `Input '${input}' has value ${shown(value)}: ${allowed}.`);
+/** What a message calls the value: the action's input (the default), or the CLI flag of the same name. */
+export type Subject = (input: InputName) => string;
+const AS_INPUT: Subject = (input) => `Input '${input}'`;
+export const AS_FLAG: Subject = (input) => `Flag --${input}`;
+
+function bad(input: InputName, value: string, allowed: string, subject: Subject = AS_INPUT): never {
+  throw new ConfigError(input, `${subject(input)} has value ${shown(value)}: ${allowed}.`);
 }
 
-function wholeNumber(raw: Raw, input: InputName, min: number, max: number, unit = ''): number {
-  const value = raw(input).trim();
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    bad(input, value, `expected a whole number${unit} from ${min} to ${max}`);
-  }
-  return n;
+/** The one check of a whole number (digits only) in [min, max]: the number, or null. Shared by the inputs and `allhw serve`'s flags. */
+export function wholeNumberIn(text: string, min: number, max: number): number | null {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  return Number.isSafeInteger(n) && n >= min && n <= max ? n : null;
 }
 
 /** A non-negative decimal, also in exponent form (`1e-3`: ordinary for tolerances); no sign, hex or Infinity. */
 const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
+/** The one check of a decimal (as DECIMAL) in [min, max]: the number, or null. Shared by the inputs and `allhw serve`'s flags. */
+export function decimalIn(text: string, min: number, max: number): number | null {
+  const n = DECIMAL.test(text) ? Number(text) : NaN;
+  return Number.isFinite(n) && n >= min && n <= max ? n : null;
+}
+
+function wholeNumber(raw: Raw, input: InputName, min: number, max: number, unit = ''): number {
+  const value = raw(input).trim();
+  const n = wholeNumberIn(value, min, max);
+  if (n === null) bad(input, value, `expected a whole number${unit} from ${min} to ${max}`);
+  return n;
+}
+
 function decimal(raw: Raw, input: InputName, min: number, max: number): number {
   const value = raw(input).trim();
-  const n = DECIMAL.test(value) ? Number(value) : NaN;
-  if (!Number.isFinite(n) || n < min || n > max) bad(input, value, `expected a number from ${min} to ${max}`);
+  const n = decimalIn(value, min, max);
+  if (n === null) bad(input, value, `expected a number from ${min} to ${max}`);
   return n;
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, KIB: 1024, M: 1024 * 1024, MIB: 1024 * 1024 };
 
-/** A memory size in bytes (`1048576`, `1024K`, `1M`, `320KiB`; K and M are 1024-based); empty: null. */
-function byteSize(raw: Raw, input: InputName): number | null {
-  const value = raw(input).trim();
+/** The one check of 'flash-size' and 'ram-size' (parseConfig and `allhw build`): bytes (`1048576`, `1024K`, `1M`, `320KiB`; K and M are 1024-based); empty: null. */
+export function byteSizeValue(value: string, input: 'flash-size' | 'ram-size', subject: Subject = AS_INPUT): number | null {
   if (value === '') return null;
   const m = /^(\d+)\s*([KkMm](?:i?[Bb])?)?$/.exec(value);
   const unit = m ? SIZE_UNITS[(m[2] ?? '').toUpperCase().replace(/^([KM])B$/, '$1')] : undefined;
   const n = m && unit !== undefined ? Number(m[1]) * unit : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 32) bad(input, value, 'expected a size in bytes, e.g. 1048576, 1024K or 1M (K and M are 1024-based)');
+  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 32) bad(input, value, 'expected a size in bytes, e.g. 1048576, 1024K or 1M (K and M are 1024-based)', subject);
   return n;
 }
 
+function byteSize(raw: Raw, input: 'flash-size' | 'ram-size'): number | null {
+  return byteSizeValue(raw(input).trim(), input);
+}
+
 function oneOf<T extends string>(raw: Raw, input: InputName, allowed: readonly T[]): T {
-  const value = raw(input).trim();
+  return oneOfValue(raw(input).trim(), input, allowed);
+}
+
+function oneOfValue<T extends string>(value: string, input: InputName, allowed: readonly T[], subject: Subject = AS_INPUT): T {
   if (!(allowed as readonly string[]).includes(value)) {
-    bad(input, value, `allowed values are ${allowed.map((a) => `'${a}'`).join(', ')}`);
+    bad(input, value, `allowed values are ${allowed.map((a) => `'${a}'`).join(', ')}`, subject);
   }
   return value as T;
+}
+
+/** The one check of 'build-system' (parseConfig and `allhw build`). */
+export function buildSystemValue(value: string, subject: Subject = AS_INPUT): BuildSystem {
+  return oneOfValue(value, 'build-system', BUILD_SYSTEMS, subject);
+}
+
+/** A name BOARD can carry to make, CMake and west (Zephyr's own names have `/` qualifiers). */
+const BOARD_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*$/;
+
+/**
+ * The one check of 'board' (parseConfig and `allhw build`): any board name is
+ * allowed, not only the table's, because All-HW lends more kinds than the
+ * table knows (the key selects the kind); 'flash-size' and 'ram-size' give
+ * the limits of a board outside it.
+ */
+export function boardValue(value: string, subject: Subject = AS_INPUT): string {
+  if (BOARD_NAME.test(value) && value.length <= 100) return value;
+  const known = BOARDS.map((b) => `'${b}'`).join(', ');
+  bad('board', value, `expected a board name of letters, digits and _ - . / (the table knows ${known}; others are allowed, with 'flash-size' and 'ram-size' to check sizes)`, subject);
 }
 
 /** Splits a multi-line or comma-separated list input; blank entries dropped. */
@@ -183,12 +224,25 @@ export function listInput(value: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** Splits build arguments like a shell would for simple quoting ('a b' "c d"). */
-export function splitArgs(value: string): string[] {
-  const args: string[] = [];
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (const m of value.matchAll(re)) args.push(m[1] ?? m[2] ?? m[3]);
-  return args;
+/**
+ * Splits build arguments into words as a POSIX shell does (shell-quote):
+ * single and double quotes, backslash escapes, and quotes inside a word
+ * (-DCMAKE_C_FLAGS="-O2 -g" is one argument). The words go to the build
+ * without a shell: $VARS stay as written (the runner's environment is not
+ * spliced in), a glob is passed as is, and shell operators or comments are
+ * refused rather than silently cut.
+ */
+export function splitArgs(value: string, subject: Subject = AS_INPUT): string[] {
+  const words = parseShellWords(value, (name) => `$${name}`);
+  return words.map((word) => {
+    if (typeof word === 'string') return word;
+    if ('op' in word && word.op === 'glob') return word.pattern;
+    const what = 'comment' in word ? `a comment ('#')` : `the shell operator '${word.op}'`;
+    throw new ConfigError(
+      'build-args',
+      `${subject('build-args')} contains ${what}: build-args are the build's arguments, not a shell command. Quote that part ('...') to pass it as is.`,
+    );
+  });
 }
 
 function ciUrl(raw: Raw): string {
@@ -226,8 +280,7 @@ function artifactName(raw: Raw): string {
 }
 
 /** The mirror is only fetched on a tool-cache miss: checked here so a typo fails on the first run, not the first cold cache. */
-function toolchainMirror(raw: Raw): string {
-  const value = raw('toolchain-mirror').trim();
+export function toolchainMirrorValue(value: string, subject: Subject = AS_INPUT): string {
   if (!value) return value;
   let protocol = '';
   try {
@@ -236,7 +289,7 @@ function toolchainMirror(raw: Raw): string {
     /* not a URL: refused below */
   }
   if (protocol !== 'http:' && protocol !== 'https:') {
-    bad('toolchain-mirror', value, "expected an http:// or https:// base URL that serves Arm's toolchain archives by file name");
+    bad('toolchain-mirror', value, "expected an http:// or https:// base URL that serves Arm's toolchain archives by file name", subject);
   }
   return value;
 }
@@ -269,9 +322,7 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
   const core = raw('ci-core').trim();
   if (core && !/^[A-Za-z0-9_]+$/.test(core)) bad('ci-core', core, 'expected a core name such as M55_0 (letters, digits, _)');
 
-  const board = raw('board').trim();
-  const boardProblem = boardNameProblem(board);
-  if (boardProblem) bad('board', board, boardProblem);
+  const board = boardValue(raw('board').trim());
   // The emulated board is the only one the emulator runs: say so, rather than build for another board silently.
   if (mode === 'emulator' && board !== EMULATOR_BOARD) {
     modeReason += `; board '${EMULATOR_BOARD}' (the emulated one) instead of '${board}'`;
@@ -306,10 +357,10 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
       core,
       queueTimeoutS: wholeNumber(raw, 'queue-timeout', 0, 86_400, ' of seconds'),
     },
-    toolchain: { spec: raw('toolchain').trim(), mirror: toolchainMirror(raw) },
+    toolchain: { spec: raw('toolchain').trim(), mirror: toolchainMirrorValue(raw('toolchain-mirror').trim()) },
     build: {
       projectDir: raw('project-dir').trim(),
-      system: oneOf(raw, 'build-system', BUILD_SYSTEMS),
+      system: buildSystemValue(raw('build-system').trim()),
       command: raw('build-command').trim(),
       board: mode === 'emulator' ? EMULATOR_BOARD : board,
       args: splitArgs(raw('build-args')),

@@ -6,28 +6,28 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { AllhwClient } from './allhw/client.js';
-import { buildProject } from './build/build.js';
-import type { Build } from './build/types.js';
+import { AllhwClient } from './allhw/index.js';
+import { buildProject } from './build/index.js';
+import type { Build } from './build/index.js';
 import { checkEmulatorImages, preflight, type Preflight } from './pipeline-checks.js';
 import { ConfigError, publicConfig, type Config } from './config.js';
-import { redactKeyParams, SecretMasker, secretForms, type Logger } from './log.js';
-import { ArtifactNameClashError, uploadWithStatus, type ArtifactStatus } from './report/artifact.js';
+import { redactKeyParams, SecretMasker, secretForms, type Logger } from './common/log.js';
+import { uploadWithStatus, type ArtifactStatus } from './report/index.js';
 import { rewriteSummary, writeReportFiles } from './report/index.js';
-import { computeOutputs } from './report/outputs.js';
-import { emitAnnotations } from './report/annotations.js';
-import { collectProblems, describeProblem } from './report/problems.js';
-import { renderTextTable } from './report/summary.js';
-import { applyGolden, compareBaseline, verdict } from './results/gate.js';
-import { parseOutcome } from './results/parse.js';
-import { ResultsStore } from './results/store.js';
-import type { InputResult, Results } from './results/types.js';
-import { stopOnServiceRefusal } from './run/service-guard.js';
-import { runTasks } from './run/runner.js';
-import type { TaskOutcome } from './run/types.js';
-import { startServe, type RunningServe } from './serve/server.js';
-import { setupToolchain } from './toolchain/install.js';
-import type { Toolchain } from './toolchain/types.js';
+import { computeOutputs } from './report/index.js';
+import { emitAnnotations } from './report/index.js';
+import { collectProblems, describeProblem } from './report/index.js';
+import { renderSummary, renderTextTable, type SummaryOptions } from './report/index.js';
+import { applyGolden, compareBaseline, verdict } from './results/index.js';
+import { parseOutcome } from './results/index.js';
+import { ResultsStore } from './results/index.js';
+import type { InputResult, Results } from './results/index.js';
+import { stopOnServiceRefusal } from './run/index.js';
+import { runTasks } from './run/index.js';
+import type { TaskOutcome } from './run/index.js';
+import { startServe, type RunningServe } from './serve/index.js';
+import { setupToolchain } from './toolchain/index.js';
+import type { Toolchain } from './toolchain/index.js';
 
 /** The embedded farm's per-task lines repeat the runner's: keep them for --verbose. */
 function quieter(log: Logger): Logger {
@@ -41,8 +41,15 @@ function throwIfCancelled(signal: AbortSignal | undefined): void {
 
 export interface PipelineContext {
   githubActions: boolean;
-  /** The environment, passed in: stages never read process.env themselves. */
+  /**
+   * The environment, passed in: the stages get what they need of it as
+   * options. (The toolchain and report stages still set process.env around
+   * @actions/tool-cache and @actions/artifact calls, the only way those
+   * libraries take their directories and tokens.)
+   */
   env: NodeJS.ProcessEnv;
+  /** Called with the toolchain's bin directory (the action puts it on PATH for the job's later steps). */
+  onToolchainBin?: (binDir: string) => void;
   /** Relative paths in the config are relative to this. */
   workspace: string;
   signal?: AbortSignal;
@@ -91,6 +98,29 @@ function masked(text: string, secrets: string[]): string {
   return masker.mask(redactKeyParams(text));
 }
 
+/** The run's error, with what could not be written (each file once) added to it. */
+function withLostWrites(fatal: Error | null, lost: string[], resultsDir: string): Error | null {
+  if (lost.length === 0) return fatal;
+  const what = `Some results could not be written to ${resultsDir}: ${lost.join('; ')}. The task ids and codes are in the table above and in the job summary.`;
+  return new Error(fatal ? `${fatal.message}\n${what}` : what);
+}
+
+/**
+ * summary.md written again once the upload's outcome is known. When it (or
+ * the first report write, `lost`) could not be written, the Markdown for the
+ * job summary says so instead, and the loss is returned for the run's error.
+ */
+async function finalSummary(final: Results, resultsDir: string, opts: SummaryOptions, lost: string | null): Promise<{ markdown: string; lost: string | null }> {
+  if (!lost) {
+    try {
+      return { markdown: await rewriteSummary(final, resultsDir, opts), lost: null };
+    } catch (e) {
+      lost = (e as Error).message;
+    }
+  }
+  return { markdown: `${renderSummary(final, opts)}\n\n> [!WARNING]\n> ${lost}\n`, lost };
+}
+
 export async function runPipeline(config: Config, actionLog: Logger, ctx: PipelineContext): Promise<PipelineOutcome> {
   // In the action, the stages' errors and warnings are annotated at the end, root cause first (see annotations.ts).
   const problems = collectProblems(actionLog, { hold: ctx.githubActions });
@@ -118,7 +148,14 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
     const { inputs, projectDir, qemuPath } = checked;
 
     const toolchain: Toolchain = await log.group('Toolchain', () =>
-      setupToolchain({ spec: config.toolchain.spec, mirror: config.toolchain.mirror || undefined, log }),
+      setupToolchain({
+        spec: config.toolchain.spec,
+        mirror: config.toolchain.mirror || undefined,
+        searchPath: ctx.env.PATH ?? '',
+        env: ctx.env,
+        onBinDir: ctx.onToolchainBin,
+        log,
+      }),
     );
     store.setToolchain(toolchain);
     throwIfCancelled(ctx.signal);
@@ -130,6 +167,7 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
         resultsDir,
         toolchain,
         githubActions: ctx.githubActions,
+        env: ctx.env,
         log,
       }),
     );
@@ -172,13 +210,14 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
           rate: config.allhw.rate,
           log,
           signal: ctx.signal,
+          onTaskCreated: (planIndex, attempt, id, task) => store.recordCreated({ planIndex, attempt, id, ...task }),
           onTaskEnd: async (o) => {
             o.log = await store.writeUartLog(o);
-            // Parsed now, so results.json holds every result known so far.
+            // Parsed now, so the journal (and soon results.json) holds every result known so far.
             const parsed = parseOutcome(o, { outputCount: config.run.outputCount });
             parsedByTask.set(o.planIndex, parsed);
             store.addTask(o, parsed);
-            await store.save();
+            store.saveSoon();
             // The bytes are in the log now: a run of many tasks with large
             // outputs must not hold them all until it ends.
             o.uart = Buffer.alloc(0);
@@ -227,13 +266,23 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
       }),
     );
   }
-  if (fatal) store.setError(fatal.message);
-  await store.finish();
+  // A full disk must not hide what is known: what could not be written is
+  // said in the error, and the reports (made in memory) still reach stdout
+  // and the job summary.
+  await store.finish().catch(() => undefined);
+  fatal = withLostWrites(fatal, store.failedWrites(), resultsDir);
+  if (fatal) {
+    store.setError(fatal.message);
+    await store.save().catch(() => undefined);
+  }
   // Reports, annotations and outputs are made from what results.json holds: secrets masked.
   const final = store.masked();
 
   const name = artifactName(config);
-  await writeReportFiles(final, resultsDir, { artifactName: name });
+  const reportsLost = await writeReportFiles(final, resultsDir, { artifactName: name }).then(
+    () => null,
+    (e: Error) => e.message,
+  );
   if (serve) await serve.close();
 
   let upload: ArtifactStatus;
@@ -245,16 +294,22 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
     fatal ??= e as Error;
     upload = { state: 'failed', name, why: (e as Error).message, dir: resultsDir };
   }
+  // The summary was written before the upload: now it can say what became of it, and list every problem.
+  const summary = await finalSummary(
+    final,
+    resultsDir,
+    {
+      artifactName: name,
+      artifact: upload,
+      // Stage messages are not masked by the store: the summary is a file anyone with the artifact reads.
+      problems: problems.problems().map((p) => masked(describeProblem(p), secrets)),
+    },
+    reportsLost,
+  );
+  if (summary.lost) fatal = withLostWrites(fatal, [summary.lost], resultsDir);
   const v = verdict(final, config.results.failOn);
   const failed = Boolean(fatal) || v.failed;
   const reason = fatal ? fatal.message : v.reason;
-  // The summary was written before the upload: now it can say what became of it, and list every problem.
-  const summaryMarkdown = await rewriteSummary(final, resultsDir, {
-    artifactName: name,
-    artifact: upload,
-    // Stage messages are not masked by the store: the summary is a file anyone with the artifact reads.
-    problems: problems.problems().map((p) => masked(describeProblem(p), secrets)),
-  });
   // The action annotates the reason itself, first; the CLI prints it as its last line.
   const reasonAnnotated = ctx.githubActions && failed;
   emitAnnotations(final, actionLog, {
@@ -270,9 +325,9 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
     failed,
     reason,
     reasonAnnotated,
-    summaryMarkdown,
+    summaryMarkdown: summary.markdown,
     // The CLI prints the reason as its last (error) line, right after the table.
-    textTable: renderTextTable(final, { withError: false }),
+    textTable: renderTextTable(final, { withError: false, withTasks: summary.lost !== null || store.failedWrites().length > 0 }),
     resultsDir,
   };
 }

@@ -24,7 +24,7 @@ export class ZephyrBoardWatch {
     if (board === EMULATOR_BOARD) {
       return (
         `${said} Emulator mode runs the image on QEMU's mps2-an500 machine (a Cortex-M7 MPS2 AN500), and this Zephyr has no board QEMU can run ` +
-        `for it (Zephyr before 3.7 has no MPS2 AN500 board; newer ones call it mps2/an500). ` +
+        `for it (Zephyr 3.7 and newer call it mps2/an500; older Zephyr has no MPS2 AN500 board). ` +
         `Give 'model:' (the model's Model Library Format tarball) so that allhw-ci builds its own firmware for the emulated board, ` +
         `or run on All-HW's real boards (set 'ci-api-key').`
       );

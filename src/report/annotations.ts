@@ -8,10 +8,10 @@
  * `fail-on: none` nothing fails the step for a failed input: those are
  * warnings, and errors are left for what does fail it.
  */
-import { redactKeyParams, type Logger } from '../log.js';
-import type { InputResult, Results } from '../results/types.js';
+import { redactKeyParams, type Logger } from '../common/log.js';
+import type { InputResult, Results } from '../results/index.js';
 import { describeProblem, withoutCause, type Problem } from './problems.js';
-import { clip, plural, visibleControls } from './text.js';
+import { clip, plural, visibleControls } from '../common/text.js';
 
 export interface AnnotationOptions {
   /** Error annotations at most (default 10, GitHub's limit). */

@@ -6,8 +6,8 @@
  * log at once as a plain line and annotated at the end. Not held (the CLI):
  * it is printed as it comes, and only counted.
  */
-import type { AnnotationProps, Logger } from '../log.js';
-import { plural } from './text.js';
+import type { AnnotationProps, Logger } from '../common/log.js';
+import { plural } from '../common/text.js';
 
 export interface Problem {
   level: 'error' | 'warning';

@@ -14,7 +14,7 @@ import { buildProject } from '../../src/build/build.js';
 import { gccMatcherFile } from '../../src/build/assets.js';
 import type { MatcherFile } from '../../src/build/matcher.js';
 import { planBuild } from '../../src/build/plan.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { removeTempDirs, SYSTEM_TOOLCHAIN, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -95,6 +95,7 @@ describe('matchers/gcc.json applied to real toolchain output, as the runner appl
         args: [],
         image: '',
         toolchain: SYSTEM_TOOLCHAIN,
+        env: process.env,
         projectDir: project,
         resultsDir: path.join(project, 'results'),
         githubActions: true,

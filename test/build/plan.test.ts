@@ -95,10 +95,10 @@ describe('planBuild', () => {
     expect(plan.knownImages).toEqual(['/w/app/build/zephyr/zephyr.elf', '/w/app/build/zephyr/zephyr.hex']);
   });
 
-  it('zephyr without west: cmake -DBOARD=<Zephyr board> then build; the system toolchain root comes from gcc on PATH', () => {
+  it('zephyr without west: cmake -DBOARD=<Zephyr board> (the emulated board: Zephyr 3.7+ names it mps2/an500) then build; the system toolchain root comes from gcc on PATH', () => {
     const plan = planBuild(input({ system: 'zephyr', board: 'mps2_an500', facts: facts({ cmakeLists: true, zephyrApp: true }) }));
     expect(plan.steps.map((s) => s.argv)).toEqual([
-      ['cmake', '-S', '/w/app', '-B', '/w/app/build', '-DBOARD=mps2_an500'],
+      ['cmake', '-S', '/w/app', '-B', '/w/app/build', '-DBOARD=mps2/an500'],
       ['cmake', '--build', '/w/app/build', '--parallel', '4'],
     ]);
     expect(plan.envChanges).toEqual({ ...COLOUR_FREE_ENV, ZEPHYR_TOOLCHAIN_VARIANT: 'gnuarmemb', GNUARMEMB_TOOLCHAIN_PATH: '/usr' });

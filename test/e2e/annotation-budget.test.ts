@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type InputName } from '../../src/config.js';
-import type { AnnotationProps, Logger } from '../../src/log.js';
+import type { AnnotationProps, Logger } from '../../src/common/log.js';
 import { runPipeline, type PipelineOutcome } from '../../src/pipeline.js';
 import { startServe, type RunningServe } from '../../src/serve/server.js';
 import { exampleFirmware } from '../helpers/firmware.js';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type InputName } from '../../src/config.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { startArtifactService, type ArtifactService } from '../helpers/artifact-service.js';
 

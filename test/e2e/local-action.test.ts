@@ -28,9 +28,9 @@ async function probe(file: string): Promise<{ run: string; printed: string }> {
 }
 
 describe('@github/local-action entry points', () => {
-  it('src/main.ts and src/post.ts export run() and do nothing on import; tsx is the project own (no npm_config_yes)', async () => {
-    expect(await probe('src/main.ts')).toEqual({ run: 'function', printed: '' });
-    // Before, src/post.ts ran the post step on import (a "::warning::Post step: ..." line) and exported nothing.
-    expect(await probe('src/post.ts')).toEqual({ run: 'function', printed: '' });
+  it('src/action/main.ts and src/action/post.ts export run() and do nothing on import; tsx is the project own (no npm_config_yes)', async () => {
+    expect(await probe('src/action/main.ts')).toEqual({ run: 'function', printed: '' });
+    // Before, the post step ran on import (a "::warning::Post step: ..." line) and exported nothing.
+    expect(await probe('src/action/post.ts')).toEqual({ run: 'function', printed: '' });
   }, 120_000);
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../helpers/firmware.js';
-import type { AnnotationProps, Logger } from '../../src/log.js';
+import type { AnnotationProps, Logger } from '../../src/common/log.js';
 import { emitAnnotations } from '../../src/report/annotations.js';
 import { computeOutputs } from '../../src/report/outputs.js';
 import { compareBaseline } from '../../src/results/gate.js';

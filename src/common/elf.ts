@@ -1,9 +1,13 @@
 /**
- * Just enough of an ELF32 reader to size a firmware image: the header and the
- * section table. Reading it ourselves keeps the size report free of a
- * dependency on binutils being on PATH.
+ * Just enough of an ELF reader for firmware images: the header's identity
+ * (class, byte order, type, machine) for recognising an image, and the ELF32
+ * section table for sizing one. Reading it ourselves keeps the build and the
+ * emulated board free of a dependency on binutils being on PATH.
  */
 import { open } from 'node:fs/promises';
+
+/** The two image formats a build produces and a board takes. */
+export type ImageFormat = 'elf' | 'hex';
 
 export interface ElfSection {
   name: string;
@@ -27,7 +31,10 @@ export const SHF_ALLOC = 0x2;
 export const EM_ARM = 40;
 export const ET_EXEC = 2;
 
-const MACHINES: Record<number, string> = { 3: 'x86', 62: 'x86-64', 183: 'AArch64', 243: 'RISC-V', 8: 'MIPS', 40: 'Arm' };
+const MACHINES: Record<number, string> = { 3: 'x86', 8: 'MIPS', 40: 'Arm', 62: 'x86-64', 183: 'AArch64', 243: 'RISC-V' };
+
+/** Bytes of the header that elfHeader needs. */
+export const ELF_IDENT_BYTES = 20;
 
 export function machineName(machine: number): string {
   return MACHINES[machine] ?? `machine ${machine}`;
@@ -36,6 +43,23 @@ export function machineName(machine: number): string {
 /** True when the bytes start like an ELF file. */
 export function isElfMagic(head: Buffer): boolean {
   return head.length >= 4 && head[0] === 0x7f && head.toString('latin1', 1, 4) === 'ELF';
+}
+
+export interface ElfHeader {
+  /** EI_CLASS: 1 = 32-bit, 2 = 64-bit. */
+  elfClass: number;
+  /** EI_DATA: 1 = little-endian, 2 = big-endian (anything else is not a valid ELF). */
+  byteOrder: number;
+  type: number;
+  machine: number;
+}
+
+/** The identity fields of an ELF header, or null when `head` (its first ELF_IDENT_BYTES or more) is not one. */
+export function elfHeader(head: Buffer): ElfHeader | null {
+  if (!isElfMagic(head) || head.length < ELF_IDENT_BYTES) return null;
+  const byteOrder = head[5]!;
+  const u16 = (o: number): number => (byteOrder === 2 ? head.readUInt16BE(o) : head.readUInt16LE(o));
+  return { elfClass: head[4]!, byteOrder, type: u16(0x10), machine: u16(0x12) };
 }
 
 /** Reads the header and section table of an ELF32 file; throws a plain Error naming the file if it is not one. */
@@ -51,15 +75,13 @@ export async function readElf(file: string): Promise<ElfInfo> {
     const header = await read(0, 52).catch(() => {
       throw new Error(`'${file}' is not an ELF file: it is shorter than an ELF header`);
     });
-    if (!isElfMagic(header)) throw new Error(`'${file}' is not an ELF file (no \\x7fELF signature)`);
-    const elfClass = header[4];
-    const data = header[5];
-    const little = data === 1;
-    if (data !== 1 && data !== 2) throw new Error(`'${file}' has an unknown ELF byte order (${data})`);
+    const ident = elfHeader(header);
+    if (!ident) throw new Error(`'${file}' is not an ELF file (no \\x7fELF signature)`);
+    const { elfClass, byteOrder, type, machine } = ident;
+    const little = byteOrder === 1;
+    if (byteOrder !== 1 && byteOrder !== 2) throw new Error(`'${file}' has an unknown ELF byte order (${byteOrder})`);
     const u16 = (b: Buffer, o: number): number => (little ? b.readUInt16LE(o) : b.readUInt16BE(o));
     const u32 = (b: Buffer, o: number): number => (little ? b.readUInt32LE(o) : b.readUInt32BE(o));
-    const type = u16(header, 0x10);
-    const machine = u16(header, 0x12);
     if (elfClass !== 1) {
       throw new Error(`'${file}' is a 64-bit ELF for ${machineName(machine)}, not a 32-bit Arm image: was it built for the host instead of with arm-none-eabi-gcc?`);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlagError, closest, flag, parseFlags } from '../src/cli-flags.js';
+import { FlagError, closest, flag, parseFlags } from '../../src/cli/flags.js';
 
 describe('parseFlags', () => {
   it('reads --name value, --name=value, repeats and booleans', () => {

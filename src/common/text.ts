@@ -2,7 +2,7 @@
  * Small text helpers shared by the reports: number formats, redaction, and
  * making untrusted text (UART output, reasons) safe for Markdown and logs.
  */
-import { redactKeyParams } from '../log.js';
+import { redactKeyParams } from './log.js';
 
 /** Integers as is; other numbers with up to 6 significant digits (no exponent below 1e21). */
 export function formatNumber(n: number): string {
@@ -15,6 +15,18 @@ export function formatNumber(n: number): string {
 /** 1234567 → "1,234,567" (a fixed locale: reports must not depend on the runner's). */
 export function formatBytes(n: number): string {
   return `${String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} B`;
+}
+
+const SIZE_UNITS = { KiB: 1024, MiB: 1024 * 1024, MB: 1e6 } as const;
+
+/**
+ * A size in one unit: whole values as is ("4 MiB"), others with `decimals`
+ * digits ("42.1 KiB"). Without a unit: MiB for whole mebibytes, else KiB.
+ */
+export function formatSize(bytes: number, unit?: keyof typeof SIZE_UNITS, decimals = 1): string {
+  const chosen = unit ?? (bytes >= SIZE_UNITS.MiB && bytes % SIZE_UNITS.MiB === 0 ? 'MiB' : 'KiB');
+  const value = bytes / SIZE_UNITS[chosen];
+  return `${Number.isInteger(value) ? value : value.toFixed(decimals)} ${chosen}`;
 }
 
 /** µs → ms with 3 decimals ("1.234"), or null. */
@@ -42,26 +54,6 @@ export function visibleControls(text: string): string {
 /** Cuts to at most `max` characters, marking the cut. */
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
-}
-
-/** Untrusted text as one Markdown table cell: one line, no pipes or HTML, clipped. */
-export function mdCell(text: string | null | undefined, max = 300): string {
-  if (text === null || text === undefined || text === '') return '';
-  const line = visibleControls(redactKeyParams(text).replace(/\r?\n|\r/g, ' ⏎ ').replace(/\t/g, ' '));
-  return clip(line, max)
-    .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/`/g, "'")
-    .replace(/([*_[\]])/g, '\\$1');
-}
-
-/** A name shown as inline code (backticks cannot be escaped inside code spans: they are replaced). */
-export function mdCode(text: string, max = 120): string {
-  const line = clip(visibleControls(text.replace(/[\r\n]+/g, ' ')), max).replace(/`/g, "'").replace(/\|/g, '\\|');
-  return `\`${line}\``;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pathWith as pathWithIn } from './helpers/path-with.js';
-import { memoryLogger } from '../src/log.js';
-import { aptRunner, ensureCommand, OsPackageError, type EnsureCommandOptions } from '../src/os-packages.js';
-import { findExecutable } from '../src/toolchain/proc.js';
+import { pathWith as pathWithIn } from '../helpers/path-with.js';
+import { memoryLogger } from '../../src/common/log.js';
+import { aptRunner, ensureCommand, OsPackageError, type EnsureCommandOptions } from '../../src/common/os-packages.js';
+import { findExecutable } from '../../src/common/process.js';
 
 const run = promisify(execFile);
 let dir: string;

@@ -4,10 +4,12 @@
  * it), starts the service, prints its base URL as the first line of stdout,
  * and runs until SIGINT/SIGTERM, then stops every board.
  */
-import type { Logger } from '../log.js';
-import { ensureCommand, OsPackageError } from '../os-packages.js';
-import { FAULT_KINDS, FaultSpecError, parseFaultSpec } from './faults.js';
-import { QEMU_COMMAND } from './qemu-board.js';
+import type { Logger } from '../common/log.js';
+import { decimalIn, wholeNumberIn } from '../config.js';
+import { FlagError, flag, parseFlags, type FlagMessages } from './flags.js';
+import { ensureCommand, OsPackageError } from '../common/os-packages.js';
+import { FAULT_KINDS, FaultSpecError, parseFaultSpec } from '../serve/index.js';
+import { QEMU_COMMAND } from '../serve/index.js';
 import {
   DEFAULT_BOARDS,
   DEFAULT_BOOT_MS,
@@ -19,7 +21,8 @@ import {
   DEFAULT_PORT,
   startServe,
   type ServeOptions,
-} from './server.js';
+} from '../serve/index.js';
+import { stopSignalSequence } from '../common/signals.js';
 
 /** Comma-separated keys the service accepts, besides --key. */
 export const KEYS_ENV = 'ALLHW_SERVE_KEYS';
@@ -58,107 +61,80 @@ Options:
 Task codes: the firmware's exit code; 156 timeout; 255 the image could not run.
 See src/serve/README.md.`;
 
-class FlagError extends Error {}
+const SERVE_FLAGS = [
+  'host', 'port', 'boards', 'key', 'data-dir', 'flash-ms-per-kib', 'boot-ms', 'icount',
+  'max-image-mb', 'max-input-mb', 'qemu', 'faults', 'faults-seed',
+] as const;
+
+/** serve's words for the parser's mistakes (its messages predate the shared parser; tests and scripts match them). */
+const SERVE_FLAG_MESSAGES: Partial<FlagMessages> = {
+  unknown: (name) => `unknown flag --${name} (see --help)`,
+  needsValue: (name) => `--${name} needs a value (see --help)`,
+  takesNoValue: (name) => `--${name} takes no value`,
+};
 
 /** Parses `allhw serve` flags; throws FlagError naming the flag at fault. */
 export function parseServeFlags(argv: string[], env: Record<string, string | undefined>): ServeOptions | 'help' {
-  const opts: ServeOptions = {};
-  const keys: string[] = [];
-  let faultSpec: string | undefined;
-  let faultSeed: number | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '-h' || arg === '--help') return 'help';
-    const match = /^(--[a-z-]+)(?:=(.*))?$/s.exec(arg);
-    if (!match) throw new FlagError(`unexpected argument ${JSON.stringify(arg)}: allhw serve takes only flags (see --help)`);
-    const flag = match[1]!;
-    const value = (): string => {
-      if (match[2] !== undefined) return match[2];
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new FlagError(`${flag} needs a value (see --help)`);
-      i++;
-      return next;
-    };
-    switch (flag) {
-      case '--host':
-        opts.host = value();
-        break;
-      case '--port':
-        opts.port = wholeNumber(flag, value(), 0, 65535);
-        break;
-      case '--boards':
-        opts.boards = wholeNumber(flag, value(), 1, 64);
-        break;
-      case '--key': {
-        const key = value();
-        if (key.trim() === '') throw new FlagError('--key is empty: pass the API key clients must send');
-        keys.push(key);
-        break;
-      }
-      case '--data-dir':
-        opts.dataDir = value();
-        break;
-      case '--flash-ms-per-kib':
-        opts.flashMsPerKiB = decimal(flag, value(), 0, 10_000);
-        break;
-      case '--boot-ms':
-        opts.bootMs = wholeNumber(flag, value(), 0, 600_000);
-        break;
-      case '--icount': {
-        const v = value();
-        opts.icountShift = v === 'off' ? null : wholeNumber(flag, v, 0, 10);
-        break;
-      }
-      case '--max-image-mb':
-        opts.maxImageBytes = Math.round(decimal(flag, value(), 0.001, 4096) * MIB);
-        break;
-      case '--max-input-mb':
-        opts.maxInputBytes = Math.round(decimal(flag, value(), 0.001, 4096) * MIB);
-        break;
-      case '--live-output':
-        if (match[2] !== undefined) throw new FlagError('--live-output takes no value');
-        opts.liveOutput = true;
-        break;
-      case '--qemu':
-        opts.qemuPath = value();
-        break;
-      case '--faults':
-        faultSpec = value();
-        try {
-          parseFaultSpec(faultSpec); // checked here so a bad spec is a flag error (exit 2)
-        } catch (err) {
-          if (err instanceof FaultSpecError) throw new FlagError(err.message);
-          throw err;
-        }
-        break;
-      case '--faults-seed':
-        faultSeed = wholeNumber(flag, value(), 0, 0xffffffff);
-        break;
-      default:
-        throw new FlagError(`unknown flag ${flag} (see --help)`);
+  if (argv.includes('-h') || argv.includes('--help')) return 'help';
+  const parsed = parseFlags(argv, SERVE_FLAGS, { booleans: ['live-output'], strictBooleans: true, dashesMeanMissing: true, messages: SERVE_FLAG_MESSAGES });
+  if (parsed.positionals.length) {
+    throw new FlagError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}: allhw serve takes only flags (see --help)`);
+  }
+  const given = (name: (typeof SERVE_FLAGS)[number]): string | undefined => flag(parsed, name);
+  const whole = (name: (typeof SERVE_FLAGS)[number], min: number, max: number): number | undefined => {
+    const raw = given(name);
+    return raw === undefined ? undefined : wholeNumberFlag(name, raw, min, max);
+  };
+  const mib = (name: 'max-image-mb' | 'max-input-mb'): number | undefined => {
+    const raw = given(name);
+    return raw === undefined ? undefined : Math.round(decimalFlag(name, raw, 0.001, 4096) * MIB);
+  };
+  const icount = given('icount');
+  const flashMs = given('flash-ms-per-kib');
+  const opts: ServeOptions = {
+    host: given('host'),
+    port: whole('port', 0, 65535),
+    boards: whole('boards', 1, 64),
+    dataDir: given('data-dir'),
+    flashMsPerKiB: flashMs === undefined ? undefined : decimalFlag('flash-ms-per-kib', flashMs, 0, 10_000),
+    bootMs: whole('boot-ms', 0, 600_000),
+    icountShift: icount === undefined ? undefined : icount === 'off' ? null : wholeNumberFlag('icount', icount, 0, 10),
+    maxImageBytes: mib('max-image-mb'),
+    maxInputBytes: mib('max-input-mb'),
+    liveOutput: parsed.values.has('live-output') ? true : undefined,
+    qemuPath: given('qemu'),
+  };
+  for (const key of Object.keys(opts) as (keyof ServeOptions)[]) if (opts[key] === undefined) delete opts[key];
+  const faultSpec = given('faults');
+  if (faultSpec !== undefined) {
+    try {
+      parseFaultSpec(faultSpec); // checked here so a bad spec is a flag error (exit 2)
+    } catch (err) {
+      if (err instanceof FaultSpecError) throw new FlagError(err.message);
+      throw err;
     }
   }
+  const faultSeed = whole('faults-seed', 0, 0xffffffff);
   if (faultSeed !== undefined && faultSpec === undefined) throw new FlagError('--faults-seed needs --faults (the faults to draw)');
   if (faultSpec !== undefined) opts.faults = { spec: faultSpec, seed: faultSeed ?? DEFAULT_FAULT_SEED };
+  const keys = parsed.values.get('key') ?? [];
+  if (keys.some((k) => k.trim() === '')) throw new FlagError('--key is empty: pass the API key clients must send');
   const fromEnv = (env[KEYS_ENV] ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
   keys.push(...fromEnv);
   if (keys.length > 0) opts.keys = keys;
   return opts;
 }
 
-function wholeNumber(flag: string, raw: string, min: number, max: number): number {
-  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new FlagError(`${flag} ${JSON.stringify(raw)} is not a whole number from ${min} to ${max}`);
-  }
+/** `--name "raw" is not a whole number from min to max` (serve's wording), on config's one check. */
+function wholeNumberFlag(name: string, raw: string, min: number, max: number): number {
+  const value = wholeNumberIn(raw, min, max);
+  if (value === null) throw new FlagError(`--${name} ${JSON.stringify(raw)} is not a whole number from ${min} to ${max}`);
   return value;
 }
 
-function decimal(flag: string, raw: string, min: number, max: number): number {
-  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new FlagError(`${flag} ${JSON.stringify(raw)} is not a number from ${min} to ${max}`);
-  }
+function decimalFlag(name: string, raw: string, min: number, max: number): number {
+  const value = decimalIn(raw, min, max);
+  if (value === null) throw new FlagError(`--${name} ${JSON.stringify(raw)} is not a number from ${min} to ${max}`);
   return value;
 }
 
@@ -208,7 +184,7 @@ export async function serveCommand(argv: string[], log: Logger): Promise<number>
     `boards: ${opts.boards ?? DEFAULT_BOARDS} × qemu mps2-an500; data: ${serve.dataDir}; keys: ${opts.keys ? opts.keys.length : 'any'}; stop with Ctrl-C`,
   );
 
-  const signals = waitForSignals();
+  const signals = stopSignalSequence();
   const first = await signals.next;
   log.info(`allhw serve: ${first}: stopping every board`);
   // A second signal while boards stop ends the wait; QEMU still dies with us (PR_SET_PDEATHSIG).
@@ -220,26 +196,4 @@ export async function serveCommand(argv: string[], log: Logger): Promise<number>
   }
   log.info('allhw serve: stopped');
   return 0;
-}
-
-/** SIGINT/SIGTERM as a sequence: `next` resolves at the next one. */
-function waitForSignals(): { readonly next: Promise<NodeJS.Signals>; dispose(): void } {
-  let resolveNext: (s: NodeJS.Signals) => void = () => undefined;
-  let next = new Promise<NodeJS.Signals>((r) => (resolveNext = r));
-  const on = (signal: NodeJS.Signals): void => {
-    const resolve = resolveNext;
-    next = new Promise<NodeJS.Signals>((r) => (resolveNext = r));
-    resolve(signal);
-  };
-  process.on('SIGINT', on);
-  process.on('SIGTERM', on);
-  return {
-    get next() {
-      return next;
-    },
-    dispose() {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-    },
-  };
 }

@@ -7,7 +7,7 @@
  * what else the user can do. An action should work on a fresh runner alone.
  */
 import type { Logger } from './log.js';
-import { findExecutable, runProcess } from './toolchain/proc.js';
+import { findExecutable, runProcess } from './process.js';
 
 export class OsPackageError extends Error {
   override name = 'OsPackageError';

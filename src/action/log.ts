@@ -1,6 +1,6 @@
 /** The Logger of the action: @actions/core's annotations, groups and masking. */
 import * as core from '@actions/core';
-import { secretForms, type Logger } from './log.js';
+import { secretForms, type Logger } from '../common/log.js';
 
 export function actionsLogger(): Logger {
   return {

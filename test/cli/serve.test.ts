@@ -2,8 +2,8 @@
  * `allhw serve` flags: every bad flag is refused with a message naming it.
  */
 import { describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../src/log.js';
-import { KEYS_ENV, parseServeFlags, serveCommand } from '../../src/serve/command.js';
+import { memoryLogger } from '../../src/common/log.js';
+import { KEYS_ENV, parseServeFlags, serveCommand } from '../../src/cli/serve.js';
 
 describe('serve command: flags', () => {
   it('parses every flag, in both --flag value and --flag=value forms', () => {

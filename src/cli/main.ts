@@ -6,16 +6,17 @@
  *   allhw build [...]                 build a firmware project
  *   allhw toolchain install [...]     install the GNU Arm toolchain
  */
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, INPUT_DEFAULTS, INPUT_NAMES, parseConfig, type Config, type InputName } from './config.js';
-import { FlagError, flag, parseFlags } from './cli-flags.js';
-import { consoleLogger, type Logger } from './log.js';
-import { runPipeline } from './pipeline.js';
-import { serveCommand } from './serve/command.js';
-import { buildCommand } from './build/command.js';
-import { toolchainCommand } from './toolchain/install.js';
+import { ConfigError, INPUT_DEFAULTS, INPUT_NAMES, parseConfig, type Config, type InputName } from '../config.js';
+import { FlagError, flag, parseFlags } from './flags.js';
+import { consoleLogger, type Logger } from '../common/log.js';
+import { runPipeline } from '../pipeline.js';
+import { serveCommand } from './serve.js';
+import { buildCommand } from './build.js';
+import { toolchainCommand } from './toolchain.js';
+import { abortOnStopSignals } from '../common/signals.js';
 
 const USAGE = `usage: allhw <command> [flags]
 
@@ -36,8 +37,10 @@ Run 'allhw <command> --help' for a command's flags.`;
 const CLI_DEFAULTS: Partial<Record<InputName, string>> = { toolchain: 'system' };
 
 function repoRoot(): string {
-  // dist/cli.js and src/cli.ts are both one level below the root.
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  // dist/cli.js is one level below the root, src/cli/main.ts two: the root is the first folder up with package.json.
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
 }
 
 export function demoArgs(root = repoRoot()): string[] {
@@ -122,19 +125,13 @@ async function runCommand(argv: string[], log: Logger, env: NodeJS.ProcessEnv): 
   } catch (e) {
     throw e instanceof ConfigError ? withFlagHint(e) : e;
   }
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    log.warning(`${signal}: stopping; writing what is known so far`);
-    controller.abort(new Error(`cancelled by ${signal}`));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = abortOnStopSignals((name) => log.warning(`${name}: stopping; writing what is known so far`));
   try {
     const outcome = await runPipeline(config, log, {
       githubActions: false,
       env,
       workspace: process.cwd(),
-      signal: controller.signal,
+      signal: stop.signal,
     });
     // A run that stopped before any input has no table to show: the error says it all.
     if (outcome.results.results.length > 0) log.info(outcome.textTable);
@@ -144,8 +141,7 @@ async function runCommand(argv: string[], log: Logger, env: NodeJS.ProcessEnv): 
     }
     return 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
   }
 }
 
