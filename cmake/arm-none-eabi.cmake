@@ -33,3 +33,6 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
+
+# Plain diagnostics (CMake 3.24+): the action's problem matchers read the lines as printed.
+set(CMAKE_COLOR_DIAGNOSTICS OFF)

@@ -25,6 +25,8 @@ export const INPUT_DEFAULTS = {
   'build-system': 'auto',
   'build-command': '',
   board: 'f746_disco',
+  'flash-size': '',
+  'ram-size': '',
   'build-args': '',
   image: '',
   inputs: '',
@@ -84,6 +86,9 @@ export interface BuildConfig {
   args: string[];
   /** Glob of the image(s) to submit; empty: found in the build output. */
   image: string;
+  /** Bytes of flash and RAM to check the image against, over the board table's (null: the table's, if any). */
+  flashSize?: number | null;
+  ramSize?: number | null;
 }
 
 export interface Config {
@@ -161,9 +166,12 @@ export function wholeNumberIn(text: string, min: number, max: number): number | 
   return Number.isSafeInteger(n) && n >= min && n <= max ? n : null;
 }
 
-/** The one check of a plain decimal (digits, optional fraction) in [min, max]: the number, or null. */
+/** A non-negative decimal, also in exponent form (`1e-3`: ordinary for tolerances); no sign, hex or Infinity. */
+const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The one check of a decimal (as DECIMAL) in [min, max]: the number, or null. Shared by the inputs and `allhw serve`'s flags. */
 export function decimalIn(text: string, min: number, max: number): number | null {
-  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  const n = DECIMAL.test(text) ? Number(text) : NaN;
   return Number.isFinite(n) && n >= min && n <= max ? n : null;
 }
 
@@ -179,6 +187,22 @@ function decimal(raw: Raw, input: InputName, min: number, max: number): number {
   const n = decimalIn(value, min, max);
   if (n === null) bad(input, value, `expected a number from ${min} to ${max}`);
   return n;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, KIB: 1024, M: 1024 * 1024, MIB: 1024 * 1024 };
+
+/** The one check of 'flash-size' and 'ram-size' (parseConfig and `allhw build`): bytes (`1048576`, `1024K`, `1M`, `320KiB`; K and M are 1024-based); empty: null. */
+export function byteSizeValue(value: string, input: 'flash-size' | 'ram-size', subject: Subject = AS_INPUT): number | null {
+  if (value === '') return null;
+  const m = /^(\d+)\s*([KkMm](?:i?[Bb])?)?$/.exec(value);
+  const unit = m ? SIZE_UNITS[(m[2] ?? '').toUpperCase().replace(/^([KM])B$/, '$1')] : undefined;
+  const n = m && unit !== undefined ? Number(m[1]) * unit : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 32) bad(input, value, 'expected a size in bytes, e.g. 1048576, 1024K or 1M (K and M are 1024-based)', subject);
+  return n;
+}
+
+function byteSize(raw: Raw, input: 'flash-size' | 'ram-size'): number | null {
+  return byteSizeValue(raw(input).trim(), input);
 }
 
 function oneOf<T extends string>(raw: Raw, input: InputName, allowed: readonly T[]): T {
@@ -197,10 +221,19 @@ export function buildSystemValue(value: string, subject: Subject = AS_INPUT): Bu
   return oneOfValue(value, 'build-system', BUILD_SYSTEMS, subject);
 }
 
-/** The one check of 'board' (parseConfig and `allhw build`). */
+/** A name BOARD can carry to make, CMake and west (Zephyr's own names have `/` qualifiers). */
+const BOARD_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*$/;
+
+/**
+ * The one check of 'board' (parseConfig and `allhw build`): any board name is
+ * allowed, not only the table's, because All-HW lends more kinds than the
+ * table knows (the key selects the kind); 'flash-size' and 'ram-size' give
+ * the limits of a board outside it.
+ */
 export function boardValue(value: string, subject: Subject = AS_INPUT): string {
-  if (!BOARDS.includes(value)) bad('board', value, `known boards are ${BOARDS.map((b) => `'${b}'`).join(', ')}`, subject);
-  return value;
+  if (BOARD_NAME.test(value) && value.length <= 100) return value;
+  const known = BOARDS.map((b) => `'${b}'`).join(', ');
+  bad('board', value, `expected a board name of letters, digits and _ - . / (the table knows ${known}; others are allowed, with 'flash-size' and 'ram-size' to check sizes)`, subject);
 }
 
 /** Splits a multi-line or comma-separated list input; blank entries dropped. */
@@ -358,6 +391,9 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
       board: mode === 'emulator' ? EMULATOR_BOARD : board,
       args: splitArgs(raw('build-args')),
       image: raw('image').trim(),
+      // The limits are the chosen board's: the emulated board has its own (from the table).
+      flashSize: mode === 'emulator' ? (byteSize(raw, 'flash-size'), null) : byteSize(raw, 'flash-size'),
+      ramSize: mode === 'emulator' ? (byteSize(raw, 'ram-size'), null) : byteSize(raw, 'ram-size'),
     },
     run: {
       inputs,

@@ -11,12 +11,13 @@ import { buildProject } from './build/index.js';
 import type { Build } from './build/index.js';
 import { checkEmulatorImages, preflight, type Preflight } from './pipeline-checks.js';
 import { ConfigError, publicConfig, type Config } from './config.js';
-import { secretForms, type Logger } from './common/log.js';
-import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/index.js';
-import { writeReportFiles } from './report/index.js';
+import { redactKeyParams, SecretMasker, secretForms, type Logger } from './common/log.js';
+import { uploadWithStatus, type ArtifactStatus } from './report/index.js';
+import { rewriteSummary, writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/index.js';
 import { emitAnnotations } from './report/index.js';
-import { renderSummary, renderTextTable } from './report/index.js';
+import { collectProblems, describeProblem } from './report/index.js';
+import { renderSummary, renderTextTable, type SummaryOptions } from './report/index.js';
 import { checkCorrectness, compareBaseline, verdict } from './results/index.js';
 import { parseOutcome } from './results/index.js';
 import { ResultsStore } from './results/index.js';
@@ -60,6 +61,8 @@ export interface PipelineOutcome {
   outputs: Record<string, string>;
   failed: boolean;
   reason: string;
+  /** The reason is already the step's first error annotation: the action must not annotate it again. */
+  reasonAnnotated: boolean;
   summaryMarkdown: string;
   textTable: string;
   resultsDir: string;
@@ -90,6 +93,12 @@ async function makeResultsDir(config: Config, workspace: string): Promise<string
   return dir;
 }
 
+function masked(text: string, secrets: string[]): string {
+  const masker = new SecretMasker();
+  for (const s of secrets) masker.add(s);
+  return masker.mask(redactKeyParams(text));
+}
+
 /** The run's error, with what could not be written (each file once) added to it. */
 function withLostWrites(fatal: Error | null, lost: string[], resultsDir: string): Error | null {
   if (lost.length === 0) return fatal;
@@ -97,7 +106,26 @@ function withLostWrites(fatal: Error | null, lost: string[], resultsDir: string)
   return new Error(fatal ? `${fatal.message}\n${what}` : what);
 }
 
-export async function runPipeline(config: Config, log: Logger, ctx: PipelineContext): Promise<PipelineOutcome> {
+/**
+ * summary.md written again once the upload's outcome is known. When it (or
+ * the first report write, `lost`) could not be written, the Markdown for the
+ * job summary says so instead, and the loss is returned for the run's error.
+ */
+async function finalSummary(final: Results, resultsDir: string, opts: SummaryOptions, lost: string | null): Promise<{ markdown: string; lost: string | null }> {
+  if (!lost) {
+    try {
+      return { markdown: await rewriteSummary(final, resultsDir, opts), lost: null };
+    } catch (e) {
+      lost = (e as Error).message;
+    }
+  }
+  return { markdown: `${renderSummary(final, opts)}\n\n> [!WARNING]\n> ${lost}\n`, lost };
+}
+
+export async function runPipeline(config: Config, actionLog: Logger, ctx: PipelineContext): Promise<PipelineOutcome> {
+  // In the action, the stages' errors and warnings are annotated at the end, root cause first (see annotations.ts).
+  const problems = collectProblems(actionLog, { hold: ctx.githubActions });
+  const log = problems.logger;
   // The embedded farm checks a key like the real one does: a fresh one per run,
   // made here so that every writer below masks it along with the user's.
   const emulatorKey = config.mode === 'emulator' ? randomUUID() : '';
@@ -258,36 +286,55 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   const final = store.masked();
 
   const name = artifactName(config);
-  let reportsLost = false;
-  const report = await writeReportFiles(final, resultsDir, { artifactName: name }).catch((e: Error) => {
-    reportsLost = true;
-    fatal = withLostWrites(fatal, [e.message], resultsDir);
-    return { summaryMarkdown: `${renderSummary(final, { artifactName: name })}\n\n> [!WARNING]\n> ${e.message}\n` };
-  });
-  // A run stopped before any input has nothing to annotate (a totals line of zeros is noise).
-  if (final.results.length > 0) emitAnnotations(final, log);
+  const reportsLost = await writeReportFiles(final, resultsDir, { artifactName: name }).then(
+    () => null,
+    (e: Error) => e.message,
+  );
   if (serve) await serve.close();
 
-  let upload: UploadedArtifact | null = null;
+  let upload: ArtifactStatus;
   try {
-    upload = await uploadResults({ dir: resultsDir, name, retentionDays: config.report.retentionDays, env: ctx.env, log });
+    upload = await uploadWithStatus({ dir: resultsDir, name, retentionDays: config.report.retentionDays, env: ctx.env, log });
   } catch (e) {
     // A clash (matrix jobs sharing a name) would silently lose this job's
     // artifact: that fails the step; other upload failures only warn.
-    if (e instanceof ArtifactNameClashError) fatal ??= e;
-    else log.warning(`Artifact upload failed: ${(e as Error).message}`);
+    fatal ??= e as Error;
+    upload = { state: 'failed', name, why: (e as Error).message, dir: resultsDir };
   }
-
+  // The summary was written before the upload: now it can say what became of it, and list every problem.
+  const summary = await finalSummary(
+    final,
+    resultsDir,
+    {
+      artifactName: name,
+      artifact: upload,
+      // Stage messages are not masked by the store: the summary is a file anyone with the artifact reads.
+      problems: problems.problems().map((p) => masked(describeProblem(p), secrets)),
+    },
+    reportsLost,
+  );
+  if (summary.lost) fatal = withLostWrites(fatal, [summary.lost], resultsDir);
   const v = verdict(final, config.results.failOn);
   const failed = Boolean(fatal) || v.failed;
+  const reason = fatal ? fatal.message : v.reason;
+  // The action annotates the reason itself, first; the CLI prints it as its last line.
+  const reasonAnnotated = ctx.githubActions && failed;
+  emitAnnotations(final, actionLog, {
+    rootCause: reasonAnnotated ? reason : null,
+    problems: ctx.githubActions ? problems.problems() : [],
+    failOn: config.results.failOn,
+    // A run stopped before any input has no totals worth a notice (a line of zeros is noise).
+    totals: final.results.length > 0,
+  });
   return {
     results: final,
-    outputs: computeOutputs(final, { resultsDir, artifactId: upload?.id ?? null }),
+    outputs: computeOutputs(final, { resultsDir, artifactId: upload.state === 'uploaded' ? upload.id : null }),
     failed,
-    reason: fatal ? fatal.message : v.reason,
-    summaryMarkdown: report.summaryMarkdown,
+    reason,
+    reasonAnnotated,
+    summaryMarkdown: summary.markdown,
     // The CLI prints the reason as its last (error) line, right after the table.
-    textTable: renderTextTable(final, { withError: false, withTasks: reportsLost || store.failedWrites().length > 0 }),
+    textTable: renderTextTable(final, { withError: false, withTasks: summary.lost !== null || store.failedWrites().length > 0 }),
     resultsDir,
   };
 }

@@ -89,7 +89,9 @@ describe('parseConfig', () => {
     ['ci-url', 'ftp://x', /'ci-url' has value 'ftp:\/\/x': expected an http:\/\/ or https:\/\/ URL/],
     ['max-parallel', '0', /'max-parallel' has value '0'/],
     ['retries', '-1', /'retries' has value '-1'/],
-    ['board', 'esp32', /'board' has value 'esp32': known boards are 'f746_disco', 'mps2_an500'/],
+    ['board', 'my board;x', /'board' has value 'my board;x': expected a board name of letters, digits and _ - . \/ \(the table knows 'f746_disco', /],
+    ['flash-size', '12 GB', /'flash-size' has value '12 GB': expected a size in bytes, e\.g\. 1048576, 1024K or 1M/],
+    ['ram-size', '0', /'ram-size' has value '0': expected a size in bytes/],
     ['mode', 'cloud', /'mode' has value 'cloud': allowed values are 'auto', 'allhw', 'emulator'/],
     ['build-system', 'bazel', /'build-system' has value 'bazel'/],
     ['compare', 'exact', /'compare' has value 'exact'/],
@@ -139,5 +141,41 @@ describe('parseConfig', () => {
     expect(() => splitArgs('-DX=1 > out.txt')).toThrow(/contains the shell operator '>': build-args are the build's arguments, not a shell command/);
     expect(errorOf({ 'build-args': 'A=1 && rm x' }).input).toBe('build-args');
     expect(splitArgs(`'-DX=a>b'`)).toEqual(['-DX=a>b']);
+  });
+});
+
+describe('numbers in exponent form', () => {
+  it('are read wherever a decimal is: tolerances and the gate percentages', () => {
+    const c = config({ rtol: '1e-3', atol: '1E-5', 'latency-tolerance': '2.5e1', 'size-tolerance': '5e+0' });
+    expect(c.results.rtol).toBe(0.001);
+    expect(c.results.atol).toBe(0.00001);
+    expect(c.results.latencyTolerancePct).toBe(25);
+    expect(c.results.sizeTolerancePct).toBe(5);
+    expect(config({ rtol: '.5', atol: '3.' }).results).toMatchObject({ rtol: 0.5, atol: 3 });
+  });
+
+  it.each([
+    ['rtol', '1e'],
+    ['rtol', 'e-3'],
+    ['atol', '-1e-5'],
+    ['atol', '1e999'],
+    ['rtol', '0x10'],
+  ])('still refuses %s = %s', (input, value) => {
+    expect(errorOf({ [input]: value }).message).toMatch(new RegExp(`'${input}' has value '${value}': expected a number from 0`));
+  });
+});
+
+describe('boards outside the table', () => {
+  it('are accepted (All-HW lends more kinds than the table knows), with optional flash and RAM limits', () => {
+    const c = config({ board: 'frdm_k64f', mode: 'allhw', 'ci-api-key': 'k' });
+    expect(c.build).toMatchObject({ board: 'frdm_k64f', flashSize: null, ramSize: null });
+    expect(config({ board: 'mimxrt1060_evk', 'flash-size': '8M', 'ram-size': '1024K', mode: 'allhw', 'ci-api-key': 'k' }).build).toMatchObject({
+      flashSize: 8 * 1024 * 1024,
+      ramSize: 1024 * 1024,
+    });
+    const allhw = { mode: 'allhw', 'ci-api-key': 'k' };
+    expect(config({ ...allhw, 'flash-size': '1048576', 'ram-size': '320KiB' }).build).toMatchObject({ flashSize: 1048576, ramSize: 327680 });
+    // The emulated board replaces the chosen one, and with it the chosen one's limits.
+    expect(config({ 'flash-size': '1M', 'ram-size': '320K' }).build).toMatchObject({ board: 'mps2_an500', flashSize: null, ramSize: null });
   });
 });

@@ -34,7 +34,9 @@ export async function run(): Promise<void> {
     for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, value);
     await writeJobSummary(outcome.summaryMarkdown);
     markFinished();
-    if (outcome.failed) core.setFailed(outcome.reason);
+    // setFailed would annotate the reason again, last: the pipeline made it the first annotation.
+    if (outcome.failed && outcome.reasonAnnotated) process.exitCode = core.ExitCode.Failure;
+    else if (outcome.failed) core.setFailed(outcome.reason);
   } catch (e) {
     core.setFailed((e as Error).message);
   }

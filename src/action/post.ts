@@ -11,7 +11,7 @@ import { mainStepFinished } from './state.js';
  * The post step runs only when the job was cancelled: the main step may have
  * died before its own upload, so whatever the results directory holds goes up.
  */
-export async function runPost(): Promise<void> {
+export async function run(): Promise<void> {
   if (mainStepFinished()) return;
   const log = actionsLogger();
   try {

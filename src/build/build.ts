@@ -6,17 +6,20 @@ import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { listInput, type BuildConfig } from '../config.js';
 import type { Logger } from '../common/log.js';
 import type { Toolchain } from '../toolchain/index.js';
 import { toolchainFile } from './assets.js';
+import { boardInfo } from './boards.js';
 import { NONE_WITHOUT_IMAGE, detectSystem, notADirectory, probeProject } from './detect.js';
 import { BuildError } from './errors.js';
 import { runStep } from './exec.js';
 import { discoverImages, globImages, groupArtifacts, imageNames, scanImages, type FoundImage } from './images.js';
-import { DiagnosticAnchor, addMatcherCommand, removeMatcherCommand } from './matcher.js';
+import { DiagnosticAnchor, addMatcherCommand, removeMatcherCommands } from './matcher.js';
 import { planBuild, showStep, type BuildPlan, type BuildStep } from './plan.js';
 import { describeSize, measureImage, overCapacity } from './size.js';
+import { ZephyrBoardWatch } from './zephyr-board.js';
 import type { Build, Image } from './types.js';
 
 export { BuildError } from './errors.js';
@@ -52,9 +55,14 @@ async function runSteps(plan: BuildPlan, logFile: WriteStream, logPath: string, 
     log.info(`$ ${shown}`);
     const tail: string[] = [];
     const anchor = new DiagnosticAnchor(step.cwd);
+    const zephyrBoard = new ZephyrBoardWatch();
     const result = await runStep(step, plan.env, {
       log: logFile,
-      onLine: (line) => {
+      onLine: (raw) => {
+        // A build that forces colour (-fdiagnostics-color=always) must still be matched:
+        // the runner matches the lines we print. The build log keeps the raw bytes.
+        const line = stripVTControlCharacters(raw);
+        if (plan.system === 'zephyr') zephyrBoard.line(line);
         tail.push(line);
         if (tail.length > TAIL_LINES) tail.shift();
         log.info(opts.githubActions ? anchor.line(line) : line);
@@ -63,7 +71,9 @@ async function runSteps(plan: BuildPlan, logFile: WriteStream, logPath: string, 
     if (result.spawnError) throw spawnFailure(step, result.spawnError, logPath);
     if (result.code !== 0) {
       const how = result.signal ? `was killed by ${result.signal}` : `failed with exit code ${result.code}`;
+      const explained = zephyrBoard.explain(opts.board, logPath);
       const message =
+        (explained ? `${explained}\n` : '') +
         `Build command ${how}: ${shown}\n` +
         `The whole build log is in ${logPath}.` +
         (tail.length ? `\nLast ${tail.length} lines:\n${tail.join('\n')}` : '');
@@ -134,7 +144,7 @@ async function toImages(found: FoundImage[], opts: BuildOptions, projectDir: str
     let size = null;
     if (f.elfForSize) {
       try {
-        size = await measureImage(f.elfForSize, opts.board);
+        size = await measureImage(f.elfForSize, opts.board, { flash: opts.flashSize, ram: opts.ramSize });
       } catch (e) {
         throw new BuildError(`Image ${f.path} cannot be used: ${(e as Error).message}`);
       }
@@ -144,6 +154,17 @@ async function toImages(found: FoundImage[], opts: BuildOptions, projectDir: str
     for (const problem of size ? overCapacity(size) : []) opts.log.warning(`Image ${names[i]} ${problem}: it will not fit on ${opts.board}.`);
   }
   return images;
+}
+
+/** The notice for a board outside the table: what is not checked, and how to check it. */
+function uncheckedSizes(opts: BuildOptions): string | null {
+  if (boardInfo(opts.board)) return null;
+  const flash = opts.flashSize == null;
+  const ram = opts.ramSize == null;
+  if (!flash && !ram) return null;
+  const what = flash && ram ? 'flash and RAM use are' : flash ? 'flash use is' : 'RAM use is';
+  const set = flash && ram ? "'flash-size' and 'ram-size'" : flash ? "'flash-size'" : "'ram-size'";
+  return `Board '${opts.board}' is not in allhw-ci's board table: ${what} not checked against the board. Set ${set} to check ${flash && ram ? 'them' : 'it'}.`;
 }
 
 export async function buildProject(opts: BuildOptions): Promise<Build> {
@@ -177,6 +198,8 @@ export async function buildProject(opts: BuildOptions): Promise<Build> {
       toolchainFile: toolchainFile(),
     });
     log.info(`Build system: ${plan.system} (${detection.reason}); board ${opts.board}; project ${projectDir}`);
+    const unchecked = uncheckedSizes(opts);
+    if (unchecked) log.notice(unchecked);
     logFile.write(`# allhw-ci build: ${plan.system} (${detection.reason}), board ${opts.board}, project ${projectDir}\n`);
     for (const [k, v] of Object.entries(plan.envChanges)) logFile.write(`# env ${k}=${v}\n`);
     for (const note of plan.notes) {
@@ -191,7 +214,7 @@ export async function buildProject(opts: BuildOptions): Promise<Build> {
       try {
         await runSteps(plan, logFile, logPath, opts);
       } finally {
-        if (opts.githubActions) log.info(removeMatcherCommand());
+        if (opts.githubActions) for (const command of removeMatcherCommands()) log.info(command);
       }
     }
     const found = await chooseImages(plan, opts, projectDir, startedAtMs);

@@ -1,7 +1,8 @@
 /**
- * The gcc problem matcher (matchers/gcc.json): registered while the build
- * runs inside GitHub Actions so compiler warnings and errors become
- * annotations on the PR's lines.
+ * The gcc problem matchers (matchers/gcc.json): registered while the build
+ * runs inside GitHub Actions so compiler, assembler and linker errors and
+ * warnings become annotations on the PR's lines. The lines the runner reads
+ * are the ones we log, with colour codes stripped (a build may force colour).
  *
  * How GitHub maps a matched file (actions/runner, OutputManager): an absolute
  * path that exists under the workflow's repository is made relative to it; a
@@ -16,59 +17,77 @@ import { gccMatcherFile } from './assets.js';
 
 export interface MatcherPattern {
   regexp: string;
-  file: number;
-  line: number;
+  file?: number;
+  line?: number;
   column?: number;
   severity?: number;
   message: number;
 }
 
 export interface MatcherFile {
-  problemMatcher: { owner: string; pattern: MatcherPattern[] }[];
+  problemMatcher: { owner: string; severity?: string; pattern: MatcherPattern[] }[];
 }
 
 export interface Diagnostic {
-  file: string;
-  line: number;
+  /** Null for a message with no source location (a linker region overflow). */
+  file: string | null;
+  line: number | null;
   column: number | null;
   severity: string;
   message: string;
 }
 
-let loaded: { owner: string; pattern: MatcherPattern; regexp: RegExp } | null = null;
+interface LoadedMatcher {
+  owner: string;
+  severity: string;
+  pattern: MatcherPattern;
+  regexp: RegExp;
+}
 
-function matcher(): { owner: string; pattern: MatcherPattern; regexp: RegExp } {
+let loaded: LoadedMatcher[] | null = null;
+
+/** The matchers of the shipped file, in its order (the runner tries them in that order too). */
+function matchers(): LoadedMatcher[] {
   if (!loaded) {
     const json = JSON.parse(readFileSync(gccMatcherFile(), 'utf8')) as MatcherFile;
-    const first = json.problemMatcher[0];
-    loaded = { owner: first.owner, pattern: first.pattern[0], regexp: new RegExp(first.pattern[0].regexp) };
+    loaded = json.problemMatcher.map((m) => ({
+      owner: m.owner,
+      severity: m.severity ?? 'error',
+      pattern: m.pattern[0],
+      regexp: new RegExp(m.pattern[0].regexp),
+    }));
   }
   return loaded;
 }
 
-/** The workflow command that turns the matcher on. */
+/** The workflow command that turns the matchers on (one file, all of them). */
 export function addMatcherCommand(): string {
   return `::add-matcher::${gccMatcherFile()}`;
 }
 
-/** The workflow command that turns it off again. */
-export function removeMatcherCommand(): string {
-  return `::remove-matcher owner=${matcher().owner}::`;
+/** The workflow commands that turn them off again, one per owner. */
+export function removeMatcherCommands(): string[] {
+  return matchers().map((m) => `::remove-matcher owner=${m.owner}::`);
 }
 
-/** Applies the shipped matcher's regexp to one line, as the runner would. */
+const group = (m: RegExpExecArray, index: number | undefined): string | undefined => (index === undefined ? undefined : m[index]);
+
+/** Applies the shipped matchers to one line as the runner would: the first that matches wins. */
 export function matchDiagnostic(line: string): Diagnostic | null {
-  const { pattern, regexp } = matcher();
-  const m = regexp.exec(line);
-  if (!m) return null;
-  const column = pattern.column !== undefined ? m[pattern.column] : undefined;
-  return {
-    file: m[pattern.file],
-    line: Number(m[pattern.line]),
-    column: column ? Number(column) : null,
-    severity: pattern.severity !== undefined ? m[pattern.severity] : 'error',
-    message: m[pattern.message],
-  };
+  for (const { pattern, regexp, severity } of matchers()) {
+    const m = regexp.exec(line);
+    if (!m) continue;
+    const lineNo = group(m, pattern.line);
+    const column = group(m, pattern.column);
+    return {
+      file: group(m, pattern.file) ?? null,
+      line: lineNo ? Number(lineNo) : null,
+      column: column ? Number(column) : null,
+      severity: (group(m, pattern.severity) ?? severity).toLowerCase(),
+      message: m[pattern.message],
+    };
+  }
+  return null;
 }
 
 const MAKE_DIRECTORY = /^(?:\S*make(?:\[\d+\])?): (Entering|Leaving) directory [`'‘](.*)['’]\s*$/;
@@ -92,7 +111,8 @@ export class DiagnosticAnchor {
       return text;
     }
     const d = matchDiagnostic(text);
-    if (!d || path.isAbsolute(d.file)) return text;
+    // Only a file name the line starts with is rewritten (a linker line may start with ld's own path).
+    if (!d?.file || path.isAbsolute(d.file) || !text.startsWith(d.file)) return text;
     const absolute = path.resolve(this.dirs[this.dirs.length - 1], d.file);
     return absolute + text.slice(d.file.length);
   }

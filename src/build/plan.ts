@@ -50,6 +50,14 @@ export interface PlanInput {
 
 export const CROSS_PREFIX = 'arm-none-eabi-';
 
+/**
+ * Colour-free output, so that the problem matchers see plain lines: gcc (an
+ * empty GCC_COLORS), CMake and Ninja (CLICOLOR_FORCE, CMAKE_COLOR_DIAGNOSTICS)
+ * and tools that honour NO_COLOR. A project's own -fdiagnostics-color=always
+ * still wins: the build stage strips the codes from the lines it prints too.
+ */
+export const COLOUR_FREE_ENV: Readonly<Record<string, string>> = { GCC_COLORS: '', NO_COLOR: '1', CLICOLOR_FORCE: '0', CMAKE_COLOR_DIAGNOSTICS: 'OFF' };
+
 /** Quotes one word for sh. */
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -70,7 +78,7 @@ export function toolchainRoot(toolchain: Toolchain, gccOnPath: string | null): s
 export function planBuild(input: PlanInput): BuildPlan {
   const { system, projectDir, buildDir, board, args, toolchain, facts, baseEnv, jobs } = input;
   const notes: string[] = [];
-  const changes: Record<string, string> = {};
+  const changes: Record<string, string> = { ...COLOUR_FREE_ENV };
 
   if (toolchain.binDir) {
     const current = baseEnv.PATH ?? '';

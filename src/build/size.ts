@@ -24,8 +24,14 @@ export function inRam(s: ElfSection): boolean {
   return (s.flags & SHF_ALLOC) !== 0 && ((s.flags & SHF_WRITE) !== 0 || s.type === SHT_NOBITS);
 }
 
-/** Sizes an ELF image against the board's capacity (null capacities for a board the table does not know). */
-export async function measureImage(elfPath: string, board: string): Promise<SizeReport> {
+/** Capacities given by the user (the flash-size / ram-size inputs): they win over the board table's. */
+export interface SizeLimits {
+  flash?: number | null;
+  ram?: number | null;
+}
+
+/** Sizes an ELF image against the board's capacity (null capacities for a board the table does not know, without limits). */
+export async function measureImage(elfPath: string, board: string, limits: SizeLimits = {}): Promise<SizeReport> {
   const elf = await readElf(elfPath);
   if (elf.machine !== EM_ARM) {
     throw new Error(`'${elfPath}' is built for ${machineName(elf.machine)}, not Arm: the build did not use arm-none-eabi-gcc.`);
@@ -35,8 +41,8 @@ export async function measureImage(elfPath: string, board: string): Promise<Size
   return {
     flash: allocated.filter(inFlash).reduce((sum, s) => sum + s.size, 0),
     ram: allocated.filter(inRam).reduce((sum, s) => sum + s.size, 0),
-    flashCapacity: info?.flash ?? null,
-    ramCapacity: info?.ram ?? null,
+    flashCapacity: limits.flash ?? info?.flash ?? null,
+    ramCapacity: limits.ram ?? info?.ram ?? null,
     sections: Object.fromEntries(allocated.map((s) => [s.name, s.size])),
   };
 }

@@ -3,16 +3,17 @@
  * whatever arm-none-eabi-gcc is on PATH.
  */
 import path from 'node:path';
-import { AS_FLAG, BOARDS, ConfigError, INPUT_DEFAULTS, boardValue, buildSystemValue, splitArgs, type BuildSystem, type InputName } from '../config.js';
+import { AS_FLAG, BOARDS, ConfigError, INPUT_DEFAULTS, boardValue, buildSystemValue, byteSizeValue, splitArgs, type BuildSystem, type InputName } from '../config.js';
 import { FlagError, flag, parseFlags, type ParsedFlags } from './flags.js';
 import type { Logger } from '../common/log.js';
 import type { Toolchain } from '../toolchain/index.js';
 import { buildProject } from '../build/index.js';
 import { BuildError } from '../build/index.js';
 
-const FLAGS = ['project-dir', 'board', 'build-system', 'build-command', 'build-args', 'image', 'results-dir'] as const satisfies readonly InputName[];
+const FLAGS = ['project-dir', 'board', 'flash-size', 'ram-size', 'build-system', 'build-command', 'build-args', 'image', 'results-dir'] as const satisfies readonly InputName[];
 
-const USAGE = `usage: allhw build [--project-dir DIR] [--board ${BOARDS.join('|')}]
+const USAGE = `usage: allhw build [--project-dir DIR] [--board ${BOARDS.join('|')}|NAME]
+                   [--flash-size BYTES] [--ram-size BYTES]
                    [--build-system auto|cmake|make|zephyr|command|none] [--build-command CMD]
                    [--build-args ARGS] [--image GLOB] [--results-dir DIR]
 Builds the project with the arm-none-eabi-gcc on PATH, finds its image(s) and sizes them;
@@ -34,13 +35,17 @@ export async function buildCommand(argv: string[], log: Logger): Promise<number>
     return 2;
   }
   const given = (name: (typeof FLAGS)[number]): string => (flag(parsed, name) ?? INPUT_DEFAULTS[name]).trim();
-  // config's checks of these two values, not parseConfig, which also insists
+  // config's checks of these values, not parseConfig, which also insists
   // on the run's inputs (inputs, golden, ...) that a build alone does not need.
   let system: BuildSystem;
   let board: string;
+  let flashSize: number | null;
+  let ramSize: number | null;
   try {
     system = buildSystemValue(given('build-system'), AS_FLAG);
     board = boardValue(given('board'), AS_FLAG);
+    flashSize = byteSizeValue(given('flash-size'), 'flash-size', AS_FLAG);
+    ramSize = byteSizeValue(given('ram-size'), 'ram-size', AS_FLAG);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     log.error(e.message);
@@ -52,6 +57,8 @@ export async function buildCommand(argv: string[], log: Logger): Promise<number>
       system,
       command: given('build-command'),
       board,
+      flashSize,
+      ramSize,
       args: splitArgs(given('build-args'), AS_FLAG),
       image: given('image'),
       resultsDir: path.resolve(given('results-dir')),

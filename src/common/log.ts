@@ -8,6 +8,12 @@ export interface AnnotationProps {
   file?: string;
   startLine?: number;
   startColumn?: number;
+  /**
+   * What every occurrence of one problem shares, phrased to follow a count of
+   * tasks ("could not be created: …" → "5 tasks could not be created: …"):
+   * the action makes one annotation per cause (GitHub shows 10 per step).
+   */
+  cause?: string;
 }
 
 export interface Logger {

@@ -25,6 +25,21 @@ export interface UploadedArtifact {
   files: number;
 }
 
+/** What became of the upload, for the summary's artifact line. */
+export type ArtifactStatus =
+  /** summary.md as written into the results directory, before its upload. */
+  | { state: 'pending'; name: string }
+  | { state: 'uploaded'; name: string; id: number | null; url: string | null; files: number }
+  | { state: 'skipped'; why: string; dir: string }
+  | { state: 'failed'; name: string; why: string; dir: string };
+
+/** The artifact's page: the run's summary page lists it there (only with the run's repository, id and server). */
+export function artifactUrl(env: NodeJS.ProcessEnv, id: number | null): string | null {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: run } = env;
+  if (id === null || !server || !repo || !run) return null;
+  return `${server.replace(/\/+$/, '')}/${repo}/actions/runs/${run}/artifacts/${id}`;
+}
+
 export class ArtifactNameClashError extends Error {
   constructor(name: string) {
     super(
@@ -97,10 +112,28 @@ async function withClientEnv<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): P
  * ArtifactNameClashError on a duplicate name, Error on other failures.
  */
 export async function uploadResults(opts: UploadOptions): Promise<UploadedArtifact | null> {
+  const done = await tryUpload(opts);
+  return 'skipped' in done ? null : done;
+}
+
+/** The upload, as the summary tells it: never throws, except ArtifactNameClashError (which fails the step). */
+export async function uploadWithStatus(opts: UploadOptions): Promise<ArtifactStatus> {
+  try {
+    const done = await tryUpload(opts);
+    if ('skipped' in done) return { state: 'skipped', why: done.skipped, dir: opts.dir };
+    return { state: 'uploaded', name: done.name, id: done.id, url: artifactUrl(opts.env, done.id), files: done.files };
+  } catch (e) {
+    if (e instanceof ArtifactNameClashError) throw e;
+    opts.log.warning(`Artifact upload failed: ${(e as Error).message}`);
+    return { state: 'failed', name: opts.name, why: (e as Error).message, dir: opts.dir };
+  }
+}
+
+async function tryUpload(opts: UploadOptions): Promise<UploadedArtifact | { skipped: string }> {
   const { dir, name, log } = opts;
   if (!opts.env.ACTIONS_RUNTIME_TOKEN || !opts.env.ACTIONS_RESULTS_URL) {
     log.notice(`Not on GitHub Actions (no ACTIONS_RUNTIME_TOKEN/ACTIONS_RESULTS_URL): no artifact uploaded; the results are in ${dir}`);
-    return null;
+    return { skipped: 'not on GitHub Actions (no ACTIONS_RUNTIME_TOKEN/ACTIONS_RESULTS_URL)' };
   }
   checkArtifactName(name);
   let files: string[];
@@ -108,12 +141,13 @@ export async function uploadResults(opts: UploadOptions): Promise<UploadedArtifa
     if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
     files = await listFiles(dir);
   } catch (e) {
-    log.warning(`No artifact uploaded: the results directory ${dir} cannot be read (${(e as Error).message}).`);
-    return null;
+    const why = `the results directory ${dir} cannot be read (${(e as Error).message})`;
+    log.warning(`No artifact uploaded: ${why}.`);
+    return { skipped: why };
   }
   if (files.length === 0) {
     log.warning(`No artifact uploaded: the results directory ${dir} is empty.`);
-    return null;
+    return { skipped: `the results directory ${dir} is empty` };
   }
 
   const options = opts.retentionDays === null ? {} : { retentionDays: opts.retentionDays };

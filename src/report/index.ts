@@ -12,9 +12,10 @@ import { renderSummary, type SummaryOptions } from './summary.js';
 
 export { emitAnnotations } from './annotations.js';
 export { computeOutputs } from './outputs.js';
-export { uploadResults, ArtifactNameClashError, type UploadedArtifact } from './artifact.js';
+export { uploadResults, uploadWithStatus, ArtifactNameClashError, type ArtifactStatus, type UploadedArtifact } from './artifact.js';
+export { collectProblems, describeProblem } from './problems.js';
 export { renderJUnit } from './junit.js';
-export { renderSummary, renderTextTable } from './summary.js';
+export { renderSummary, renderTextTable, type SummaryOptions } from './summary.js';
 
 export type ReportOptions = SummaryOptions;
 
@@ -30,4 +31,11 @@ export async function writeReportFiles(
   await writeFileAtomic(junit, renderJUnit(results));
   await writeFileAtomic(summary, summaryMarkdown);
   return { summaryMarkdown, files: [junit, summary] };
+}
+
+/** Renders summary.md again (e.g. once the upload's outcome is known) and returns its Markdown. */
+export async function rewriteSummary(results: Results, dir: string, opts: ReportOptions): Promise<string> {
+  const markdown = renderSummary(results, opts);
+  await writeFileAtomic(path.join(dir, 'summary.md'), markdown);
+  return markdown;
 }

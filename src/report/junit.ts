@@ -89,11 +89,25 @@ function testcase(r: InputResult, task: TaskEntry | undefined): string[] {
     const tag = r.status === 'error' ? 'error' : 'failure';
     const type = r.status === 'error' ? 'infrastructure' : r.expected ? 'output-mismatch' : 'firmware';
     lines.push(`      <${tag}${attrs({ message: r.reason ?? r.status, type })}>${escapeText(details(r, task))}</${tag}>`);
-  } else if (r.reason || r.events.length > 0) {
-    lines.push(`      <system-out>${escapeText([r.reason, ...r.events].filter(Boolean).join('\n'))}</system-out>`);
   }
+  const out = systemOut(r, task);
+  if (out) lines.push(`      <system-out>${escapeText(out)}</system-out>`);
+  // Firmware errors and reboots on their own, where test reporters show a test's stderr.
+  if (r.events.length > 0) lines.push(`      <system-err>${escapeText(r.events.join('\n'))}</system-err>`);
   lines.push('    </testcase>');
   return lines;
+}
+
+/** The input's own UART lines (clipped), then where the rest is; a passed input's note first. */
+function systemOut(r: InputResult, task: TaskEntry | undefined): string {
+  const lines: string[] = [];
+  if (r.status === 'passed' && r.reason) lines.push(r.reason);
+  const uart = r.uart;
+  if (uart && uart.lines.length > 0) lines.push(...uart.lines);
+  const log = task?.log ?? 'the UART log';
+  if (uart && uart.more > 0) lines.push(`… ${uart.more} more UART line${uart.more === 1 ? '' : 's'} of this input in ${log}`);
+  if (task?.log) lines.push(`(the whole task's UART output: ${task.log})`);
+  return lines.join('\n');
 }
 
 interface Suite {

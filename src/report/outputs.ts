@@ -14,9 +14,9 @@ export interface OutputOptions {
 }
 
 export function computeOutputs(results: Results, opts: OutputOptions): Record<string, string> {
-  const several = new Set(results.results.map((r) => r.image)).size > 1;
+  // Always `image/input`: a workflow reading one key must not break when a second image is added.
   const latency: Record<string, number | null> = {};
-  for (const r of results.results) latency[several ? `${r.image}/${r.input}` : r.input] = usToMs(r.latencyUs);
+  for (const r of results.results) latency[`${r.image}/${r.input}`] = usToMs(r.latencyUs);
 
   const taskIds = [...new Set(results.tasks.map((t) => t.id).filter((id): id is string => Boolean(id)))];
 
@@ -29,7 +29,8 @@ export function computeOutputs(results: Results, opts: OutputOptions): Record<st
     'task-ids': JSON.stringify(taskIds),
     'latency-ms': JSON.stringify(latency),
     'artifact-id': opts.artifactId === null ? '' : String(opts.artifactId),
-    images: JSON.stringify(results.images.map((i) => i.name)),
+    images: JSON.stringify(results.images.map((i) => i.path)),
+    'image-names': JSON.stringify(results.images.map((i) => i.name)),
     'flash-used': first ? String(first.flash) : '',
     'ram-used': first ? String(first.ram) : '',
     'toolchain-path': results.toolchain?.path ?? '',

@@ -8,6 +8,7 @@ import type { GateResult, ImageEntry, InputResult, Results, TaskEntry } from '..
 import { clip, formatBytes, formatMs, formatNumber, plural, usToMs, visibleControls } from '../common/text.js';
 import { mdCell, mdCode } from './markdown.js';
 import { redactKeyParams } from '../common/log.js';
+import type { ArtifactStatus } from './artifact.js';
 
 /** GitHub's step summary limit is 1 MiB; stay well below it (the caller may add a line or two). */
 export const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 64 * 1024;
@@ -15,6 +16,10 @@ export const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 64 * 1024;
 export interface SummaryOptions {
   /** Name of the artifact the results go to; null when none is uploaded. */
   artifactName?: string | null;
+  /** What became of the upload (the last line); default: pending under artifactName, if any. */
+  artifact?: ArtifactStatus | null;
+  /** Problems the stages reported, one line per cause (annotations show only 10 per step). */
+  problems?: string[];
   /** Shown with the verdict line when given. */
   failOn?: 'any' | 'none';
   /** Input rows across all images before trimming (default 1000). */
@@ -158,6 +163,8 @@ function duration(results: Results): string {
 export function renderSummary(results: Results, options: SummaryOptions = {}): string {
   const opts: Required<SummaryOptions> = {
     artifactName: options.artifactName ?? null,
+    artifact: options.artifact ?? (options.artifactName ? { state: 'pending', name: options.artifactName } : null),
+    problems: options.problems ?? [],
     failOn: options.failOn ?? 'any',
     maxInputRows: options.maxInputRows ?? 1000,
     maxTaskRows: options.maxTaskRows ?? 300,
@@ -183,6 +190,7 @@ export function renderSummary(results: Results, options: SummaryOptions = {}): s
   if (results.error) lines.push(`> [!CAUTION]`, `> The run stopped early: ${mdCell(results.error, 1000)}`, '');
   lines.push(...correctnessLines(results));
   if (results.gate) lines.push(...gateSection(results.gate, opts.maxGateRows));
+  lines.push(...problemSection(opts.problems));
 
   // Images in results.json order, then any image only the results name (a run that failed early).
   const images: ImageEntry[] = [...results.images];
@@ -197,12 +205,38 @@ export function renderSummary(results: Results, options: SummaryOptions = {}): s
   }
 
   lines.push('---', '');
-  lines.push(
-    opts.artifactName
-      ? `📦 Artifact ${mdCode(opts.artifactName)}: results.json, junit.xml, summary.md, the build log and every UART log (download it from this run's summary page).`
-      : '📦 No artifact was uploaded: the results directory holds results.json, junit.xml, summary.md and the logs.',
-  );
+  lines.push(artifactLine(opts.artifact));
   return fitBudget(lines.join('\n') + '\n');
+}
+
+const MAX_PROBLEM_ROWS = 100;
+
+function problemSection(problems: string[]): string[] {
+  if (problems.length === 0) return [];
+  const lines = [`<details><summary>${plural(problems.length, 'problem')} reported during the run (each cause once)</summary>`, ''];
+  for (const p of problems.slice(0, MAX_PROBLEM_ROWS)) lines.push(`- ${mdCell(p, 600)}`);
+  if (problems.length > MAX_PROBLEM_ROWS) lines.push(`- _${problems.length - MAX_PROBLEM_ROWS} more: the step's log has them all._`);
+  lines.push('', '</details>', '');
+  return lines;
+}
+
+const CONTENTS = 'results.json, junit.xml, summary.md and the logs';
+
+/** The summary's last line: what really happened to the upload. */
+export function artifactLine(a: ArtifactStatus | null): string {
+  if (a === null) return `📦 No artifact was uploaded: the results directory holds ${CONTENTS}.`;
+  switch (a.state) {
+    case 'pending':
+      return `📦 The results directory (${CONTENTS}) goes up as the artifact ${mdCode(a.name)}; the job summary says whether the upload succeeded.`;
+    case 'uploaded': {
+      const name = a.url ? `[${mdCode(a.name)}](${a.url})` : mdCode(a.name);
+      return `📦 Artifact ${name}${a.id !== null ? ` (id ${a.id})` : ''}: ${CONTENTS}.`;
+    }
+    case 'skipped':
+      return `📦 No artifact was uploaded: ${mdCell(a.why, 300)}. The results directory ${mdCode(a.dir)} holds ${CONTENTS}.`;
+    case 'failed':
+      return `📦 The artifact upload failed: ${mdCell(redactKeyParams(a.why), 600)} The results directory ${mdCode(a.dir)} on the runner holds ${CONTENTS}.`;
+  }
 }
 
 /** Last resort when even the trimmed tables are too big (very long names): cut whole lines. */

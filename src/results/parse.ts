@@ -42,6 +42,9 @@ export interface ParseOptions {
 export const RESULT_PREFIX = '#result:';
 /** Events listed per input; the rest are counted. */
 export const MAX_EVENTS = 20;
+/** UART lines kept per input (for junit.xml's system-out), and characters per line: the log has them all. */
+export const MAX_UART_LINES = 20;
+const MAX_UART_LINE_CHARS = 200;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const EVENT = /^(Error\b|TVMPlatformAbort)/;
 /** Control characters, spaces and undecodable bytes before a line's text. */
@@ -104,6 +107,12 @@ interface Slot {
   events: string[];
   /** Events beyond MAX_EVENTS, not listed. */
   unlisted: number;
+  uart: { lines: string[]; more: number };
+}
+
+function keepUartLine(slot: Slot, line: string): void {
+  if (slot.uart.lines.length < MAX_UART_LINES) slot.uart.lines.push(clip(line, MAX_UART_LINE_CHARS));
+  else slot.uart.more++;
 }
 
 function addEvent(slot: Slot, text: string): void {
@@ -122,7 +131,7 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
   if (n === 0) return [];
   const warmup = opts.warmup ?? 0;
   const sends = warmup + (opts.repeat ?? 1);
-  const slots: Slot[] = outcome.inputs.map(() => ({ lines: [], metrics: new MetricSet(), events: [], unlisted: 0 }));
+  const slots: Slot[] = outcome.inputs.map(() => ({ lines: [], metrics: new MetricSet(), events: [], unlisted: 0, uart: { lines: [], more: 0 } }));
   /** #result lines beyond the inputs: the first are kept for events, all are counted. */
   const extras: string[] = [];
   let extraCount = 0;
@@ -138,6 +147,8 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
     // Leading: the CR of a driver ending lines with LF CR, a reset's glitch byte (NUL, 0xFF).
     const line = raw.replace(LEADING_NOISE, '').trimEnd();
     if (line === '') return;
+    // The line belongs to the input in flight (a result line: to the input it answers).
+    keepUartLine(slotInFlight(), line);
     const at = line.indexOf(RESULT_PREFIX);
     if (at >= 0) {
       if (at > 0) eventFor(`text before a result: '${clip(line.slice(0, at), 80)}'`);
@@ -190,6 +201,7 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
       maxAbsError: null,
       top1: null,
       events: listedEvents(slot),
+      uart: slot.uart,
     };
     const metrics = slot.metrics.toRecord();
     if (metrics) result.metrics = metrics;

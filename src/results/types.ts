@@ -19,6 +19,12 @@ export interface InputResult {
   top1: number | null;
   /** Lines such as `Error: ...` or a reboot seen while this input was in flight. */
   events: string[];
+  /**
+   * The UART lines of this input: from after the previous input's `#result`
+   * to its own (the first input also gets the banner), the first
+   * MAX_UART_LINES of them, each clipped; `more` counts the lines left out.
+   */
+  uart?: { lines: string[]; more: number };
   /** With repeat/warmup: every run's timers and the latency figures (latencyUs is their median). */
   repeats?: RepeatStats | null;
   /** `#metric:name=value[unit]` lines seen while this input was in flight. */

@@ -102,7 +102,7 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
       : cancelledBefore
         ? `the run stopped before the task was created (${whyStopped(signal)})`
         : 'the run was cancelled while the task was being created: the service may have created it (then it runs to its timeout, id unknown)';
-    log.error(`${label}: ${outcome.reason}`);
+    log.error(`${label}: ${outcome.reason}`, { cause: ownError ? `could not be created: ${(e as Error).message}` : 'were not created: the run was cancelled' });
     return outcome;
   }
   const createdAt = Date.now();
@@ -220,10 +220,12 @@ async function watchTask(w: Watched, opts: AttemptOptions): Promise<TaskOutcome>
         if (!transient || failures >= opts.maxPollFailures) {
           outcome.end = 'error';
           outcome.reason = `could not read the task's status: ${err.message}`;
-          log.error(`${label}: ${outcome.reason}`);
+          log.error(`${label}: ${outcome.reason}`, { cause: `were given up: their status could not be read (${err.message})` });
           return outcome;
         }
-        log.warning(`${label}: reading the status failed (${failures} of ${opts.maxPollFailures} allowed): ${err.message}`);
+        log.warning(`${label}: reading the status failed (${failures} of ${opts.maxPollFailures} allowed): ${err.message}`, {
+          cause: `had a status read fail and tried again: ${err.message}`,
+        });
       }
     }
     const now = Date.now();
@@ -241,7 +243,7 @@ async function watchTask(w: Watched, opts: AttemptOptions): Promise<TaskOutcome>
         const took = ((Date.now() - began) / 1000).toFixed(1);
         const how = outcome.end === 'timeout' ? 'ended by its timeout (code 156)' : `finished with code ${rec.code}`;
         const said = `${label}: ${how} after ${took} s, ${outcome.uart.length} UART bytes`;
-        if (outcome.end === 'infra') log.warning(said);
+        if (outcome.end === 'infra') log.warning(said, { cause: `ended with code ${CODE_INFRA} (infrastructure): ${outcome.reason}` });
         else log.info(said);
         return outcome;
       }
@@ -252,7 +254,7 @@ async function watchTask(w: Watched, opts: AttemptOptions): Promise<TaskOutcome>
       outcome.reason =
         `no end within ${deadlineS} s (ci-timeout ${opts.timeoutS} s + queue-timeout ${opts.queueTimeoutS} s + ${opts.marginS} s margin); ` +
         `${seen}${lastError && failures > 0 ? `; last error: ${lastError}` : ''}; ${outcome.uart.length} UART bytes seen`;
-      log.error(`${label}: ${outcome.reason}`);
+      log.error(`${label}: ${outcome.reason}`, { cause: `did not end within ${deadlineS} s (ci-timeout + queue-timeout + margin)` });
       return outcome;
     }
     if (!(await untilNextRead(watch, deadline, opts))) break;
@@ -262,7 +264,7 @@ async function watchTask(w: Watched, opts: AttemptOptions): Promise<TaskOutcome>
 
 function cancelledWhile(outcome: TaskOutcome, label: string, log: Logger): TaskOutcome {
   outcome.end = 'error';
-  outcome.reason = `the run was cancelled while the task was ${outcome.status ?? 'created'} (it may still run on the service)`;
-  log.warning(`${label}: ${outcome.reason}`);
+  outcome.reason = `the run was cancelled while the task was ${outcome.status ?? 'being created'} (it may still run on the service)`;
+  log.warning(`${label}: ${outcome.reason}`, { cause: 'were cancelled while they ran (they may still run on the service)' });
   return outcome;
 }

@@ -103,7 +103,9 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskOutcome[]> {
         }
       }
       if (last) return outcome;
-      log.warning(`${taskLabel(task)}: infrastructure failure on attempt ${attempt}; trying again (attempt ${attempt + 1} of ${opts.retries + 1})`);
+      log.warning(`${taskLabel(task)}: infrastructure failure on attempt ${attempt}; trying again (attempt ${attempt + 1} of ${opts.retries + 1})`, {
+        cause: 'had an infrastructure failure and were tried again',
+      });
     }
   };
 

@@ -78,7 +78,7 @@ describe('CMake projects', () => {
     const regexp = new RegExp(pattern.regexp);
     const fields = (line: string) => {
       const m = regexp.exec(line)!;
-      return { file: m[pattern.file], line: m[pattern.line], column: m[pattern.column!], severity: m[pattern.severity!], message: m[pattern.message] };
+      return { file: m[pattern.file!], line: m[pattern.line!], column: m[pattern.column!], severity: m[pattern.severity!], message: m[pattern.message] };
     };
     expect(fields(errorLine!)).toEqual({
       file: brokenC,

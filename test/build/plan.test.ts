@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProjectFacts } from '../../src/build/detect.js';
 import { detectSystem } from '../../src/build/detect.js';
-import { planBuild, type PlanInput } from '../../src/build/plan.js';
+import { COLOUR_FREE_ENV, planBuild, type PlanInput } from '../../src/build/plan.js';
 
 const facts = (over: Partial<ProjectFacts> = {}): ProjectFacts => ({
   cmakeLists: false,
@@ -41,7 +41,7 @@ describe('planBuild', () => {
       ['cmake', '--build', '/w/app/build', '--parallel', '4'],
     ]);
     expect(plan.searchDir).toBe('/w/app/build');
-    expect(plan.envChanges).toEqual({});
+    expect(plan.envChanges).toEqual({ ...COLOUR_FREE_ENV });
   });
 
   it("cmake: no toolchain file of ours when the project, the args or the environment name one", () => {
@@ -58,7 +58,7 @@ describe('planBuild', () => {
 
   it('puts the installed toolchain first on PATH and tells CMake where it is', () => {
     const plan = planBuild(input({ toolchain: installed }));
-    expect(plan.envChanges).toEqual({ PATH: '/t/arm/bin:/usr/bin:/bin', ARM_NONE_EABI_BIN: '/t/arm/bin' });
+    expect(plan.envChanges).toEqual({ ...COLOUR_FREE_ENV, PATH: '/t/arm/bin:/usr/bin:/bin', ARM_NONE_EABI_BIN: '/t/arm/bin' });
     expect(plan.env).toMatchObject({ PATH: '/t/arm/bin:/usr/bin:/bin', HOME: '/home/u' });
   });
 
@@ -68,7 +68,7 @@ describe('planBuild', () => {
     expect(make({}).steps[0].argv).toEqual(['make', '-C', '/w/app', '-j4', 'CC=arm-none-eabi-gcc', 'V=1']);
     expect(make({ makefileSetsCC: true }).steps[0].argv).toEqual(['make', '-C', '/w/app', '-j4', 'V=1']);
     const plan = make({});
-    expect(plan.envChanges).toEqual({ BOARD: 'f746_disco', CROSS_COMPILE: 'arm-none-eabi-' });
+    expect(plan.envChanges).toEqual({ ...COLOUR_FREE_ENV, BOARD: 'f746_disco', CROSS_COMPILE: 'arm-none-eabi-' });
     expect(plan.searchDir).toBe('/w/app');
   });
 
@@ -83,7 +83,7 @@ describe('planBuild', () => {
   it('command: sh -c with the args quoted, BOARD, CROSS_COMPILE and our toolchain file in the environment', () => {
     const plan = planBuild(input({ system: 'command', command: './build.sh --release', args: ['a b', "it's"] }));
     expect(plan.steps).toEqual([{ argv: ['sh', '-c', `./build.sh --release 'a b' 'it'\\''s'`], cwd: '/w/app' }]);
-    expect(plan.envChanges).toEqual({ BOARD: 'f746_disco', CROSS_COMPILE: 'arm-none-eabi-', ALLHW_CMAKE_TOOLCHAIN_FILE: '/action/cmake/arm-none-eabi.cmake' });
+    expect(plan.envChanges).toEqual({ ...COLOUR_FREE_ENV, BOARD: 'f746_disco', CROSS_COMPILE: 'arm-none-eabi-', ALLHW_CMAKE_TOOLCHAIN_FILE: '/action/cmake/arm-none-eabi.cmake' });
   });
 
   it('zephyr with west: west build -p auto -b <Zephyr board>, extra args after --', () => {
@@ -95,13 +95,13 @@ describe('planBuild', () => {
     expect(plan.knownImages).toEqual(['/w/app/build/zephyr/zephyr.elf', '/w/app/build/zephyr/zephyr.hex']);
   });
 
-  it('zephyr without west: cmake -DBOARD=<Zephyr board> then build; the system toolchain root comes from gcc on PATH', () => {
+  it('zephyr without west: cmake -DBOARD=<Zephyr board> (the emulated board: Zephyr 3.7+ names it mps2/an500) then build; the system toolchain root comes from gcc on PATH', () => {
     const plan = planBuild(input({ system: 'zephyr', board: 'mps2_an500', facts: facts({ cmakeLists: true, zephyrApp: true }) }));
     expect(plan.steps.map((s) => s.argv)).toEqual([
-      ['cmake', '-S', '/w/app', '-B', '/w/app/build', '-DBOARD=mps2_an500'],
+      ['cmake', '-S', '/w/app', '-B', '/w/app/build', '-DBOARD=mps2/an500'],
       ['cmake', '--build', '/w/app/build', '--parallel', '4'],
     ]);
-    expect(plan.envChanges).toEqual({ ZEPHYR_TOOLCHAIN_VARIANT: 'gnuarmemb', GNUARMEMB_TOOLCHAIN_PATH: '/usr' });
+    expect(plan.envChanges).toEqual({ ...COLOUR_FREE_ENV, ZEPHYR_TOOLCHAIN_VARIANT: 'gnuarmemb', GNUARMEMB_TOOLCHAIN_PATH: '/usr' });
     expect(plan.notes.some((n) => n.includes('ZEPHYR_BASE is not set'))).toBe(true);
   });
 

@@ -111,4 +111,38 @@ describe('Zephyr builds', () => {
     expect(log.lines).toContain('info: Zephyr: west is not on PATH, building with cmake -DBOARD=stm32f746g_disco as microTVM does.');
     expect(log.lines.some((l) => l.includes('ZEPHYR_BASE is not set'))).toBe(true);
   });
+
+  it('explains a board Zephyr does not know, and for the emulated board points at model:', async () => {
+    const noBoard = await tempDir('allhw-west-no-board-');
+    const west = [
+      '#!/bin/sh',
+      '# A west whose Zephyr lacks the board: what Zephyr prints, then hundreds of board names.',
+      'while [ $# -gt 0 ]; do [ "$1" = -b ] && board=$2; shift; done',
+      `echo "-- Zephyr version: 3.5.0 (/zephyr)"`,
+      `echo "No board named '$board' found."`,
+      'echo "Please choose one of the following boards:"',
+      'i=0; while [ $i -lt 300 ]; do echo "  board_$i"; i=$((i+1)); done',
+      'echo "CMake Error at /zephyr/cmake/modules/boards.cmake:200 (message): Invalid BOARD; see above." >&2',
+      'exit 1',
+      '',
+    ].join('\n');
+    await writeFile(path.join(noBoard, 'west'), west);
+    await chmod(path.join(noBoard, 'west'), 0o755);
+
+    const { project, results } = await fixture('zephyr-app');
+    const emulated = (await buildProject({ ...base, board: 'mps2_an500', projectDir: project, resultsDir: results, env: cleanEnv(noBoard), log: memoryLogger() }).catch(
+      (e: unknown) => e,
+    )) as BuildError;
+    expect(emulated).toBeInstanceOf(BuildError);
+    const first = emulated.message.split('\n')[0];
+    expect(first).toMatch(/^Zephyr has no board named 'mps2\/an500' \(the board allhw-ci maps 'mps2_an500' to\)/);
+    expect(first).toMatch(/QEMU's mps2-an500 machine/);
+    expect(first).toMatch(/Give 'model:'/);
+
+    const real = (await buildProject({ ...base, board: 'l562', projectDir: project, resultsDir: results, env: cleanEnv(noBoard), log: memoryLogger() }).catch(
+      (e: unknown) => e,
+    )) as BuildError;
+    expect(real.message.split('\n')[0]).toMatch(/^Zephyr has no board named 'stm32l562e_dk' .*Set 'board'/);
+    expect(real.message).not.toMatch(/model:/);
+  });
 });

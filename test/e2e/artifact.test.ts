@@ -79,7 +79,8 @@ describe('the action uploads its results as an artifact', () => {
     await appendFile(path.join(project, 'src/main.c'), '\nint broken(void) { return undeclared_symbol; }\n');
     const r = await runAction(work, project, { 'artifact-name': 'failed-build' });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/::error::.*Build command failed/);
+    // The step's reason is its first error annotation, titled.
+    expect(r.stdout).toMatch(/::error title=All-HW CI failed::.*Build command failed/);
     // The compiler's error line reaches the log for the problem matcher.
     expect(r.stdout).toMatch(/main\.c:\d+:\d+: error: 'undeclared_symbol' undeclared/);
     const entries = await zipEntries('failed-build', work);

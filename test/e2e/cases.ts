@@ -96,7 +96,7 @@ export const CASES: BadInputCase[] = [
     keyMakesItValid: true,
   },
   { name: 'unknown mode', inputs: { mode: 'qemu' }, message: ["'mode'", "'qemu'", "'auto', 'allhw', 'emulator'"], stage: 'config' },
-  { name: 'unknown board', inputs: { board: 'stm32_nope' }, message: ["'board'", "'stm32_nope'", "'f746_disco'"], stage: 'config' },
+  { name: 'board name with a space', inputs: { board: 'stm32 nope' }, message: ["'board'", "'stm32 nope'", "'f746_disco'", "'flash-size'"], stage: 'config' },
   { name: 'bad build-system', inputs: { 'build-system': 'cmak' }, message: ["'build-system'", "'cmak'", "'cmake'"], stage: 'config' },
   { name: 'fail-on typo', inputs: { 'fail-on': 'anything' }, message: ["'fail-on'", "'anything'", "'any', 'none'"], stage: 'config' },
   { name: 'compare typo', inputs: { compare: 'top5' }, message: ["'compare'", "'top5'", "'values', 'top1'"], stage: 'config' },
@@ -331,9 +331,10 @@ export function runCli(c: BadInputCase, ws: Workspace, env: NodeJS.ProcessEnv = 
 /** The message of a failed step: the action's ::error:: line (its escapes undone), or the CLI's last `error:` line. */
 export function failureMessage(entry: Entry, r: Run): string | null {
   if (entry === 'action') {
-    // setFailed's line is the last one: annotations of the run come before it.
-    const line = r.stdout.split('\n').findLast((l) => l.startsWith('::error::'));
-    return line ? line.slice('::error::'.length).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%') : null;
+    // The step's reason is its first error annotation (the root cause leads; a title may come with it).
+    const command = /^::error(?: [^:]*)?::/;
+    const line = r.stdout.split('\n').find((l) => command.test(l));
+    return line ? line.replace(command, '').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%') : null;
   }
   // From the last `error:` line to the end: a message may span lines (a build's last lines).
   const text = `\n${r.stderr}`;

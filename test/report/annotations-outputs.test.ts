@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REPO_ROOT } from '../helpers/firmware.js';
 import type { AnnotationProps, Logger } from '../../src/common/log.js';
 import { emitAnnotations } from '../../src/report/annotations.js';
 import { computeOutputs } from '../../src/report/outputs.js';
@@ -40,19 +44,37 @@ describe('emitAnnotations', () => {
     ]);
   });
 
-  it("stays within GitHub's per-step limit: 8 errors, one line for the rest, the notice", () => {
+  it("stays within GitHub's per-step limit: 9 errors, one line for the rest, the rest listed in the log, the notice", () => {
     const rows = Array.from({ length: 40 }, (_, i) => input({ input: `in-${i}.txt`, status: 'failed', reason: `bad ${i}` }));
     const r = results({ results: rows });
     r.gate = compareBaseline(r, { ...r, results: rows.map((x) => ({ ...x, latencyUs: 1 })) }, {});
     const log = recorder();
     const { errors } = emitAnnotations(r, log);
-    const kinds = log.calls.map((c) => c.kind);
-    expect(errors).toBe(9);
-    expect(kinds.filter((k) => k === 'error')).toHaveLength(9);
-    expect(kinds.at(-1)).toBe('notice');
-    // 40 inputs + the gate's failed checks (total + 40 per input) = 81 problems, 8 shown.
-    expect(log.calls[8].message).toBe('…and 73 more problems (failed inputs or gate checks): see the job summary, junit.xml and results.json.');
+    const errorCalls = log.calls.filter((c) => c.kind === 'error');
+    expect(errors).toBe(10);
+    expect(errorCalls).toHaveLength(10);
+    expect(log.calls.at(-1)!.kind).toBe('notice');
+    // 40 inputs + the gate's failed checks (total + 40 per input) = 81 problems, 9 shown.
+    expect(errorCalls[9].message).toBe('…and 72 more problems: the log lists them; the job summary, junit.xml and results.json have every input.');
+    expect(log.calls.filter((c) => c.kind === 'info' && c.message.startsWith('Not annotated (GitHub shows 10 per step): error: '))).toHaveLength(72);
     expect(log.calls.at(-1)!.message).toBe('All-HW CI: 40 inputs, 0 passed, 40 failed, 0 errors; 0 tasks; gate failed');
+  });
+
+  it('puts the root cause first and groups inputs that failed for the same reason', () => {
+    const rows = Array.from({ length: 6 }, (_, i) => input({ input: `in-${i}.txt`, status: 'error', reason: 'could not create the task: rejected' }));
+    const log = recorder();
+    emitAnnotations(results({ results: rows }), log, { rootCause: 'All-HW rejected the API key' });
+    expect(log.calls.filter((c) => c.kind === 'error').map((c) => c.message)).toEqual([
+      'All-HW rejected the API key',
+      '6 inputs errored: could not create the task: rejected (in-0.txt, in-1.txt, in-2.txt, …)',
+    ]);
+  });
+
+  it('with fail-on none makes failed inputs and gate checks warnings, no errors', () => {
+    const log = recorder();
+    const counts = emitAnnotations(mixedRun(), log, { failOn: 'none' });
+    expect(counts).toEqual({ errors: 0, warnings: 2 });
+    expect(log.calls.filter((c) => c.kind === 'warning').map((c) => c.props?.title)).toEqual(['input-02.txt failed', 'input-03.txt errored (infrastructure)']);
   });
 
   it('annotates failed gate checks and redacts keys and control characters', () => {
@@ -75,9 +97,10 @@ describe('computeOutputs', () => {
       failed: '1',
       errors: '1',
       'task-ids': '["a1b2c3d4-0000-4000-8000-000000000001","a1b2c3d4-0000-4000-8000-000000000002","a1b2c3d4-0000-4000-8000-000000000003"]',
-      'latency-ms': '{"input-00.txt":1.234,"input-01.txt":1.25,"input-02.txt":1.234,"input-03.txt":null}',
+      'latency-ms': '{"synth/input-00.txt":1.234,"synth/input-01.txt":1.25,"synth/input-02.txt":1.234,"synth/input-03.txt":null}',
       'artifact-id': '42',
-      images: '["synth"]',
+      images: '["/work/build/synth.elf"]',
+      'image-names': '["synth"]',
       'flash-used': '40000',
       'ram-used': '12000',
       'toolchain-path': '/opt/hostedtoolcache/arm-none-eabi-gcc/13.2.1/x64',
@@ -85,7 +108,14 @@ describe('computeOutputs', () => {
     });
   });
 
-  it('keys latency by image/input when several images ran, and leaves unknowns empty', () => {
+  it('declares every output it gives in action.yml', () => {
+    const action = parse(readFileSync(path.join(REPO_ROOT, 'action.yml'), 'utf8')) as { outputs: Record<string, { description: string }> };
+    expect(Object.keys(computeOutputs(mixedRun(), { resultsDir: 'out', artifactId: 1 })).sort()).toEqual(Object.keys(action.outputs).sort());
+    expect(action.outputs['latency-ms'].description).toMatch(/`image\/input`/);
+    expect(action.outputs.images.description).toMatch(/paths/);
+  });
+
+  it('keys latency by image/input with one image or several, and leaves unknowns empty', () => {
     const r = results({
       images: [],
       results: [input({ input: 'a.txt', image: 'm7' }), input({ input: 'a.txt', image: 'm4', latencyUs: 2500 })],
@@ -94,6 +124,6 @@ describe('computeOutputs', () => {
     const out = computeOutputs(r, { resultsDir: 'out', artifactId: null });
     expect(JSON.parse(out['latency-ms'])).toEqual({ 'm7/a.txt': 1.234, 'm4/a.txt': 2.5 });
     expect(out['task-ids']).toBe('["t1"]');
-    expect([out['artifact-id'], out['flash-used'], out['ram-used'], out.images]).toEqual(['', '', '', '[]']);
+    expect([out['artifact-id'], out['flash-used'], out['ram-used'], out.images, out['image-names']]).toEqual(['', '', '', '[]', '[]']);
   });
 });

@@ -9,7 +9,9 @@ import { writeReportFiles } from '../../src/report/index.js';
 import { renderJUnit } from '../../src/report/junit.js';
 import { compareBaseline } from '../../src/results/gate.js';
 import type { Results } from '../../src/results/types.js';
-import { mixedRun, results } from './fixtures.js';
+import { parseOutcome } from '../../src/results/parse.js';
+import type { TaskOutcome } from '../../src/run/types.js';
+import { mixedRun, results, task } from './fixtures.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const parser = new XMLParser({
@@ -148,5 +150,62 @@ describe('junit.xml for gates and early stops', () => {
     expect(doc.testsuites).toMatchObject({ tests: '1', errors: '1', failures: '0' });
     const c = doc.testsuites.testsuite[0].testcase[0];
     expect(c.error[0]).toMatchObject({ type: 'run-stopped', message: 'build failed: cmake exited with code 1' });
+  });
+});
+
+describe('junit.xml carries each input its own UART lines', () => {
+  const uart = [
+    'allhw synth firmware v1',
+    'model loaded',
+    '#result:0,1,2:1200',
+    'Error: arena overflow while running input 1',
+    '#result:3,4,5:1300',
+    ...Array.from({ length: 30 }, (_, i) => `debug line ${i}`),
+    '#result:6,7,8:1400',
+  ].join('\n') + '\n';
+  const outcome: TaskOutcome = {
+    planIndex: 0,
+    image: 'synth',
+    inputs: ['a.txt', 'b.txt', 'c.txt'],
+    attempt: 1,
+    id: 'task-9',
+    end: 'finished',
+    status: 'finished',
+    code: 0,
+    reservation: 5,
+    created: null,
+    started: null,
+    finished: null,
+    uart: Buffer.from(uart),
+    reason: null,
+    log: 'logs/synth/task-9.uart.log',
+  };
+  let cases: any[];
+  beforeAll(() => {
+    const rows = parseOutcome(outcome, { outputCount: 3 });
+    rows[1] = { ...rows[1], status: 'failed', reason: 'output[0] = 3, expected 0' };
+    const r = results({ results: rows, tasks: [task({ id: 'task-9', inputs: outcome.inputs, log: outcome.log })] });
+    cases = parse(renderJUnit(r)).testsuites.testsuite[0].testcase;
+  });
+
+  it('puts the lines from the previous result up to its own in system-out, the banner with the first', () => {
+    expect(cases[0]['system-out']).toContain('allhw synth firmware v1\nmodel loaded\n#result:0,1,2:1200');
+    expect(cases[0]['system-out']).not.toContain('arena overflow');
+    expect(cases[1]['system-out']).toContain('Error: arena overflow while running input 1\n#result:3,4,5:1300');
+    expect(cases[1]['system-out']).not.toContain('#result:0,1,2');
+    for (const c of cases) expect(c['system-out']).toContain('logs/synth/task-9.uart.log');
+  });
+
+  it('clips a long stretch and says how many lines the log has beyond it', () => {
+    const out: string = cases[2]['system-out'];
+    expect(out).toContain('debug line 0');
+    expect(out).not.toContain('debug line 29');
+    expect(out).toMatch(/… \d+ more UART lines? of this input in logs\/synth\/task-9\.uart\.log/);
+  });
+
+  it('shows firmware errors in system-err and in the failure text', () => {
+    expect(cases[1]['system-err']).toContain('Error: arena overflow while running input 1');
+    expect(cases[1].failure[0]['#text']).toContain('Error: arena overflow while running input 1');
+    expect(cases[0]['system-err']).toBeUndefined();
   });
 });
