@@ -2,8 +2,8 @@
  * The STM32F746NG registers this board layer uses (addresses and bits from
  * the STM32F75xxx/F74xxx reference manual, RM0385).
  */
-#ifndef SYNTH_STM32F746_H
-#define SYNTH_STM32F746_H
+#ifndef ALLHW_STM32F746_H
+#define ALLHW_STM32F746_H
 
 #include "cortex_m7.h"
 

@@ -3,8 +3,8 @@
  * (qemu-system-arm -M mps2-an500): 25 MHz system clock, CMSDK APB UART0 at
  * 0x40004000 with its RX interrupt on IRQ 0 and TX on IRQ 1.
  */
-#ifndef SYNTH_MPS2_AN500_H
-#define SYNTH_MPS2_AN500_H
+#ifndef ALLHW_MPS2_AN500_H
+#define ALLHW_MPS2_AN500_H
 
 #include "cortex_m7.h"
 

@@ -3,8 +3,8 @@
  * use: SCB, NVIC, SysTick, DWT, FPU access and the semihosting call.
  * Addresses are from the ARMv7-M Architecture Reference Manual.
  */
-#ifndef SYNTH_CORTEX_M7_H
-#define SYNTH_CORTEX_M7_H
+#ifndef ALLHW_CORTEX_M7_H
+#define ALLHW_CORTEX_M7_H
 
 #include <stdint.h>
 

@@ -4,8 +4,8 @@
  * copy, .bss clear). Included only by a board's startup.c, which defines
  * Reset_Handler, HardFault_Handler and Default_Handler.
  */
-#ifndef SYNTH_STARTUP_COMMON_H
-#define SYNTH_STARTUP_COMMON_H
+#ifndef ALLHW_STARTUP_COMMON_H
+#define ALLHW_STARTUP_COMMON_H
 
 #include <stdint.h>
 

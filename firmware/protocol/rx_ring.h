@@ -5,8 +5,8 @@
  * '\n' and records where in the stream the loss happened; the main loop gets an
  * RX_LOST event at that point, so it can drop the partial line it was building.
  */
-#ifndef SYNTH_RX_RING_H
-#define SYNTH_RX_RING_H
+#ifndef ALLHW_RX_RING_H
+#define ALLHW_RX_RING_H
 
 #include <stdint.h>
 

@@ -1,9 +1,10 @@
 /*
- * What the application needs from a board layer (boards/<board>/).
- * The host build (host/) implements the same interface on stdio.
+ * What the application needs from a board layer (firmware/boards/<board>/).
+ * Host builds (examples/synth/host, firmware/mlf/host) implement the same
+ * interface on stdio.
  */
-#ifndef SYNTH_BOARD_H
-#define SYNTH_BOARD_H
+#ifndef ALLHW_BOARD_H
+#define ALLHW_BOARD_H
 
 #include <stddef.h>
 #include <stdint.h>
