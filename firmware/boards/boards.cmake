@@ -58,6 +58,7 @@ set(ALLHW_BOARD_SOURCES
 )
 set(ALLHW_PROTOCOL_SOURCES
   "${ALLHW_FIRMWARE_DIR}/protocol/rx_ring.c"
+  "${ALLHW_FIRMWARE_DIR}/protocol/line_protocol.c"
 )
 set(ALLHW_BOARD_INCLUDE_DIRS
   "${ALLHW_FIRMWARE_DIR}/boards"
