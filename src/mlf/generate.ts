@@ -1,0 +1,84 @@
+/**
+ * generateProject: an MLF tarball (or unpacked MLF) → a self-contained CMake
+ * project for a board: the tarball's generated C, a copy of allhw-ci's
+ * firmware/ (board layers, protocol, MLF main and runtime), model_io.c, a
+ * CMakeLists.txt and a README.
+ */
+import path from 'node:path';
+import { boardInfo } from '../build/boards.js';
+import { shippedFile } from '../build/assets.js';
+import { MlfError, shown } from './errors.js';
+import { addTree, syncFiles, type FileSet, type WriteStats } from './files.js';
+import { checkFitsBoard } from './memory.js';
+import { loadModel, type MlfModel } from './model.js';
+import { modelIoSource } from './model-io.js';
+import { cmakeLists, readme, type ProjectLayout } from './templates.js';
+
+export interface GenerateOptions {
+  /** The MLF: a path (tarball or directory) or a model loadModel returned. */
+  model: string | MlfModel;
+  board: string;
+  outDir: string;
+  /** Where a tarball is unpacked (default: the system temp directory). */
+  stagingParent?: string;
+}
+
+export interface GeneratedProject {
+  dir: string;
+  board: string;
+  /** The model's facts (its staging directory is gone when generateProject loaded it). */
+  model: Omit<MlfModel, 'cleanup'>;
+  files: WriteStats;
+}
+
+/** The MLF files the project keeps, under mlf/. */
+async function addModelFiles(files: FileSet, model: MlfModel): Promise<void> {
+  await addTree(files, path.join(model.dir, 'codegen/host'), 'mlf/codegen/host', (rel) => !/^(src\/[^/]+\.c|include\/.+)$/.test(rel));
+  await addTree(files, model.dir, 'mlf', (rel) => rel !== 'metadata.json');
+  if (model.hasRuntimeInclude) await addTree(files, path.join(model.dir, 'runtime/include'), 'mlf/runtime/include');
+}
+
+function layoutOf(files: FileSet, model: MlfModel, board: string): ProjectLayout {
+  const keys = [...files.keys()].sort();
+  const firmwareSources = keys.filter((k) => /^firmware\/mlf\/(?:[^/]+|runtime\/(?:[^/]+\/)*[^/]+)\.c$/.test(k) && !k.includes('/include/'));
+  if (!firmwareSources.includes('firmware/mlf/main.c')) {
+    throw new Error("allhw-ci is incomplete: firmware/mlf/main.c is missing; reinstall or re-checkout the action.");
+  }
+  return {
+    board,
+    firmwareSources,
+    modelSources: model.sources.map((s) => `mlf/${s}`),
+    includeDirs: ['firmware/mlf', `mlf/${model.headerDir}`, model.hasRuntimeInclude ? 'mlf/runtime/include' : 'firmware/mlf/runtime/include'],
+  };
+}
+
+export async function generateProject(opts: GenerateOptions): Promise<GeneratedProject> {
+  const info = boardInfo(opts.board);
+  if (!info?.cpuFlags) {
+    throw new MlfError('target', `Board ${shown(opts.board)} has no firmware layer: allhw-ci generates projects for f746_disco and mps2_an500.`);
+  }
+  const model = typeof opts.model === 'string' ? await loadModel(opts.model, { stagingParent: opts.stagingParent }) : opts.model;
+  try {
+    for (const name of model.sources) {
+      if (!/^codegen\/host\/src\/[A-Za-z0-9_.+-]+\.c$/.test(name)) {
+        throw new MlfError('bad-metadata', `The tarball's source ${shown(name)} has a file name a CMake project cannot list; rename it and repack.`);
+      }
+    }
+    checkFitsBoard(model, opts.board);
+    const files: FileSet = new Map();
+    const firmwareDir = shippedFile('firmware');
+    await addTree(files, firmwareDir, 'firmware');
+    await addModelFiles(files, model);
+    const layout = layoutOf(files, model, opts.board);
+    files.set('model_io.c', modelIoSource(model));
+    files.set('CMakeLists.txt', cmakeLists(model, layout));
+    files.set('README.md', readme(model, opts.board));
+    const outDir = path.resolve(opts.outDir);
+    const stats = await syncFiles(outDir, files);
+    const { cleanup: _cleanup, ...facts } = model;
+    return { dir: outDir, board: opts.board, model: facts, files: stats };
+  } finally {
+    if (typeof opts.model === 'string') await model.cleanup();
+  }
+}
+
