@@ -88,12 +88,12 @@ function checkDtype(dtype: string, what: string): ModelDtype {
 
 interface TypeSources {
   meta: Map<string, TensorMeta> | null;
-  relay: RelayTensor | undefined;
+  relay: (RelayTensor & { name?: string }) | undefined;
   headerBytes: number | undefined;
 }
 
 function tensor(member: string, what: string, s: TypeSources, metaName: string | undefined): ModelTensor {
-  const name = metaName ?? member;
+  const name = metaName ?? s.relay?.name ?? member;
   const meta = metaName !== undefined ? s.meta?.get(metaName) : undefined;
   const dtypeText = meta?.dtype ?? s.relay?.dtype;
   if (!dtypeText) {
@@ -111,7 +111,7 @@ function tensors(
   members: string[],
   what: 'input' | 'output',
   meta: Map<string, TensorMeta> | null,
-  relay: (member: string, index: number) => RelayTensor | undefined,
+  relay: (member: string, index: number) => TypeSources['relay'],
   sizes: Map<string, number>,
 ): ModelTensor[] {
   const byMember = new Map([...(meta?.keys() ?? [])].map((n) => [sanitize(n), n]));
@@ -120,8 +120,8 @@ function tensors(
   );
 }
 
-function relayParam(sig: RelaySignature | null, member: string): RelayTensor | undefined {
-  for (const [name, t] of sig?.params ?? []) if (sanitize(name) === member) return t;
+function relayParam(sig: RelaySignature | null, member: string): (RelayTensor & { name: string }) | undefined {
+  for (const [name, t] of sig?.params ?? []) if (sanitize(name) === member) return { ...t, name };
   return undefined;
 }
 
