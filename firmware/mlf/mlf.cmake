@@ -37,5 +37,7 @@ function(allhw_mlf_firmware target)
   )
   target_include_directories(${target} PRIVATE "${ALLHW_MLF_DIR}" "${_tvm_include}")
   target_compile_definitions(${target} PRIVATE ALLHW_WORKSPACE_BYTES=${ARG_WORKSPACE_BYTES})
+  # Generated operators call libm (expf, roundf, ...).
+  target_link_libraries(${target} PRIVATE m)
   allhw_board_firmware(${target})
 endfunction()
