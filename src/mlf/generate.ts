@@ -38,17 +38,17 @@ async function addModelFiles(files: FileSet, model: MlfModel): Promise<void> {
   if (model.hasRuntimeInclude) await addTree(files, path.join(model.dir, 'runtime/include'), 'mlf/runtime/include');
 }
 
-function layoutOf(files: FileSet, model: MlfModel, board: string): ProjectLayout {
-  const keys = [...files.keys()].sort();
-  const firmwareSources = keys.filter((k) => /^firmware\/mlf\/(?:[^/]+|runtime\/(?:[^/]+\/)*[^/]+)\.c$/.test(k) && !k.includes('/include/'));
-  if (!firmwareSources.includes('firmware/mlf/main.c')) {
-    throw new Error("allhw-ci is incomplete: firmware/mlf/main.c is missing; reinstall or re-checkout the action.");
-  }
+/** Characters one value can take on an #input line, comma included ("-2147483648,", "-3.40282347e+38,"). */
+const VALUE_CHARS = { int8: 5, uint8: 4, int16: 7, int32: 12, float32: 24 } as const;
+const MIN_LINE_BUFFER = 4096;
+
+function layoutOf(model: MlfModel, board: string): ProjectLayout {
+  const longest = '#input:'.length + model.inputs.reduce((n, t) => n + t.count * VALUE_CHARS[t.dtype], 0) + 2;
   return {
     board,
-    firmwareSources,
     modelSources: model.sources.map((s) => `mlf/${s}`),
-    includeDirs: ['firmware/mlf', `mlf/${model.headerDir}`, model.hasRuntimeInclude ? 'mlf/runtime/include' : 'firmware/mlf/runtime/include'],
+    tvmIncludeDir: model.hasRuntimeInclude ? 'mlf/runtime/include' : null,
+    lineBufferBytes: Math.max(MIN_LINE_BUFFER, Math.ceil(longest / 256) * 256),
   };
 }
 
@@ -66,10 +66,10 @@ export async function generateProject(opts: GenerateOptions): Promise<GeneratedP
     }
     checkFitsBoard(model, opts.board);
     const files: FileSet = new Map();
-    const firmwareDir = shippedFile('firmware');
-    await addTree(files, firmwareDir, 'firmware');
+    // firmware/mlf/host holds the firmware's own host tests: not part of a project.
+    await addTree(files, shippedFile('firmware'), 'firmware', (rel) => rel.startsWith('mlf/host/'));
     await addModelFiles(files, model);
-    const layout = layoutOf(files, model, opts.board);
+    const layout = layoutOf(model, opts.board);
     files.set('model_io.c', modelIoSource(model));
     files.set('CMakeLists.txt', cmakeLists(model, layout));
     files.set('README.md', readme(model, opts.board));
