@@ -4,6 +4,7 @@
  *   allhw demo                        the example model on the emulated board
  *   allhw serve [...]                 the local All-HW-compatible farm (QEMU boards)
  *   allhw build [...]                 build a firmware project
+ *   allhw generate [...]              an MLF tarball -> a CMake project for a board
  *   allhw toolchain install [...]     install the GNU Arm toolchain
  */
 import { realpathSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { consoleLogger, type Logger } from './log.js';
 import { runPipeline } from './pipeline.js';
 import { serveCommand } from './serve/command.js';
 import { buildCommand } from './build/command.js';
+import { generateCommand } from './mlf/command.js';
 import { toolchainCommand } from './toolchain/install.js';
 
 const USAGE = `usage: allhw <command> [flags]
@@ -27,6 +29,7 @@ commands:
   demo                the example model (examples/synth) on the emulated board
   serve               the local All-HW-compatible CI service (boards run in QEMU)
   build               build a firmware project and find its images
+  generate            write a CMake project for a board from an MLF tarball (--model, --out, --board)
   toolchain install   install the GNU Arm toolchain (--toolchain, --toolchain-mirror)
   toolchain list      the Arm releases it knows, with checksums
 
@@ -178,6 +181,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await serveCommand(rest, log);
       case 'build':
         return await buildCommand(rest, log);
+      case 'generate':
+        return await generateCommand(rest, log);
       case 'toolchain':
         return await toolchainCommand(rest, log);
       case undefined:

@@ -20,6 +20,7 @@ export const INPUT_DEFAULTS = {
   toolchain: 'latest',
   'toolchain-mirror': '',
   'project-dir': '.',
+  model: '',
   'build-system': 'auto',
   'build-command': '',
   board: 'f746_disco',
@@ -82,6 +83,8 @@ export interface Config {
   modeReason: string;
   allhw: AllhwConfig;
   toolchain: { spec: string; mirror: string };
+  /** An MLF tarball (or unpacked MLF) to generate the project from; empty: build project-dir. */
+  model: string;
   build: BuildConfig;
   run: {
     inputs: string[];
@@ -120,6 +123,20 @@ export class ConfigError extends Error {
 }
 
 type Raw = (name: InputName) => string;
+
+export const MODEL_EXIT_LINE = '#exit';
+
+/** With 'model' the project is generated: the inputs that describe a project of one's own do not apply. */
+function checkModelAlone(raw: Raw): void {
+  const given = (['project-dir', 'build-system', 'build-command', 'image'] as const).filter((n) => raw(n).trim() !== INPUT_DEFAULTS[n]);
+  if (given.length === 0) return;
+  throw new ConfigError(
+    given[0],
+    `Input${given.length > 1 ? 's' : ''} ${given.map((n) => `'${n}'`).join(', ')} ${given.length > 1 ? 'do' : 'does'} not apply with 'model': ` +
+      "the project is generated from the MLF tarball (into <results-dir>/project) and built with CMake for 'board'. " +
+      "Remove them, or remove 'model' to build a project of your own.",
+  );
+}
 
 function shown(value: string): string {
   return value === '' ? '(empty)' : `'${value}'`;
@@ -268,8 +285,14 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
       "Input 'inputs' is required: give globs of input files (one per line or comma-separated), e.g. 'inputs: model/inputs/*.txt'.",
     );
   }
-  const exitLine = raw('exit-line').trim();
+  let exitLine = raw('exit-line').trim();
   if (exitLine.includes('\n')) bad('exit-line', exitLine, 'expected a single line');
+  const model = raw('model').trim();
+  if (model) {
+    checkModelAlone(raw);
+    // The generated firmware returns from main on #exit: tasks end as soon as their inputs are done.
+    exitLine ||= MODEL_EXIT_LINE;
+  }
 
   return {
     mode,
@@ -284,6 +307,7 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
       queueTimeoutS: wholeNumber(raw, 'queue-timeout', 0, 86_400, ' of seconds'),
     },
     toolchain: { spec: raw('toolchain').trim(), mirror: toolchainMirror(raw) },
+    model,
     build: {
       projectDir: raw('project-dir').trim(),
       system: oneOf(raw, 'build-system', BUILD_SYSTEMS),

@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AllhwClient } from './allhw/client.js';
 import { buildProject } from './build/build.js';
+import { buildModelProject } from './mlf/build.js';
 import type { Build } from './build/types.js';
 import { checkEmulatorImages, preflight, type Preflight } from './pipeline-checks.js';
 import { ConfigError, publicConfig, type Config } from './config.js';
@@ -111,16 +112,8 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     store.setToolchain(toolchain);
     throwIfCancelled(ctx.signal);
 
-    const build: Build = await log.group('Build', () =>
-      buildProject({
-        ...config.build,
-        projectDir,
-        resultsDir,
-        toolchain,
-        githubActions: ctx.githubActions,
-        log,
-      }),
-    );
+    const buildOptions = { ...config.build, projectDir, resultsDir, toolchain, githubActions: ctx.githubActions, log };
+    const build: Build = await log.group('Build', () => (config.model ? buildModelProject(buildOptions) : buildProject(buildOptions)));
     store.setImages(build.images);
     await store.save();
     throwIfCancelled(ctx.signal);

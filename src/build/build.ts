@@ -18,6 +18,7 @@ import { DiagnosticAnchor, addMatcherCommand, removeMatcherCommand } from './mat
 import { planBuild, showStep, type BuildPlan, type BuildStep } from './plan.js';
 import { describeSize, measureImage, overCapacity } from './size.js';
 import type { Build, Image } from './types.js';
+import { describeSplit, projectMemorySplit } from '../mlf/memory.js';
 
 export { BuildError } from './errors.js';
 
@@ -135,12 +136,13 @@ async function toImages(found: FoundImage[], opts: BuildOptions, projectDir: str
     if (f.elfForSize) {
       try {
         size = await measureImage(f.elfForSize, opts.board);
+        size.memory = await projectMemorySplit(projectDir, size, f.elfForSize);
       } catch (e) {
         throw new BuildError(`Image ${f.path} cannot be used: ${(e as Error).message}`);
       }
     }
     images.push({ name: names[i], path: f.path, format: f.format, board: opts.board, size });
-    opts.log.info(`Image ${names[i]}: ${f.path} (${f.format})${size ? `, ${describeSize(size)}` : ''}`);
+    opts.log.info(`Image ${names[i]}: ${f.path} (${f.format})${size ? `, ${describeSize(size)}` : ''}${size?.memory ? ` (${describeSplit(size.memory)})` : ''}`);
     for (const problem of size ? overCapacity(size) : []) opts.log.warning(`Image ${names[i]} ${problem}: it will not fit on ${opts.board}.`);
   }
   return images;

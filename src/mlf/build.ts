@@ -8,8 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildProject, BuildError, type BuildOptions } from '../build/build.js';
 import type { Build, Image } from '../build/types.js';
-import { checkImageFits, linkOverflow, mapFileFor, memorySplit, type MemorySplit } from './memory.js';
-import type { MlfModel } from './model.js';
+import { checkImageFits, linkOverflow, type MemorySplit } from './memory.js';
 import { TARGET } from './templates.js';
 
 export interface ModelBuild extends Build {
@@ -17,9 +16,7 @@ export interface ModelBuild extends Build {
   memory: MemorySplit;
 }
 
-export type ModelBuildOptions = Omit<BuildOptions, 'system' | 'command' | 'image'> & {
-  model: Pick<MlfModel, 'inputs' | 'outputs' | 'workspaceBytes' | 'constantsBytes'>;
-};
+export type ModelBuildOptions = Omit<BuildOptions, 'system' | 'command' | 'image'>;
 
 export async function buildModelProject(opts: ModelBuildOptions): Promise<ModelBuild> {
   let build: Build;
@@ -36,7 +33,7 @@ export async function buildModelProject(opts: ModelBuildOptions): Promise<ModelB
     throw e;
   }
   const image = build.images[0];
-  if (!image.size) throw new BuildError(`The generated project's image ${image.path} could not be sized.`);
+  if (!image.size?.memory) throw new BuildError(`The generated project's image ${image.path} could not be sized (is ${opts.projectDir} a project allhw generate wrote?).`);
   checkImageFits(image.size, opts.board);
-  return { ...build, image, memory: await memorySplit(image.size, opts.model, mapFileFor(image.path)) };
+  return { ...build, image, memory: image.size.memory };
 }

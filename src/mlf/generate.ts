@@ -9,7 +9,7 @@ import { boardInfo } from '../build/boards.js';
 import { shippedFile } from '../build/assets.js';
 import { MlfError, shown } from './errors.js';
 import { addTree, syncFiles, type FileSet, type WriteStats } from './files.js';
-import { checkFitsBoard } from './memory.js';
+import { checkFitsBoard, MODEL_FACTS } from './memory.js';
 import { loadModel, type MlfModel } from './model.js';
 import { modelIoSource } from './model-io.js';
 import { cmakeLists, readme, type ProjectLayout } from './templates.js';
@@ -52,6 +52,12 @@ function layoutOf(model: MlfModel, board: string): ProjectLayout {
   };
 }
 
+/** What the project keeps of the model (no paths: the same tarball gives the same bytes wherever it lies). */
+function modelFacts(m: MlfModel): string {
+  const { module, prefix, metadataVersion, cpu, inputs, outputs, workspaceBytes, constantsBytes, entry } = m;
+  return JSON.stringify({ module, prefix, metadataVersion, cpu, inputs, outputs, workspaceBytes, constantsBytes, entry }, null, 2) + '\n';
+}
+
 export async function generateProject(opts: GenerateOptions): Promise<GeneratedProject> {
   const info = boardInfo(opts.board);
   if (!info?.cpuFlags) {
@@ -73,6 +79,7 @@ export async function generateProject(opts: GenerateOptions): Promise<GeneratedP
     files.set('model_io.c', modelIoSource(model));
     files.set('CMakeLists.txt', cmakeLists(model, layout));
     files.set('README.md', readme(model, opts.board));
+    files.set(MODEL_FACTS, modelFacts(model));
     const outDir = path.resolve(opts.outDir);
     const stats = await syncFiles(outDir, files);
     const { cleanup: _cleanup, ...facts } = model;

@@ -12,15 +12,13 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { boardInfo } from '../build/boards.js';
-import type { SizeReport } from '../build/types.js';
+import type { MemorySplit, SizeReport } from '../build/types.js';
+import { formatBytes } from '../report/text.js';
 import { MlfError, shown } from './errors.js';
 import { parseLinkerMap, type InputSection } from './linker-map.js';
 import { tensorBytes, type MlfModel } from './model.js';
 
-export interface MemorySplit {
-  flash: { weights: number; code: number; total: number };
-  ram: { workspace: number; io: number; stack: number; other: number; total: number };
-}
+export type { MemorySplit };
 
 type ModelSizes = Pick<MlfModel, 'inputs' | 'outputs' | 'workspaceBytes' | 'constantsBytes'>;
 
@@ -87,3 +85,27 @@ export function linkOverflow(buildOutput: string[], board: string): MlfError | n
 
 /** The linker map a generated project's build writes next to its ELF. */
 export const mapFileFor = (elf: string): string => path.join(path.dirname(elf), 'model.map');
+
+/** The model's facts a generated project keeps (mlf/model.json), for sizing its image later. */
+export const MODEL_FACTS = 'mlf/model.json';
+
+/** The split for an image of a project generateProject wrote; undefined for any other project. */
+export async function projectMemorySplit(projectDir: string, size: SizeReport, elf: string): Promise<MemorySplit | undefined> {
+  const facts = path.join(projectDir, MODEL_FACTS);
+  if (!existsSync(facts)) return undefined;
+  try {
+    const model = JSON.parse(await readFile(facts, 'utf8')) as ModelSizes;
+    return await memorySplit(size, model, mapFileFor(elf));
+  } catch {
+    return undefined; // a project edited by hand: sized like any other
+  }
+}
+
+/** One line for logs and the summary: "Flash: weights 273,408 B, code 28,436 B · RAM: workspace 3,348 B, ...". */
+export function describeSplit(m: MemorySplit): string {
+  const { flash, ram } = m;
+  return (
+    `Flash: weights ${formatBytes(flash.weights)}, code ${formatBytes(flash.code)} · ` +
+    `RAM: workspace ${formatBytes(ram.workspace)}, I/O buffers ${formatBytes(ram.io)}, stack ${formatBytes(ram.stack)}, other ${formatBytes(ram.other)}`
+  );
+}

@@ -6,6 +6,7 @@
 import type { GateCheck, ImageEntry, InputResult, Results, TaskEntry } from '../results/types.js';
 import { clip, formatBytes, formatMs, formatNumber, mdCell, mdCode, plural, usToMs, visibleControls } from './text.js';
 import { redactKeyParams } from '../log.js';
+import { describeSplit } from '../mlf/memory.js';
 
 /** GitHub's step summary limit is 1 MiB; stay well below it (the caller may add a line or two). */
 export const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 64 * 1024;
@@ -115,6 +116,7 @@ function imageSection(img: ImageEntry, rows: InputResult[], tasks: TaskEntry[], 
   const lines = [`### Image ${mdCode(img.name)} on board ${mdCode(img.board || 'unknown')}`, ''];
   if (img.size) {
     lines.push(`**Flash** ${usage(img.size.flash, img.size.flashCapacity)} · **RAM** ${usage(img.size.ram, img.size.ramCapacity)}`, '');
+    if (img.size.memory) lines.push(describeSplit(img.size.memory), '');
   } else {
     lines.push('_Flash/RAM use unknown (no ELF to measure)._', '');
   }

@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Logger } from '../../src/log.js';
+import { memoryLogger, type Logger } from '../../src/log.js';
+import { buildCommand } from '../../src/build/command.js';
+import { measureImage } from '../../src/build/size.js';
+import type { MemorySplit, SizeReport } from '../../src/build/types.js';
+import { generateCommand } from '../../src/mlf/command.js';
+import { projectMemorySplit } from '../../src/mlf/memory.js';
 import { buildModelProject, type ModelBuild } from '../../src/mlf/build.js';
 import { MlfError } from '../../src/mlf/errors.js';
 import { generateProject, type GeneratedProject } from '../../src/mlf/generate.js';
@@ -42,7 +47,6 @@ async function generateAndBuild(model: string, board: string, name: string): Pro
     resultsDir: path.join(TMP, `${name}-results`),
     toolchain: SYSTEM_TOOLCHAIN,
     log: quiet,
-    model: project.model,
   });
   return { project, build };
 }
@@ -50,10 +54,17 @@ async function generateAndBuild(model: string, board: string, name: string): Pro
 const compiledObjects = (logPath: string) => (readFileSync(logPath, 'utf8').match(/Building C object/g) ?? []).length;
 
 describe('letscope.tar, generated and built for both boards', () => {
-  const built: Partial<Record<'f746_disco' | 'mps2_an500', { project: GeneratedProject; build: ModelBuild }>> = {};
+  const built: Partial<Record<'mps2_an500', { project: GeneratedProject; build: ModelBuild }>> = {};
+  const f746 = { dir: path.join(TMP, 'letscope-f746'), log: memoryLogger(), size: null as SizeReport | null, memory: undefined as MemorySplit | undefined };
   beforeAll(async () => {
     built.mps2_an500 = await generateAndBuild(LETSCOPE, 'mps2_an500', 'letscope-mps2');
-    built.f746_disco = await generateAndBuild(LETSCOPE, 'f746_disco', 'letscope-f746');
+    // f746_disco from the command line: allhw generate, then allhw build
+    expect(await generateCommand(['--model', LETSCOPE, '--board', 'f746_disco', '--out', f746.dir], f746.log)).toBe(0);
+    const results = path.join(TMP, 'letscope-f746-results');
+    expect(await buildCommand(['--project-dir', f746.dir, '--board', 'f746_disco', '--results-dir', results], f746.log), f746.log.lines.join('\n')).toBe(0);
+    const elf = path.join(f746.dir, 'build/model.elf');
+    f746.size = await measureImage(elf, 'f746_disco');
+    f746.memory = await projectMemorySplit(f746.dir, f746.size, elf);
   });
 
   it('runs on the emulated board: its author\'s sample 36,42,15,38,64 gives 72', async () => {
@@ -65,10 +76,10 @@ describe('letscope.tar, generated and built for both boards', () => {
     expect(r.lines.filter((l) => l.startsWith('Error'))).toEqual([]);
   });
 
-  it('f746_disco: an ELF for the F746 whose flash and RAM split into weights, code, workspace, I/O, stack', () => {
-    const { image, memory } = built.f746_disco!.build;
-    expect(image.board).toBe('f746_disco');
-    const size = image.size!;
+  it('f746_disco (allhw generate + allhw build): flash and RAM reported, split into weights, code, workspace, I/O, stack', () => {
+    const size = f746.size!;
+    const memory = f746.memory!;
+    expect(f746.log.lines.some((l) => /^info: Image f746_disco-model: .*flash .* of 1 MiB.*Flash: weights [\d,]+ B, code [\d,]+ B · RAM: workspace/.test(l))).toBe(true);
     expect(memory.flash.total).toBe(size.flash);
     expect(memory.ram.total).toBe(size.ram);
     // the dense layers' int8 weights (512x5 + 512x512 + 512 + biases) are linked into default_lib1.c
@@ -84,7 +95,7 @@ describe('letscope.tar, generated and built for both boards', () => {
   });
 
   it('f746_disco: built with the F746 flags (single-precision FPU), the CPU flags of the board table', () => {
-    const flags = readFileSync(path.join(built.f746_disco!.project.dir, 'build/CMakeFiles/model.dir/flags.make'), 'utf8');
+    const flags = readFileSync(path.join(f746.dir, 'build/CMakeFiles/model.dir/flags.make'), 'utf8');
     expect(flags).toMatch(/-mcpu=cortex-m7 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard/);
   });
 
