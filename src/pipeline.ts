@@ -92,6 +92,8 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   const resultsDir = await makeResultsDir(config, ctx.workspace);
   log.notice(config.modeReason);
 
+  // A generated MLF firmware answers each #input with a #result or one Error line.
+  const parseOptions = { outputCount: config.run.outputCount, errorAnswers: config.model !== '' };
   const store = await ResultsStore.create(
     resultsDir,
     { mode: config.mode, config: publicConfig(config) },
@@ -156,7 +158,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
           onTaskEnd: async (o) => {
             o.log = await store.writeUartLog(o);
             // Parsed now, so results.json holds every result known so far.
-            const parsed = parseOutcome(o, { outputCount: config.run.outputCount });
+            const parsed = parseOutcome(o, parseOptions);
             parsedByTask.set(o.planIndex, parsed);
             store.addTask(o, parsed);
             await store.save();
@@ -196,7 +198,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   // Whatever happened above, what is known is written and reported.
   // The last attempt of each task was parsed as it ended; tasks never sent are parsed here.
   let results: InputResult[] = outcomes.flatMap(
-    (o) => parsedByTask.get(o.planIndex) ?? parseOutcome(o, { outputCount: config.run.outputCount }),
+    (o) => parsedByTask.get(o.planIndex) ?? parseOutcome(o, parseOptions),
   );
   if (checked?.golden) results = applyGolden(results, checked.golden, config.results);
   store.setResults(results);

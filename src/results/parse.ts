@@ -28,6 +28,14 @@ import type { InputResult } from './types.js';
 export interface ParseOptions {
   /** Expected number of outputs per result (from output-count or the golden file), or null. */
   outputCount: number | null;
+  /**
+   * An `Error:` line answers the input in flight instead of its #result (the
+   * firmware allhw-ci generates from an MLF tarball answers every #input with
+   * exactly one of the two): the input fails with that line as its reason and
+   * the next #result belongs to the next input. Off for firmware of one's own,
+   * whose Error lines may be extra.
+   */
+  errorAnswers?: boolean;
 }
 
 export const RESULT_PREFIX = '#result:';
@@ -94,6 +102,8 @@ export function parseResultLine(line: string): ParsedResult {
 
 interface Slot {
   line: string | null;
+  /** The `Error:` line that answered this input (errorAnswers). */
+  answer?: string;
   events: string[];
   /** Events beyond MAX_EVENTS, not listed. */
   unlisted: number;
@@ -138,6 +148,8 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
       banner = line;
     } else if (line === banner) {
       eventFor(`reboot: the first line '${shorten(banner)}' was printed again`);
+    } else if (opts.errorAnswers && line.startsWith('Error') && inFlight < n) {
+      slots[inFlight++].answer = shorten(line, 200);
     } else if (EVENT.test(line)) {
       eventFor(shorten(line, 200));
     }
@@ -154,7 +166,7 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
   if (cutAt >= 0) eventFor(`a #result line was still being written when the output was last read: '${shorten(cut.slice(cutAt).trimEnd())}'`);
   else if (cut !== '') take(cut);
 
-  const got = slots.filter((s) => s.line !== null).length;
+  const got = slots.filter((s) => s.line !== null || s.answer !== undefined).length;
   // Extra results are the last input's events, after those seen while it was in flight.
   for (const e of extras) addEvent(slots[n - 1]!, `extra result: '${shorten(e)}'`);
   slots[n - 1]!.unlisted += extraCount - extras.length;
@@ -176,6 +188,9 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
     };
     if (outcome.end === 'infra') {
       return { ...result, status: 'error', reason: outcome.reason ?? 'infrastructure failure (code 255)' };
+    }
+    if (slot.answer !== undefined) {
+      return { ...result, status: 'failed', reason: `the board answered '${slot.answer}' instead of a #result` };
     }
     if (slot.line === null) {
       return { ...result, ...missing(outcome, got, n) };

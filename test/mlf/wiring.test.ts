@@ -1,6 +1,12 @@
 /** 'model' in the configuration: what it turns off, what it sets, and the CLI's generate command's mistakes. */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, INPUT_DEFAULTS, parseConfig, type InputName } from '../../src/config.js';
+import { runPipeline } from '../../src/pipeline.js';
+import { V5_MULTI } from './models.js';
+import { writeMlfTar } from './mlf-writer.js';
 import { FlagError } from '../../src/cli-flags.js';
 import { memoryLogger } from '../../src/log.js';
 import { generateCommand } from '../../src/mlf/command.js';
@@ -49,5 +55,41 @@ describe('allhw generate', () => {
     const log = memoryLogger();
     expect(await generateCommand(['--model', '/nonexistent/model.tar', '--out', '/tmp/never-written'], log)).toBe(1);
     expect(log.lines.join('\n')).toMatch(/^error: The model file .* does not exist/m);
+  });
+});
+
+describe('the pipeline with a model', () => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'mlf-pipeline-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('generates into <results>/project, builds for the emulated board, runs, checks, and reports the memory split', async () => {
+    const model = await writeMlfTar(path.join(work, 'model.tar'), V5_MULTI.spec);
+    mkdirSync(path.join(work, 'inputs'));
+    const outputs: Record<string, number[]> = {};
+    for (const [i, sample] of V5_MULTI.samples.entries()) {
+      writeFileSync(path.join(work, 'inputs', `s${i}.txt`), `#input:${sample.flat().join(',')}\n`);
+      outputs[`s${i}.txt`] = V5_MULTI.expected(sample).flat();
+    }
+    // one value short: the board answers with an Error line, and the input fails with that reason
+    writeFileSync(path.join(work, 'inputs', 'a-short.txt'), '#input:1,2,3,4,5,6\n');
+    writeFileSync(path.join(work, 'golden.json'), JSON.stringify({ version: 1, outputs }));
+    const log = memoryLogger();
+    const cfg = config({ mode: 'emulator', toolchain: 'system', model: 'model.tar', inputs: 'inputs/*.txt', golden: 'golden.json', 'results-dir': 'res', 'ci-timeout': '30' });
+    const outcome = await runPipeline(cfg, log, { githubActions: false, env: process.env, workspace: work });
+    const lines = log.lines.join('\n');
+    expect(lines).toMatch(/Emulator mode: the project is built for mps2_an500/);
+    expect(lines).toMatch(/exit line '#exit'/);
+    expect(existsSync(path.join(work, 'res/project/CMakeLists.txt'))).toBe(true);
+    const byInput = new Map(outcome.results.results.map((r) => [r.input, r]));
+    expect(byInput.get('s0.txt')?.status).toBe('passed');
+    expect(byInput.get('s1.txt')?.status).toBe('passed');
+    expect(byInput.get('a-short.txt')?.status).not.toBe('passed');
+    expect(byInput.get('a-short.txt')?.reason).toMatch(/the board answered 'Error: expected 7 values, got 6'/);
+    const saved = JSON.parse(readFileSync(path.join(work, 'res/results.json'), 'utf8'));
+    const memory = saved.images[0].size.memory;
+    expect(memory.ram.workspace).toBeGreaterThanOrEqual(64);
+    expect(memory.ram.io).toBeGreaterThanOrEqual(4 + 6 + 8 + 4);
+    expect(memory.flash.total).toBe(saved.images[0].size.flash);
+    expect(readFileSync(path.join(work, 'res/summary.md'), 'utf8')).toMatch(/Flash: weights [\d,]+ B, code [\d,]+ B · RAM: workspace/);
   });
 });
