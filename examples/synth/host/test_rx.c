@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "board.h"
+#include "check.h"
 #include "protocol.h"
 #include "rx_ring.h"
 #include "usart_rx.h" /* the f746_disco USART1 interrupt's decisions */
@@ -42,18 +43,6 @@ uint32_t board_cycles(void) { return 0; }
 uint32_t board_cycles_per_us(void) { return 1; }
 void board_idle(void) {}
 void board_exit(int code) { exit(code); }
-
-static int failures;
-
-#define CHECK(cond, ...)                                  \
-    do {                                                  \
-        if (!(cond)) {                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                 \
-            fprintf(stderr, "\n");                        \
-            failures++;                                   \
-        }                                                 \
-    } while (0)
 
 static void isr(const char *s, size_t n)
 {
