@@ -8,12 +8,12 @@
 #include <stdint.h>
 
 #include "board.h"
+#include "board_common.h"
 #include "cortex_m7.h"
 #include "rx_ring.h"
 #include "stm32f746.h"
 #include "usart_rx.h"
 
-void board_panic(const char *what) __attribute__((noreturn));
 void USART1_IRQHandler(void);
 
 const char board_name[] = "f746_disco";
@@ -189,15 +189,6 @@ uint32_t board_cycles_per_us(void)
     return SYSCLK_HZ / 1000000u;
 }
 
-void board_idle(void)
-{
-    cm_irq_disable();
-    if (rx_ring_empty()) {
-        cm_wfi(); /* wakes on a pending interrupt even with PRIMASK set */
-    }
-    cm_irq_enable();
-}
-
 void board_exit(int code)
 {
     (void)code;
@@ -211,14 +202,7 @@ void board_exit(int code)
 
 void board_panic(const char *what)
 {
-    static const char prefix[] = "Error: ";
     cm_irq_disable();
-    board_write(prefix, sizeof prefix - 1);
-    size_t n = 0;
-    while (what[n] != '\0') {
-        n++;
-    }
-    board_write(what, n);
-    board_write("\n", 1);
+    board_write_error(what);
     board_exit(3);
 }

@@ -10,12 +10,12 @@
 #include <stdint.h>
 
 #include "board.h"
+#include "board_common.h"
 #include "cortex_m7.h"
 #include "startup_common.h"
 #include "stm32f746.h"
 
 void USART1_IRQHandler(void);
-void board_panic(const char *what) __attribute__((noreturn));
 
 #define D Default_Handler
 
