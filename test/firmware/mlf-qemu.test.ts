@@ -54,7 +54,11 @@ int32_t model_run(void)
 }
 `;
 
-/** Like generated AOT code: scratch from the workspace, -1 when it is not there. z = 255 asks too much. */
+/**
+ * Like generated AOT code: scratch from the workspace, -1 when it is not
+ * there. z = 255 asks too much; x = 99,99,99 with z = 99 writes where no
+ * memory is (a bus fault, escalated to a hard fault).
+ */
 const FAKE_MODEL_C = `
 #include <stdint.h>
 #include "tvm/runtime/c_backend_api.h"
@@ -68,6 +72,9 @@ int32_t tvmgen_fake_run(struct tvmgen_fake_inputs *inputs, struct tvmgen_fake_ou
     int32_t *acc = TVMBackendAllocWorkspace(1, 0, z == 255 ? ${WORKSPACE_BYTES + 1} : 12, 0, 32);
     if (acc == NULL) {
         return -1;
+    }
+    if (x[0] == 99 && x[1] == 99 && x[2] == 99 && z == 99) {
+        *(volatile uint32_t *)0xFFFFFFF0u = 1u;
     }
     for (int i = 0; i < 3; i++) {
         acc[i] = (int32_t)x[i] * 1000 + x[(i + 1) % 3] + z;
@@ -260,6 +267,13 @@ describe('firmware/mlf on the emulated board (a hand-written model, no generator
       '#result:0,0,0,-1.17549435e-38,1.17549435e-38',
       '#result:0,0,0,5,-5',
     ]);
+  }, 120_000);
+
+  it('a fault in the model: the answers before it, "Error: hard fault", exit code 3', async () => {
+    const elf = await build('mps2_an500');
+    const { out, code } = await runLines(elf, ['#input:1,2,3,2,4,5', '#input:99,99,99,1,1,99', '#input:1,2,3,2,4,5']);
+    expect(code).toBe(3);
+    expect(out.slice(1).map((l) => l.replace(/:\d+$/, ''))).toEqual(['#result:1007,2008,3006,8,-2', 'Error: hard fault']);
   }, 120_000);
 
   it('links for f746_disco and fits its flash and RAM, with the workspace arena the size asked', async () => {
