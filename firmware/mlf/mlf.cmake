@@ -37,6 +37,8 @@ function(allhw_mlf_firmware target)
   )
   target_include_directories(${target} PRIVATE "${ALLHW_MLF_DIR}" "${_tvm_include}")
   target_compile_definitions(${target} PRIVATE ALLHW_WORKSPACE_BYTES=${ARG_WORKSPACE_BYTES})
+  # GNU C for the generated code: TVM's kernels may use GNU extensions (asm, typeof).
+  target_compile_options(${target} PRIVATE -std=gnu11)
   # Generated operators call libm (expf, roundf, ...).
   target_link_libraries(${target} PRIVATE m)
   allhw_board_firmware(${target})

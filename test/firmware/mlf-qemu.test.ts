@@ -287,7 +287,7 @@ describe('firmware/mlf on the emulated board (a hand-written model, no generator
     expect(flash).toBeLessThanOrEqual(f746.flash);
     expect(ram).toBeLessThanOrEqual(f746.ram);
     const symbols = (await run('arm-none-eabi-nm', ['-S', elf])).stdout;
-    const arena = /^[0-9a-f]+ ([0-9a-f]+) [bB] arena$/m.exec(symbols);
+    const arena = /^[0-9a-f]+ ([0-9a-f]+) [bB] allhw_workspace$/m.exec(symbols);
     expect(arena, symbols).not.toBeNull();
     expect(parseInt(arena![1]!, 16)).toBe(WORKSPACE_BYTES);
     // the F746's single-precision FPU: hard-float ABI with single-precision instructions only
