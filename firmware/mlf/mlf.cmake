@@ -37,9 +37,10 @@ function(allhw_mlf_firmware target)
   )
   target_include_directories(${target} PRIVATE "${ALLHW_MLF_DIR}" "${_tvm_include}")
   target_compile_definitions(${target} PRIVATE ALLHW_WORKSPACE_BYTES=${ARG_WORKSPACE_BYTES})
-  # GNU C for the generated code: TVM's kernels may use GNU extensions (asm, typeof).
-  target_compile_options(${target} PRIVATE -std=gnu11)
   # Generated operators call libm (expf, roundf, ...).
   target_link_libraries(${target} PRIVATE m)
   allhw_board_firmware(${target})
+  # GNU C for the generated code: TVM's kernels may use GNU extensions (asm, typeof).
+  # After the board's flags, which say -std=c11: the last -std wins.
+  target_compile_options(${target} PRIVATE -std=gnu11)
 endfunction()

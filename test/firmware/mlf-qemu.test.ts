@@ -290,6 +290,9 @@ describe('firmware/mlf on the emulated board (a hand-written model, no generator
     const arena = /^[0-9a-f]+ ([0-9a-f]+) [bB] allhw_workspace$/m.exec(symbols);
     expect(arena, symbols).not.toBeNull();
     expect(parseInt(arena![1]!, 16)).toBe(WORKSPACE_BYTES);
+    // GNU C for the generated code (the last -std wins)
+    const flags = readFileSync(path.join(TMP, 'build-f746_disco/CMakeFiles/fake.dir/flags.make'), 'utf8');
+    expect([...flags.matchAll(/-std=(\S+)/g)].map((m) => m[1]).pop()).toBe('gnu11');
     // the F746's single-precision FPU: hard-float ABI with single-precision instructions only
     const attrs = (await run('arm-none-eabi-readelf', ['-A', elf])).stdout;
     expect(attrs).toMatch(/Tag_FP_arch: FPv5\/FP-D16 for ARMv8/);
