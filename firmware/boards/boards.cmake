@@ -55,6 +55,7 @@ set(ALLHW_LINKER_SCRIPT "${ALLHW_BOARD_DIR}/${BOARD}.ld")
 set(ALLHW_BOARD_SOURCES
   "${ALLHW_BOARD_DIR}/startup.c"
   "${ALLHW_BOARD_DIR}/board.c"
+  "${ALLHW_FIRMWARE_DIR}/boards/common/board_common.c"
 )
 set(ALLHW_PROTOCOL_SOURCES
   "${ALLHW_FIRMWARE_DIR}/protocol/rx_ring.c"

@@ -40,4 +40,7 @@ function(allhw_mlf_firmware target)
   # Generated operators call libm (expf, roundf, ...).
   target_link_libraries(${target} PRIVATE m)
   allhw_board_firmware(${target})
+  # GNU C for the generated code: TVM's kernels may use GNU extensions (asm, typeof).
+  # After the board's flags, which say -std=c11: the last -std wins.
+  target_compile_options(${target} PRIVATE -std=gnu11)
 endfunction()

@@ -1,7 +1,7 @@
 /** Runs the bundled action or CLI as a runner or a user would: a child process on Node 24. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT } from '../helpers/firmware.js';
+import { copyExampleProject, REPO_ROOT } from '../helpers/firmware.js';
 
 export interface Run {
   code: number | null;
@@ -44,11 +44,5 @@ export function actionEnv(inputs: Record<string, string>, extra: NodeJS.ProcessE
  * test files running at once must not share a build directory.
  */
 export async function copyExample(work: string): Promise<string> {
-  const { cp } = await import('node:fs/promises');
-  const dest = path.join(work, 'synth');
-  await cp(path.join(REPO_ROOT, 'examples/synth'), dest, {
-    recursive: true,
-    filter: (src) => !/[/\\]build[^/\\]*$/.test(path.relative(REPO_ROOT, src)),
-  });
-  return dest;
+  return copyExampleProject(work);
 }

@@ -8,11 +8,12 @@
 #include <stdint.h>
 
 #include "board.h"
+#include "board_common.h"
 #include "cortex_m7.h"
 #include "rx_ring.h"
 #include "stm32f746.h"
+#include "usart_rx.h"
 
-void board_panic(const char *what) __attribute__((noreturn));
 void USART1_IRQHandler(void);
 
 const char board_name[] = "f746_disco";
@@ -31,16 +32,39 @@ static void wait_set(volatile uint32_t *reg, uint32_t mask)
 }
 
 /*
+ * Run SYSCLK from the HSI, so that the PLL (and the HSE feeding it) can be
+ * turned off. After a power-on reset it already is; after a warm start (a
+ * debugger's load-and-jump, a bootloader's jump) SYSCLK may still come from
+ * the PLL, and turning that off would stop the core. ST's HAL does the same:
+ * HAL_RCC_OscConfig refuses to touch a PLL that clocks SYSCLK, and
+ * HAL_RCC_DeInit selects the HSI first.
+ */
+static void sysclk_to_hsi(void)
+{
+    RCC_CR |= RCC_CR_HSION;
+    wait_set(&RCC_CR, RCC_CR_HSIRDY);
+    RCC_CFGR = (RCC_CFGR & ~RCC_CFGR_SW_MASK) | RCC_CFGR_SW_HSI;
+    while ((RCC_CFGR & RCC_CFGR_SWS_MASK) != RCC_CFGR_SWS_HSI) {
+    }
+}
+
+/*
  * SYSCLK 216 MHz = PLL(VCO in 1 MHz x 432) / 2, from the 25 MHz HSE crystal,
  * or from the 16 MHz HSI when the HSE does not start. AHB 216 MHz,
  * APB1 54 MHz, APB2 108 MHz (USART1's clock). Needs voltage scale 1,
- * over-drive and 7 flash wait states.
+ * over-drive and 7 flash wait states (left at 7 by a warm start: more wait
+ * states than needed are safe at any clock).
  */
 static void clock_init(void)
 {
+    sysclk_to_hsi();
+    RCC_CR &= ~RCC_CR_PLLON;
+    while (RCC_CR & RCC_CR_PLLRDY) {
+    }
+
     RCC_APB1ENR |= RCC_APB1ENR_PWREN;
     (void)RCC_APB1ENR;
-    PWR_CR1 = (PWR_CR1 & ~PWR_CR1_VOS_MASK) | PWR_CR1_VOS_SCALE1;
+    PWR_CR1 = (PWR_CR1 & ~PWR_CR1_VOS_MASK) | PWR_CR1_VOS_SCALE1; /* written with the PLL off */
 
     uint32_t pll_m;
     uint32_t pll_src;
@@ -58,9 +82,6 @@ static void clock_init(void)
         pll_src = 0;
     }
 
-    RCC_CR &= ~RCC_CR_PLLON;
-    while (RCC_CR & RCC_CR_PLLRDY) {
-    }
     RCC_PLLCFGR = (RCC_PLLCFGR & ~RCC_PLLCFGR_FIELDS) | (pll_m << RCC_PLLCFGR_M_POS) |
                   (432u << RCC_PLLCFGR_N_POS) | (0u << RCC_PLLCFGR_P_POS) | pll_src |
                   (9u << RCC_PLLCFGR_Q_POS);
@@ -83,18 +104,23 @@ static void clock_init(void)
     }
 }
 
-static void gpio_af7(uint32_t base, unsigned pin, int pull_up)
+/*
+ * Pin to alternate function 7 (USART1). The mode goes last, as ST's
+ * HAL_GPIO_Init writes it: with AFR, type, speed and pull set first, the pin
+ * never sits on AF0 or floats once it leaves input mode.
+ */
+static void gpio_af7(uint32_t base, unsigned pin)
 {
-    GPIO_MODER(base) = (GPIO_MODER(base) & ~(3u << (2u * pin))) | (2u << (2u * pin));
-    GPIO_OTYPER(base) &= ~(1u << pin);
-    GPIO_OSPEEDR(base) |= 3u << (2u * pin);
-    GPIO_PUPDR(base) = (GPIO_PUPDR(base) & ~(3u << (2u * pin))) | ((pull_up ? 1u : 0u) << (2u * pin));
     if (pin < 8u) {
         GPIO_AFRL(base) = (GPIO_AFRL(base) & ~(0xFu << (4u * pin))) | (7u << (4u * pin));
     } else {
         unsigned p = pin - 8u;
         GPIO_AFRH(base) = (GPIO_AFRH(base) & ~(0xFu << (4u * p))) | (7u << (4u * p));
     }
+    GPIO_OTYPER(base) &= ~(1u << pin);
+    GPIO_OSPEEDR(base) |= 3u << (2u * pin);
+    GPIO_PUPDR(base) = (GPIO_PUPDR(base) & ~(3u << (2u * pin))) | (1u << (2u * pin)); /* pull-up */
+    GPIO_MODER(base) = (GPIO_MODER(base) & ~(3u << (2u * pin))) | (2u << (2u * pin));
 }
 
 static void uart_init(void)
@@ -104,14 +130,15 @@ static void uart_init(void)
     (void)RCC_APB2ENR;
     RCC_DCKCFGR2 &= ~RCC_DCKCFGR2_USART1SEL_MASK; /* USART1 clocked by PCLK2 */
 
-    gpio_af7(GPIOA_BASE, 9u, 0);  /* PA9: USART1_TX */
-    gpio_af7(GPIOB_BASE, 7u, 1);  /* PB7: USART1_RX, pulled up (idle high) */
+    /* Both pulled up, as ST's board support package does: the line idles high. */
+    gpio_af7(GPIOA_BASE, 9u); /* PA9: USART1_TX */
+    gpio_af7(GPIOB_BASE, 7u); /* PB7: USART1_RX */
 
     USART1_CR1 = 0;
     USART1_CR2 = 0;
     USART1_CR3 = 0;
     USART1_BRR = (PCLK2_HZ + BAUD / 2u) / BAUD; /* oversampling by 16 */
-    USART1_ICR = USART_ICR_PECF | USART_ICR_FECF | USART_ICR_NCF | USART_ICR_ORECF;
+    USART1_ICR = USART_ISR_RX_ERRORS; /* the USART is off: nothing can arrive in between */
     USART1_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
     cm_nvic_enable(USART1_IRQ, 0x40);
 }
@@ -119,14 +146,10 @@ static void uart_init(void)
 void USART1_IRQHandler(void)
 {
     uint32_t isr = USART1_ISR;
-    if (isr & USART_ISR_RXNE) {
-        rx_ring_isr_byte((uint8_t)USART1_RDR);
-    }
-    if (isr & (USART_ISR_ORE | USART_ISR_FE | USART_ISR_NE | USART_ISR_PE)) {
-        USART1_ICR = USART_ICR_PECF | USART_ICR_FECF | USART_ICR_NCF | USART_ICR_ORECF;
-        if (isr & USART_ISR_ORE) {
-            rx_ring_isr_lost(); /* bytes after the one in RDR were lost */
-        }
+    uint8_t data = (isr & USART_ISR_RXNE) ? (uint8_t)USART1_RDR : 0u; /* reading RDR clears RXNE */
+    uint32_t clear = usart_rx_take(isr, data);
+    if (clear != 0u) {
+        USART1_ICR = clear;
     }
 }
 
@@ -166,15 +189,6 @@ uint32_t board_cycles_per_us(void)
     return SYSCLK_HZ / 1000000u;
 }
 
-void board_idle(void)
-{
-    cm_irq_disable();
-    if (rx_ring_empty()) {
-        cm_wfi(); /* wakes on a pending interrupt even with PRIMASK set */
-    }
-    cm_irq_enable();
-}
-
 void board_exit(int code)
 {
     (void)code;
@@ -188,14 +202,7 @@ void board_exit(int code)
 
 void board_panic(const char *what)
 {
-    static const char prefix[] = "Error: ";
     cm_irq_disable();
-    board_write(prefix, sizeof prefix - 1);
-    size_t n = 0;
-    while (what[n] != '\0') {
-        n++;
-    }
-    board_write(what, n);
-    board_write("\n", 1);
+    board_write_error(what);
     board_exit(3);
 }

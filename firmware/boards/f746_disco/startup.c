@@ -1,17 +1,21 @@
 /*
- * f746_disco startup: vector table at 0x08000000 (flash on the AXIM bus,
- * aliased at 0x0 when booting from flash), reset handler with FPU and
- * cache enable, fault handlers.
+ * f746_disco startup: the vector table starts the flash, at 0x08000000 (the
+ * flash on the AXIM interface). At reset the Cortex-M7 reads the initial SP
+ * and the reset vector at the boot address: with the BOOT0 pin low that is
+ * the option byte BOOT_ADD0 (address bits 29:14; ST's default 0x0080, i.e.
+ * 0x00200000, the same flash seen through the ITCM interface), so it finds
+ * this table there. The reset handler loads SP from the table itself, points
+ * VTOR at 0x08000000, enables the FPU and the caches; fault handlers.
  */
 #include <stdint.h>
 
 #include "board.h"
+#include "board_common.h"
 #include "cortex_m7.h"
 #include "startup_common.h"
 #include "stm32f746.h"
 
 void USART1_IRQHandler(void);
-void board_panic(const char *what) __attribute__((noreturn));
 
 #define D Default_Handler
 
@@ -63,7 +67,29 @@ static void caches_enable(void)
     cm_isb();
 }
 
-void Reset_Handler(void)
+void Reset_Continue(void) __attribute__((noreturn, used));
+
+/*
+ * The core loads SP from the table on a reset, but not on a warm start (a
+ * debugger's load-and-jump, a bootloader's jump to the reset vector), which
+ * arrives on its caller's stack, perhaps the process stack: so, before any
+ * C code runs, select the main stack (CONTROL = 0) and load it from the
+ * table's first entry. Naked: no prologue may touch the old stack.
+ */
+__attribute__((naked, noreturn)) void Reset_Handler(void)
+{
+    __asm volatile(
+        "movw r0, #:lower16:vector_table\n"
+        "movt r0, #:upper16:vector_table\n"
+        "ldr  r1, [r0]\n"
+        "movs r2, #0\n"
+        "msr  control, r2\n"
+        "isb\n"
+        "msr  msp, r1\n"
+        "b    Reset_Continue\n");
+}
+
+void Reset_Continue(void)
 {
     cm_fpu_enable(); /* before anything that may use FP registers */
     SCB_VTOR = (uint32_t)(uintptr_t)vector_table;

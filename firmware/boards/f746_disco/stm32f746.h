@@ -36,8 +36,10 @@
 #define RCC_PLLCFGR_FIELDS (0x3Fu | (0x1FFu << 6) | (0x3u << 16) | (1u << 22) | (0xFu << 24))
 
 #define RCC_CFGR_SW_MASK 0x3u
+#define RCC_CFGR_SW_HSI 0x0u
 #define RCC_CFGR_SW_PLL 0x2u
 #define RCC_CFGR_SWS_MASK (0x3u << 2)
+#define RCC_CFGR_SWS_HSI (0x0u << 2)
 #define RCC_CFGR_SWS_PLL (0x2u << 2)
 #define RCC_CFGR_HPRE_MASK (0xFu << 4)
 #define RCC_CFGR_PPRE1_MASK (0x7u << 10)
@@ -104,6 +106,11 @@
 #define USART_ICR_FECF (1u << 1)
 #define USART_ICR_NCF (1u << 2)
 #define USART_ICR_ORECF (1u << 3)
+/* The receive error flags; each clear bit of ICR sits where its flag sits in ISR. */
+#define USART_ISR_RX_ERRORS (USART_ISR_PE | USART_ISR_FE | USART_ISR_NE | USART_ISR_ORE)
+_Static_assert(USART_ICR_PECF == USART_ISR_PE && USART_ICR_FECF == USART_ISR_FE &&
+                   USART_ICR_NCF == USART_ISR_NE && USART_ICR_ORECF == USART_ISR_ORE,
+               "ICR clear bits must mirror the ISR error flags");
 
 /* Debug MCU: keep the debug port alive in sleep (WFI) */
 #define DBGMCU_CR REG32(0xE0042004u)

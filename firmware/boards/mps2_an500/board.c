@@ -7,11 +7,11 @@
 #include <stdint.h>
 
 #include "board.h"
+#include "board_common.h"
 #include "cortex_m7.h"
 #include "mps2_an500.h"
 #include "rx_ring.h"
 
-void board_panic(const char *what) __attribute__((noreturn));
 void SysTick_Handler(void);
 void UART0RX_Handler(void);
 
@@ -110,15 +110,6 @@ uint32_t board_cycles_per_us(void)
     return MPS2_SYSCLK_HZ / 1000000u;
 }
 
-void board_idle(void)
-{
-    cm_irq_disable();
-    if (rx_ring_empty()) {
-        cm_wfi(); /* wakes on a pending interrupt even with PRIMASK set */
-    }
-    cm_irq_enable();
-}
-
 void board_exit(int code)
 {
     /* SYS_EXIT_EXTENDED: QEMU exits with code (needs -semihosting-config enable=on) */
@@ -134,18 +125,11 @@ void board_exit(int code)
 
 void board_panic(const char *what)
 {
-    static const char prefix[] = "Error: ";
     cm_irq_disable();
     if (exiting) {
         for (;;) { /* the exit call itself faulted: semihosting is off */
         }
     }
-    board_write(prefix, sizeof prefix - 1);
-    size_t n = 0;
-    while (what[n] != '\0') {
-        n++;
-    }
-    board_write(what, n);
-    board_write("\n", 1);
+    board_write_error(what);
     board_exit(3);
 }

@@ -5,12 +5,12 @@
 #include <stdint.h>
 
 #include "board.h"
+#include "board_common.h"
 #include "cortex_m7.h"
 #include "mps2_an500.h"
 #include "startup_common.h"
 
 void UART0RX_Handler(void);
-void board_panic(const char *what) __attribute__((noreturn));
 
 __attribute__((section(".isr_vector"), used))
 const vector_t vector_table[16 + MPS2_IRQ_COUNT] = {

@@ -12,24 +12,13 @@
 #include <string.h>
 
 #include "board.h"
+#include "check.h"
 #include "float_text.h"
 #include "line_protocol.h"
 #include "mlf_protocol.h"
 #include "model_io.h"
 #include "tvm/runtime/c_backend_api.h"
 #include "values.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                         \
-    do {                                                         \
-        if (!(cond)) {                                           \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                        \
-            fprintf(stderr, "\n");                               \
-            failures++;                                          \
-        }                                                        \
-    } while (0)
 
 /* ---- the fake board: output into a buffer, a clock that advances 1000 cycles per read ---- */
 

@@ -29,8 +29,9 @@
 
 #define WORKSPACE_ALIGN 16u
 
-/* A zero-byte arena is not valid C: keep one aligned unit, never handed out. */
-static uint8_t arena[ALLHW_WORKSPACE_BYTES > 0 ? ALLHW_WORKSPACE_BYTES : WORKSPACE_ALIGN]
+/* A zero-byte arena is not valid C: keep one aligned unit, never handed out.
+ * Its symbol, allhw_workspace, is the workspace in the ELF's memory report. */
+static uint8_t allhw_workspace[ALLHW_WORKSPACE_BYTES > 0 ? ALLHW_WORKSPACE_BYTES : WORKSPACE_ALIGN]
     __attribute__((aligned(WORKSPACE_ALIGN)));
 static size_t arena_top;
 static size_t block_start[ALLHW_WORKSPACE_MAX_BLOCKS];
@@ -66,7 +67,7 @@ void *TVMBackendAllocWorkspace(int device_type, int device_id, uint64_t nbytes,
         return NULL;
     }
     block_start[block_count++] = arena_top;
-    void *block = &arena[arena_top];
+    void *block = &allhw_workspace[arena_top];
     arena_top += (size_t)rounded;
     return block;
 }
@@ -75,7 +76,7 @@ int TVMBackendFreeWorkspace(int device_type, int device_id, void *ptr)
 {
     (void)device_type;
     (void)device_id;
-    if (block_count == 0 || ptr != (void *)&arena[block_start[block_count - 1]]) {
+    if (block_count == 0 || ptr != (void *)&allhw_workspace[block_start[block_count - 1]]) {
         TVMAPISetLastError("workspace freed out of order (not the last block allocated)");
         return kTvmErrorPlatformStackAllocBadFree;
     }
