@@ -53,7 +53,8 @@ const sum = (list: InputSection[]) => list.reduce((n, s) => n + s.size, 0);
 export async function memorySplit(size: SizeReport, model: ModelSizes, mapFile: string | null): Promise<MemorySplit> {
   const sections = mapFile && existsSync(mapFile) ? parseLinkerMap(await readFile(mapFile, 'utf8')) : null;
   const weights = sections ? sum(sections.filter((s) => isData(s) && fromObject(s, /\/mlf\/codegen\//))) : model.constantsBytes;
-  const workspaceFromMap = sections ? sum(sections.filter((s) => isRam(s) && fromObject(s, /\/firmware\/mlf\/runtime\//))) : 0;
+  // The arena is firmware/mlf/runtime's allhw_workspace (its own section with -fdata-sections).
+  const workspaceFromMap = sections ? sum(sections.filter((s) => /^\.(bss|data)\.allhw_workspace$/.test(s.section))) : 0;
   const io = sections ? sum(sections.filter((s) => isRam(s) && fromObject(s, /\/model_io\.c\.obj$/))) : ioBytes(model);
   const workspace = workspaceFromMap || model.workspaceBytes;
   const stack = size.sections['.stack'] ?? 0;
