@@ -1,0 +1,55 @@
+/**
+ * The README's "From an MLF tarball" workflow as a fork PR runs it: no key,
+ * only `model`, `inputs` and `golden`; the bundled action generates the
+ * project from the real letscope.tar, builds it for the emulated board, runs
+ * the author's sample and passes, with the project kept in the results.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/firmware.js';
+import { actionEnv, runNode } from './run-dist.js';
+
+describe('dist/index.js with model: (a fork PR, no key)', () => {
+  it('generates, builds for the emulated board, runs letscope and passes against its golden output', async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'allhw-mlf-action-'));
+    const summary = path.join(work, 'summary.md');
+    await writeFile(summary, '');
+    const example = path.join(REPO_ROOT, 'examples/mlf');
+    const r = await runNode(
+      'dist/index.js',
+      [],
+      actionEnv(
+        {
+          'ci-api-key': '',
+          toolchain: 'system',
+          model: path.join(example, 'letscope.tar'),
+          board: 'f746_disco',
+          inputs: path.join(example, 'inputs/*.txt'),
+          golden: path.join(example, 'golden.json'),
+          'results-dir': path.join(work, 'results'),
+        },
+        { GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: work, RUNNER_TEMP: work },
+      ),
+      work,
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/instead of 'f746_disco'/);
+    expect(r.stdout).toMatch(/Emulator mode: the project is built for mps2_an500/);
+    const results = JSON.parse(await readFile(path.join(work, 'results/results.json'), 'utf8'));
+    expect(results.results.map((x: { input: string; status: string; outputs: number[] }) => [x.input, x.status, x.outputs])).toEqual([
+      ['sample-01.txt', 'passed', [72]],
+    ]);
+    expect(results.images[0].size.memory.flash.weights).toBeGreaterThan(512 * 512);
+    expect(existsSync(path.join(work, 'results/project/CMakeLists.txt'))).toBe(true);
+    expect(await readFile(summary, 'utf8')).toMatch(/Flash: weights/);
+  });
+
+  it("says that 'project-dir' does not apply with 'model'", async () => {
+    const r = await runNode('dist/index.js', [], actionEnv({ inputs: 'x.txt', model: 'model.tar', 'project-dir': 'model/project' }));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("::error::Input 'project-dir' does not apply with 'model'");
+  });
+});
