@@ -66,7 +66,8 @@ export async function extractTarball(file: string, dir: string, maxBytes = MAX_E
     total += e.size ?? 0;
     entries++;
     if (total > maxBytes || entries > MAX_ENTRIES) {
-      refused = `it unpacks to more than ${entries > MAX_ENTRIES ? `${MAX_ENTRIES} entries` : `${maxBytes >> 20} MiB`}`;
+      const cap = maxBytes >= 1 << 20 ? `${maxBytes >> 20} MiB` : `${maxBytes} bytes`;
+      refused = `it unpacks to more than ${entries > MAX_ENTRIES ? `${MAX_ENTRIES} entries` : cap}, more than any model tarball holds`;
       return false;
     }
     return true;

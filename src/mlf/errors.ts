@@ -15,6 +15,7 @@ export type MlfErrorKind =
   | 'dtype'
   | 'entry-point'
   | 'too-big'
+  | 'board'
   | 'project-dir';
 
 /** The tvmc command line that writes a tarball this generator takes. */

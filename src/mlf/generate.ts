@@ -4,6 +4,7 @@
  * firmware/ (board layers, protocol, MLF main and runtime), model_io.c, a
  * CMakeLists.txt and a README.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { boardInfo } from '../build/boards.js';
 import { shippedFile } from '../build/assets.js';
@@ -34,7 +35,7 @@ export interface GeneratedProject {
 /** The MLF files the project keeps, under mlf/. */
 async function addModelFiles(files: FileSet, model: MlfModel): Promise<void> {
   await addTree(files, path.join(model.dir, 'codegen/host'), 'mlf/codegen/host', (rel) => !/^(src\/[^/]+\.c|include\/.+)$/.test(rel));
-  await addTree(files, model.dir, 'mlf', (rel) => rel !== 'metadata.json');
+  files.set('mlf/metadata.json', await readFile(path.join(model.dir, 'metadata.json')));
   if (model.hasRuntimeInclude) await addTree(files, path.join(model.dir, 'runtime/include'), 'mlf/runtime/include');
 }
 
@@ -61,7 +62,7 @@ function modelFacts(m: MlfModel): string {
 export async function generateProject(opts: GenerateOptions): Promise<GeneratedProject> {
   const info = boardInfo(opts.board);
   if (!info?.cpuFlags) {
-    throw new MlfError('target', `Board ${shown(opts.board)} has no firmware layer: allhw-ci generates projects for f746_disco and mps2_an500.`);
+    throw new MlfError('board', `Board ${shown(opts.board)} has no firmware layer: allhw-ci generates projects for f746_disco and mps2_an500.`);
   }
   const model = typeof opts.model === 'string' ? await loadModel(opts.model, { stagingParent: opts.stagingParent }) : opts.model;
   try {

@@ -4,10 +4,11 @@
  * with its own message.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readdirSync, existsSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
+import { extractTarball } from '../../src/mlf/archive.js';
 import { MlfError } from '../../src/mlf/errors.js';
 import { loadModel } from '../../src/mlf/model.js';
 import { generateProject } from '../../src/mlf/generate.js';
@@ -210,6 +211,24 @@ describe('bad MLFs: each gets its own message', () => {
     // the emulated board has 4 MiB of RAM: the same tarball generates
     const project = await generateProject({ model: file, board: 'mps2_an500', outDir: tmp('bigws-mps2'), stagingParent: TMP });
     expect(project.model.workspaceBytes).toBe(400 * 1024);
+  });
+
+  it('a symbolic link, and a tarball past the size cap', async () => {
+    const src = tmp('link-src');
+    await writeMlfDir(src, V7_KWS.spec);
+    symlinkSync('/etc/passwd', path.join(src, 'codegen/host/src/kws_lib2.c'));
+    const file = tmp('link.tar');
+    await tar.c({ file, cwd: src }, ['.']);
+    const link = await failure(file);
+    expect(link.kind).toBe('unsafe');
+    expect(link.message).toMatch(/is a link, which an MLF never holds/);
+    const out = tmp('capped');
+    mkdirSync(out);
+    const small = await writeMlfTar(tmp('small.tar'), V7_KWS.spec);
+    const capped = await extractTarball(small, out, 1000).then(() => null, (e: unknown) => e as MlfError);
+    expect(capped?.kind).toBe('unsafe');
+    expect(capped?.message).toMatch(/unpacks to more than 1000 bytes/);
+    messages.set('link', link.message).set('cap', capped!.message);
   });
 
   it('an entry that climbs out of the staging directory', async () => {
