@@ -47,6 +47,16 @@ describe('dist/index.js with model: (a fork PR, no key)', () => {
     expect(await readFile(summary, 'utf8')).toMatch(/Flash: weights/);
   });
 
+  it('a file that is not a tarball fails the step before the toolchain, saying so', async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'allhw-mlf-action-'));
+    await writeFile(path.join(work, 'model.tar'), 'not a tarball\n');
+    await writeFile(path.join(work, 'in.txt'), '#input:1\n');
+    const r = await runNode('dist/index.js', [], actionEnv({ toolchain: 'system', model: 'model.tar', inputs: 'in.txt', 'results-dir': 'res' }, { GITHUB_WORKSPACE: work, RUNNER_TEMP: work }), work);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/::error::.*The model file .*model\.tar is not a tar archive/);
+    expect(r.stdout).not.toMatch(/== Toolchain|::group::Toolchain/);
+  });
+
   it("says that 'project-dir' does not apply with 'model'", async () => {
     const r = await runNode('dist/index.js', [], actionEnv({ inputs: 'x.txt', model: 'model.tar', 'project-dir': 'model/project' }));
     expect(r.code).toBe(1);

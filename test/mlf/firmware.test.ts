@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { memoryLogger, type Logger } from '../../src/log.js';
+import { boardInfo } from '../../src/build/boards.js';
 import { buildCommand } from '../../src/build/command.js';
 import { measureImage } from '../../src/build/size.js';
 import type { MemorySplit, SizeReport } from '../../src/build/types.js';
@@ -96,6 +97,7 @@ describe('letscope.tar, generated and built for both boards', () => {
 
   it('f746_disco: built with the F746 flags (single-precision FPU), the CPU flags of the board table', () => {
     const flags = readFileSync(path.join(f746.dir, 'build/CMakeFiles/model.dir/flags.make'), 'utf8');
+    expect(flags).toContain(boardInfo('f746_disco')!.cpuFlags!.join(' '));
     expect(flags).toMatch(/-mcpu=cortex-m7 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard/);
   });
 
