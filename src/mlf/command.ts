@@ -28,6 +28,7 @@ export async function generateCommand(argv: string[], log: Logger): Promise<numb
     const project = await generateProject({ model: path.resolve(model), board, outDir: path.resolve(out) });
     const m = project.model;
     log.info(`Generated ${project.dir} for ${board} from ${model} (MLF v${m.metadataVersion}, module ${m.module}, entry point ${m.entry.symbol}).`);
+    if (project.note) log.warning(project.note);
     log.info(`${project.files.written.length} file(s) written, ${project.files.unchanged} unchanged, ${project.files.removed.length} removed.`);
     log.info(`Build it: allhw build --project-dir ${out} --board ${board}`);
     return 0;

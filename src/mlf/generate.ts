@@ -27,6 +27,8 @@ export interface GenerateOptions {
 export interface GeneratedProject {
   dir: string;
   board: string;
+  /** Something worth saying about the model and the board (a core other than the board's), or null. */
+  note: string | null;
   /** The model's facts (its staging directory is gone when generateProject loaded it). */
   model: Omit<MlfModel, 'cleanup'>;
   files: WriteStats;
@@ -84,7 +86,11 @@ export async function generateProject(opts: GenerateOptions): Promise<GeneratedP
     const outDir = path.resolve(opts.outDir);
     const stats = await syncFiles(outDir, files);
     const { cleanup: _cleanup, ...facts } = model;
-    return { dir: outDir, board: opts.board, model: facts, files: stats };
+    const note =
+      model.cpu === info.cpu
+        ? null
+        : `The model was compiled for ${model.cpu}; ${opts.board} is a ${info.cpu}: it is built with the board's CPU flags (code using another core's instructions will not compile).`;
+    return { dir: outDir, board: opts.board, note, model: facts, files: stats };
   } finally {
     if (typeof opts.model === 'string') await model.cleanup();
   }

@@ -18,6 +18,7 @@ export async function generateForRun(config: Config, workspace: string, log: Log
     `Generated ${outDir} from ${config.model}: MLF v${m.metadataVersion} module ${m.module} (${m.cpu}), inputs ${io(m.inputs)}, outputs ${io(m.outputs)}, ` +
       `workspace ${m.workspaceBytes} B; ${project.files.written.length} file(s) written, ${project.files.unchanged} unchanged.`,
   );
+  if (project.note) log.warning(project.note);
   if (config.mode === 'emulator') log.info(`Emulator mode: the project is built for ${board}, the emulated board.`);
   return outDir;
 }

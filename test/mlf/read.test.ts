@@ -211,6 +211,14 @@ describe('bad MLFs: each gets its own message', () => {
     // the emulated board has 4 MiB of RAM: the same tarball generates
     const project = await generateProject({ model: file, board: 'mps2_an500', outDir: tmp('bigws-mps2'), stagingParent: TMP });
     expect(project.model.workspaceBytes).toBe(400 * 1024);
+    expect(project.note).toBeNull();
+  });
+
+  it('a model for another Cortex-M core generates, with a note', async () => {
+    const file = await writeMlfTar(tmp('m4.tar'), { ...V7_KWS.spec, target: 'c -keys=arm_cpu,cpu -mcpu=cortex-m4' });
+    const project = await generateProject({ model: file, board: 'f746_disco', outDir: tmp('m4-out'), stagingParent: TMP });
+    expect(project.model.cpu).toBe('cortex-m4');
+    expect(project.note).toMatch(/compiled for cortex-m4; f746_disco is a cortex-m7/);
   });
 
   it('a symbolic link, and a tarball past the size cap', async () => {
