@@ -7,8 +7,8 @@ import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { listInput, type BuildConfig } from '../config.js';
-import type { Logger } from '../log.js';
-import type { Toolchain } from '../toolchain/types.js';
+import type { Logger } from '../common/log.js';
+import type { Toolchain } from '../toolchain/index.js';
 import { toolchainFile } from './assets.js';
 import { NONE_WITHOUT_IMAGE, detectSystem, notADirectory, probeProject } from './detect.js';
 import { BuildError } from './errors.js';
@@ -16,9 +16,8 @@ import { runStep } from './exec.js';
 import { discoverImages, globImages, groupArtifacts, imageNames, scanImages, type FoundImage } from './images.js';
 import { DiagnosticAnchor, addMatcherCommand, removeMatcherCommand } from './matcher.js';
 import { planBuild, showStep, type BuildPlan, type BuildStep } from './plan.js';
-import { describeSize, measureImage, overCapacity } from './size.js';
-import type { Build, Image } from './types.js';
-import { describeSplit, projectMemorySplit } from '../mlf/memory.js';
+import { describeSize, describeSplit, measureImage, overCapacity } from './size.js';
+import type { Build, Image, MemorySplit, SizeReport } from './types.js';
 
 export { BuildError } from './errors.js';
 
@@ -28,10 +27,16 @@ export interface BuildOptions extends BuildConfig {
   /** Inside GitHub Actions: register the gcc problem matcher. */
   githubActions?: boolean;
   log: Logger;
-  /** Environment the build commands inherit (default: this process's). */
-  env?: Record<string, string | undefined>;
+  /** Environment the build commands inherit (the entry layer passes its process's). */
+  env: Record<string, string | undefined>;
   /** Where CMake/Zephyr builds go (default: <projectDir>/build). */
   buildDir?: string;
+  /**
+   * How to split an image's memory the way a model engineer reads it (a
+   * generated MLF project's; undefined for other projects). Given by the
+   * caller so that the build stage knows nothing of models.
+   */
+  memorySplit?: (projectDir: string, size: SizeReport, elf: string) => Promise<MemorySplit | undefined>;
 }
 
 const TAIL_LINES = 20;
@@ -136,7 +141,7 @@ async function toImages(found: FoundImage[], opts: BuildOptions, projectDir: str
     if (f.elfForSize) {
       try {
         size = await measureImage(f.elfForSize, opts.board);
-        size.memory = await projectMemorySplit(projectDir, size, f.elfForSize);
+        size.memory = await opts.memorySplit?.(projectDir, size, f.elfForSize);
       } catch (e) {
         throw new BuildError(`Image ${f.path} cannot be used: ${(e as Error).message}`);
       }
@@ -159,7 +164,7 @@ export async function buildProject(opts: BuildOptions): Promise<Build> {
   logFile.on('error', (e) => {
     logError ??= e;
   });
-  const baseEnv = opts.env ?? process.env;
+  const baseEnv = opts.env;
   try {
     const dirStat = await stat(projectDir).catch(() => null);
     if (!dirStat?.isDirectory()) throw notADirectory(projectDir);

@@ -9,7 +9,7 @@ import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
-import { EntryGuard } from '../toolchain/archive-guard.js';
+import { EntryGuard } from '../toolchain/index.js';
 import { MlfError } from './errors.js';
 
 /** Largest total of file sizes extracted from one tarball (letscope, a real one, holds 3 MB). */

@@ -6,9 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildProject, BuildError, type BuildOptions } from '../build/build.js';
-import type { Build, Image } from '../build/types.js';
-import { checkImageFits, linkOverflow, type MemorySplit } from './memory.js';
+import { buildProject, BuildError, type BuildOptions } from '../build/index.js';
+import type { Build, Image } from '../build/index.js';
+import { checkImageFits, linkOverflow, projectMemorySplit, type MemorySplit } from './memory.js';
 import { TARGET } from './templates.js';
 
 export interface ModelBuild extends Build {
@@ -16,14 +16,14 @@ export interface ModelBuild extends Build {
   memory: MemorySplit;
 }
 
-export type ModelBuildOptions = Omit<BuildOptions, 'system' | 'command' | 'image'>;
+export type ModelBuildOptions = Omit<BuildOptions, 'system' | 'command' | 'image' | 'memorySplit'>;
 
 export async function buildModelProject(opts: ModelBuildOptions): Promise<ModelBuild> {
   let build: Build;
   try {
     const buildDir = path.resolve(opts.buildDir ?? path.join(opts.projectDir, 'build'));
     const image = path.relative(path.resolve(opts.projectDir), path.join(buildDir, `${TARGET}.elf`));
-    build = await buildProject({ ...opts, system: 'cmake', command: '', image });
+    build = await buildProject({ ...opts, system: 'cmake', command: '', image, memorySplit: projectMemorySplit });
   } catch (e) {
     if (e instanceof BuildError && e.details.logPath) {
       const log = await readFile(e.details.logPath, 'utf8').catch(() => (e.details.tail ?? []).join('\n'));

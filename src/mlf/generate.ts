@@ -6,8 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { boardInfo } from '../build/boards.js';
-import { shippedFile } from '../build/assets.js';
+import { boardInfo } from '../build/index.js';
+import { shippedFile } from '../build/index.js';
 import { MlfError, shown } from './errors.js';
 import { addTree, syncFiles, type FileSet, type WriteStats } from './files.js';
 import { checkFitsBoard, MODEL_FACTS } from './memory.js';

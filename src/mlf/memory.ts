@@ -11,9 +11,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { boardInfo } from '../build/boards.js';
-import type { MemorySplit, SizeReport } from '../build/types.js';
-import { formatBytes } from '../report/text.js';
+import { boardInfo } from '../build/index.js';
+import type { MemorySplit, SizeReport } from '../build/index.js';
 import { MlfError, shown } from './errors.js';
 import { parseLinkerMap, type InputSection } from './linker-map.js';
 import { tensorBytes, type MlfModel } from './model.js';
@@ -102,11 +101,3 @@ export async function projectMemorySplit(projectDir: string, size: SizeReport, e
   }
 }
 
-/** One line for logs and the summary: "Flash: weights 273,408 B, code 28,436 B · RAM: workspace 3,348 B, ...". */
-export function describeSplit(m: MemorySplit): string {
-  const { flash, ram } = m;
-  return (
-    `Flash: weights ${formatBytes(flash.weights)}, code ${formatBytes(flash.code)} · ` +
-    `RAM: workspace ${formatBytes(ram.workspace)}, I/O buffers ${formatBytes(ram.io)}, stack ${formatBytes(ram.stack)}, other ${formatBytes(ram.other)}`
-  );
-}

@@ -1,6 +1,6 @@
 /** The generated project's CMakeLists.txt and README.md (plain text, no timestamps: regenerating gives the same bytes). */
 import path from 'node:path';
-import { boardInfo } from '../build/boards.js';
+import { boardInfo } from '../build/index.js';
 import { tensorBytes, type MlfModel } from './model.js';
 
 export const TARGET = 'model';

@@ -5,9 +5,9 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../log.js';
-import { plural } from './text.js';
-import { redactKeyParams } from '../log.js';
+import type { Logger } from '../common/log.js';
+import { plural } from '../common/text.js';
+import { redactKeyParams } from '../common/log.js';
 
 export interface UploadOptions {
   dir: string;

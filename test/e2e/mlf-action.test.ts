@@ -5,7 +5,7 @@
  * the author's sample and passes, with the project kept in the results.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,5 +61,28 @@ describe('dist/index.js with model: (a fork PR, no key)', () => {
     const r = await runNode('dist/index.js', [], actionEnv({ inputs: 'x.txt', model: 'model.tar', 'project-dir': 'model/project' }));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("::error::Input 'project-dir' does not apply with 'model'");
+  });
+
+  it("the bundle takes firmware/ from the action's own directory, wherever it is installed and run from", async () => {
+    // An installed action (as a runner checks it out) under a folder that also holds a decoy firmware/.
+    const top = await mkdtemp(path.join(os.tmpdir(), 'allhw-mlf-install-'));
+    const action = path.join(top, '_actions/allhw-ci/v1');
+    for (const part of ['dist', 'firmware', 'cmake', 'matchers', 'action.yml']) await cp(path.join(REPO_ROOT, part), path.join(action, part), { recursive: true });
+    await mkdir(path.join(top, 'firmware/mlf'), { recursive: true });
+    await writeFile(path.join(top, 'firmware/mlf/main.c'), '#error the decoy\n');
+    const work = path.join(top, 'work');
+    await mkdir(work);
+    const letscope = path.join(REPO_ROOT, 'examples/mlf/letscope.tar');
+    const generate = (out: string) => runNode(path.join(action, 'dist/cli.js'), ['generate', '--model', letscope, '--out', out, '--board', 'f746_disco'], {}, work);
+    const ok = await generate('gen');
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(await readFile(path.join(work, 'gen/firmware/mlf/main.c'), 'utf8')).toBe(await readFile(path.join(REPO_ROOT, 'firmware/mlf/main.c'), 'utf8'));
+    // Without its firmware/ the action says it is incomplete rather than take the decoy above it.
+    await cp(path.join(REPO_ROOT, 'dist'), path.join(top, 'bare/dist'), { recursive: true });
+    await cp(path.join(REPO_ROOT, 'action.yml'), path.join(top, 'bare/action.yml'));
+    const bare = await runNode(path.join(top, 'bare/dist/cli.js'), ['generate', '--model', letscope, '--out', 'gen2'], {}, work);
+    expect(bare.code).not.toBe(0);
+    expect(bare.stdout + bare.stderr).toMatch(/allhw-ci is incomplete: 'firmware' was not found in the action's directory/);
+    expect(existsSync(path.join(work, 'gen2/firmware/mlf/main.c'))).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ export const NODE = path.join(REPO_ROOT, 'node_modules/.bin/node');
 
 export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT, timeoutMs = 300_000): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [path.join(REPO_ROOT, script), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, [path.resolve(REPO_ROOT, script), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -141,11 +141,12 @@ async function runLines(elf: string, lines: string[]): Promise<{ out: string[]; 
     stderrLogFile: path.join(TMP, `${name}.err`),
     signal: new AbortController().signal,
     icountShift: null,
+    maxUartBytes: 1 << 22,
   });
   const text = readFileSync(uartLogFile, 'utf8');
   return {
     out: text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l !== ''),
-    code: end.kind === 'exited' ? end.code : null,
+    code: end.end.kind === 'exited' ? end.end.code : null,
   };
 }
 

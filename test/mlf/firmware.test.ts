@@ -9,12 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { memoryLogger, type Logger } from '../../src/log.js';
+import { memoryLogger, type Logger } from '../../src/common/log.js';
 import { boardInfo } from '../../src/build/boards.js';
-import { buildCommand } from '../../src/build/command.js';
+import { buildCommand } from '../../src/cli/build.js';
 import { measureImage } from '../../src/build/size.js';
 import type { MemorySplit, SizeReport } from '../../src/build/types.js';
-import { generateCommand } from '../../src/mlf/command.js';
+import { generateCommand } from '../../src/cli/generate.js';
 import { projectMemorySplit } from '../../src/mlf/memory.js';
 import { buildModelProject, type ModelBuild } from '../../src/mlf/build.js';
 import { MlfError } from '../../src/mlf/errors.js';
@@ -47,6 +47,7 @@ async function generateAndBuild(model: string, board: string, name: string): Pro
     args: [],
     resultsDir: path.join(TMP, `${name}-results`),
     toolchain: SYSTEM_TOOLCHAIN,
+    env: process.env,
     log: quiet,
   });
   return { project, build };

@@ -7,9 +7,9 @@ import { ConfigError, INPUT_DEFAULTS, parseConfig, type InputName } from '../../
 import { runPipeline } from '../../src/pipeline.js';
 import { V5_MULTI } from './models.js';
 import { writeMlfTar } from './mlf-writer.js';
-import { FlagError } from '../../src/cli-flags.js';
-import { memoryLogger } from '../../src/log.js';
-import { generateCommand } from '../../src/mlf/command.js';
+import { FlagError } from '../../src/cli/flags.js';
+import { memoryLogger } from '../../src/common/log.js';
+import { generateCommand } from '../../src/cli/generate.js';
 
 const config = (given: Partial<Record<InputName, string>>) => parseConfig((name) => given[name] ?? INPUT_DEFAULTS[name]);
 
@@ -38,6 +38,20 @@ describe("input 'model'", () => {
     expect((error as Error).message).toContain(`'${input}' does not apply with 'model'`);
   });
 
+  it.each([
+    ['models/*.tar', 'not a glob or a list'],
+    ['a.tar\nb.tar', 'not a glob or a list'],
+    ['model.tflite', "'tvmc compile --executor=aot --runtime=crt --output-format=mlf' writes from this model file"],
+    ['net.ONNX', 'Model Library Format tarball'],
+  ])("refuses '%s' before any work, saying what it wants", (model, why) => {
+    expect(() => config({ inputs: 'in/*.txt', model })).toThrow(ConfigError);
+    expect(() => config({ inputs: 'in/*.txt', model })).toThrow(why);
+  });
+
+  it('takes a tarball or a directory as given', () => {
+    for (const model of ['model.tar', 'out/model.tar.gz', 'm.tgz', 'models/letscope']) expect(config({ inputs: 'x', model }).model).toBe(model);
+  });
+
   it('names every input that does not apply', () => {
     expect(() => config({ inputs: 'x', model: 'm.tar', 'project-dir': 'p', 'build-system': 'cmake' })).toThrow(/Inputs 'project-dir', 'build-system' do not apply/);
   });
@@ -49,6 +63,7 @@ describe('allhw generate', () => {
     await expect(generateCommand(['--out', 'x'], log)).rejects.toThrow(FlagError);
     await expect(generateCommand(['--model', 'm.tar'], log)).rejects.toThrow(/--out DIR is required/);
     await expect(generateCommand(['--model', 'm.tar', '--out', 'x', '--board', 'nucleo'], log)).rejects.toThrow(/known boards are 'f746_disco', 'mps2_an500'/);
+    await expect(generateCommand(['--model', 'm.onnx', '--out', 'x'], log)).rejects.toThrow(/^Flag --model has value 'm.onnx': expected a Model Library Format tarball/);
   });
 
   it('a bad tarball: exit 1 and the reason', async () => {
