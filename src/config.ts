@@ -22,6 +22,7 @@ export const INPUT_DEFAULTS = {
   toolchain: 'latest',
   'toolchain-mirror': '',
   'project-dir': '.',
+  model: '',
   'build-system': 'auto',
   'build-command': '',
   board: 'f746_disco',
@@ -97,6 +98,8 @@ export interface Config {
   modeReason: string;
   allhw: AllhwConfig;
   toolchain: { spec: string; mirror: string };
+  /** An MLF tarball (or unpacked MLF) to generate the project from; empty: build project-dir. */
+  model: string;
   build: BuildConfig;
   run: {
     inputs: string[];
@@ -146,6 +149,20 @@ export class ConfigError extends Error {
 }
 
 type Raw = (name: InputName) => string;
+
+export const MODEL_EXIT_LINE = '#exit';
+
+/** With 'model' the project is generated: the inputs that describe a project of one's own do not apply. */
+function checkModelAlone(raw: Raw): void {
+  const given = (['project-dir', 'build-system', 'build-command', 'image'] as const).filter((n) => raw(n).trim() !== INPUT_DEFAULTS[n]);
+  if (given.length === 0) return;
+  throw new ConfigError(
+    given[0],
+    `Input${given.length > 1 ? 's' : ''} ${given.map((n) => `'${n}'`).join(', ')} ${given.length > 1 ? 'do' : 'does'} not apply with 'model': ` +
+      "the project is generated from the MLF tarball (into <results-dir>/project) and built with CMake for 'board'. " +
+      "Remove them, or remove 'model' to build a project of your own.",
+  );
+}
 
 function shown(value: string): string {
   return value === '' ? '(empty)' : `'${value}'`;
@@ -234,6 +251,24 @@ export function boardValue(value: string, subject: Subject = AS_INPUT): string {
   if (BOARD_NAME.test(value) && value.length <= 100) return value;
   const known = BOARDS.map((b) => `'${b}'`).join(', ');
   bad('board', value, `expected a board name of letters, digits and _ - . / (the table knows ${known}; others are allowed, with 'flash-size' and 'ram-size' to check sizes)`, subject);
+}
+
+/** Files of a model before microTVM compiled it: 'model' wants what tvmc wrote from one. */
+const UNCOMPILED_MODEL = /\.(tflite|onnx|pb|h5|keras|pt|pth|zip)$/i;
+
+/**
+ * The one check of 'model' (parseConfig and `allhw generate`): one path, of an
+ * MLF tarball (.tar, .tar.gz, .tgz) or of the directory it unpacks to. Whether
+ * it is a readable MLF is the MLF stage's to say, before the toolchain stage.
+ */
+export function modelValue(value: string, subject: Subject = AS_INPUT): string {
+  if (/[\n*?[]/.test(value)) {
+    bad('model', value, 'expected the path of one MLF tarball (.tar, .tar.gz or .tgz) or MLF directory, not a glob or a list', subject);
+  }
+  if (UNCOMPILED_MODEL.test(value)) {
+    bad('model', value, "expected a Model Library Format tarball, which 'tvmc compile --executor=aot --runtime=crt --output-format=mlf' writes from this model file", subject);
+  }
+  return value;
 }
 
 /** Splits a multi-line or comma-separated list input; blank entries dropped. */
@@ -368,8 +403,14 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
       "Input 'inputs' is required: give globs of input files (one per line or comma-separated), e.g. 'inputs: model/inputs/*.txt'.",
     );
   }
-  const exitLine = raw('exit-line').trim();
+  let exitLine = raw('exit-line').trim();
   if (exitLine.includes('\n')) bad('exit-line', exitLine, 'expected a single line');
+  const model = modelValue(raw('model').trim());
+  if (model) {
+    checkModelAlone(raw);
+    // The generated firmware returns from main on #exit: tasks end as soon as their inputs are done.
+    exitLine ||= MODEL_EXIT_LINE;
+  }
 
   return {
     mode,
@@ -384,6 +425,7 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
       queueTimeoutS: wholeNumber(raw, 'queue-timeout', 0, 86_400, ' of seconds'),
     },
     toolchain: { spec: raw('toolchain').trim(), mirror: toolchainMirrorValue(raw('toolchain-mirror').trim()) },
+    model,
     build: {
       projectDir: raw('project-dir').trim(),
       system: buildSystemValue(raw('build-system').trim()),

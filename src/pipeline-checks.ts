@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { checkProject } from './build/index.js';
 import type { Image } from './build/index.js';
+import { generateForRun } from './mlf/index.js';
 import type { Config, InputName } from './config.js';
 import type { Logger } from './common/log.js';
 import { ensureCommand } from './common/os-packages.js';
@@ -65,8 +66,11 @@ export async function preflight(config: Config, workspace: string, env: NodeJS.P
     if (existsSync(file)) baseline = await fromInput('baseline', () => loadBaseline(file));
     else log.warning(`No baseline at '${config.results.baseline}' (input 'baseline'): latency and size are not gated in this run.`);
   }
-  const projectDir = path.resolve(workspace, config.build.projectDir);
-  await checkProject({ projectDir, system: config.build.system, command: config.build.command, image: config.build.image });
+  // With 'model', the project is generated (cheap, and it checks the tarball) rather than checked.
+  const projectDir = config.model
+    ? await generateForRun({ model: config.model, workspace, resultsDir: config.results.dir, board: config.build.board, emulator: config.mode === 'emulator', log })
+    : path.resolve(workspace, config.build.projectDir);
+  if (!config.model) await checkProject({ projectDir, system: config.build.system, command: config.build.command, image: config.build.image });
   // Found or installed (apt) now, before a toolchain download and a build it would waste.
   const qemuPath =
     config.mode === 'emulator'

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { AllhwClient } from './allhw/index.js';
 import { buildProject } from './build/index.js';
 import type { Build } from './build/index.js';
+import { buildModelProject, projectMemorySplit } from './mlf/index.js';
 import { checkEmulatorImages, preflight, type Preflight } from './pipeline-checks.js';
 import { ConfigError, publicConfig, type Config } from './config.js';
 import { redactKeyParams, SecretMasker, secretForms, type Logger } from './common/log.js';
@@ -144,7 +145,8 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
   const parsedByTask = new Map<number, InputResult[]>();
   let fatal: Error | null = null;
   let checked: Preflight | null = null;
-  const parseOptions = { outputCount: config.run.outputCount, repeat: config.run.repeat, warmup: config.run.warmup };
+  // A generated MLF firmware answers each #input with a #result or one Error line.
+  const parseOptions = { outputCount: config.run.outputCount, repeat: config.run.repeat, warmup: config.run.warmup, errorAnswers: config.model !== '' };
   try {
     checked = await preflight(config, ctx.workspace, ctx.env, log);
     const { inputs, projectDir, qemuPath } = checked;
@@ -162,16 +164,10 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
     store.setToolchain(toolchain);
     throwIfCancelled(ctx.signal);
 
+    const buildOptions = { ...config.build, projectDir, resultsDir, toolchain, githubActions: ctx.githubActions, env: ctx.env, log };
+    // A project generated earlier and kept (project-dir) gets its memory split too.
     const build: Build = await log.group('Build', () =>
-      buildProject({
-        ...config.build,
-        projectDir,
-        resultsDir,
-        toolchain,
-        githubActions: ctx.githubActions,
-        env: ctx.env,
-        log,
-      }),
+      config.model ? buildModelProject(buildOptions) : buildProject({ ...buildOptions, memorySplit: projectMemorySplit }),
     );
     store.setImages(build.images);
     await store.save();

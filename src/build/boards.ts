@@ -10,6 +10,12 @@ export interface BoardInfo {
   ram: number;
   /** The board's name in Zephyr (west build -b ...). */
   zephyr: string;
+  /**
+   * GCC flags for the board's CPU, for boards with a firmware layer
+   * (firmware/boards/<board>/); the same as ALLHW_CPU_FLAGS in
+   * firmware/boards/boards.cmake (test/firmware/boards.test.ts checks).
+   */
+  cpuFlags?: string[];
 }
 
 const TABLE: Record<string, BoardInfo> = boards;

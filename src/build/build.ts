@@ -18,9 +18,9 @@ import { runStep } from './exec.js';
 import { discoverImages, globImages, groupArtifacts, imageNames, scanImages, type FoundImage } from './images.js';
 import { DiagnosticAnchor, addMatcherCommand, removeMatcherCommands } from './matcher.js';
 import { planBuild, showStep, type BuildPlan, type BuildStep } from './plan.js';
-import { describeSize, measureImage, overCapacity } from './size.js';
+import { describeSize, describeSplit, measureImage, overCapacity } from './size.js';
 import { ZephyrBoardWatch } from './zephyr-board.js';
-import type { Build, Image } from './types.js';
+import type { Build, Image, MemorySplit, SizeReport } from './types.js';
 
 export { BuildError } from './errors.js';
 
@@ -34,6 +34,12 @@ export interface BuildOptions extends BuildConfig {
   env: Record<string, string | undefined>;
   /** Where CMake/Zephyr builds go (default: <projectDir>/build). */
   buildDir?: string;
+  /**
+   * How to split an image's memory the way a model engineer reads it (a
+   * generated MLF project's; undefined for other projects). Given by the
+   * caller so that the build stage knows nothing of models.
+   */
+  memorySplit?: (projectDir: string, size: SizeReport, elf: string) => Promise<MemorySplit | undefined>;
 }
 
 const TAIL_LINES = 20;
@@ -145,12 +151,13 @@ async function toImages(found: FoundImage[], opts: BuildOptions, projectDir: str
     if (f.elfForSize) {
       try {
         size = await measureImage(f.elfForSize, opts.board, { flash: opts.flashSize, ram: opts.ramSize });
+        size.memory = await opts.memorySplit?.(projectDir, size, f.elfForSize);
       } catch (e) {
         throw new BuildError(`Image ${f.path} cannot be used: ${(e as Error).message}`);
       }
     }
     images.push({ name: names[i], path: f.path, format: f.format, board: opts.board, size });
-    opts.log.info(`Image ${names[i]}: ${f.path} (${f.format})${size ? `, ${describeSize(size)}` : ''}`);
+    opts.log.info(`Image ${names[i]}: ${f.path} (${f.format})${size ? `, ${describeSize(size)}` : ''}${size?.memory ? ` (${describeSplit(size.memory)})` : ''}`);
     for (const problem of size ? overCapacity(size) : []) opts.log.warning(`Image ${names[i]} ${problem}: it will not fit on ${opts.board}.`);
   }
   return images;

@@ -13,8 +13,8 @@
  */
 import { boardInfo } from './boards.js';
 import { EM_ARM, SHF_ALLOC, SHF_WRITE, SHT_NOBITS, machineName, readElf, type ElfSection } from '../common/elf.js';
-import type { SizeReport } from './types.js';
-import { formatSize } from '../common/text.js';
+import type { MemorySplit, SizeReport } from './types.js';
+import { formatBytes, formatSize } from '../common/text.js';
 
 export function inFlash(s: ElfSection): boolean {
   return (s.flags & SHF_ALLOC) !== 0 && s.type !== SHT_NOBITS;
@@ -55,6 +55,15 @@ function usage(used: number, capacity: number | null): string {
 /** One line for logs and summaries, e.g. "flash 42.1 KiB of 1 MiB (4.1%), RAM 10.0 KiB of 320.0 KiB (3.1%)". */
 export function describeSize(size: SizeReport): string {
   return `flash ${usage(size.flash, size.flashCapacity)}, RAM ${usage(size.ram, size.ramCapacity)}`;
+}
+
+/** One line for logs and the summary: "Flash: weights 273,408 B, code 28,436 B · RAM: workspace 3,348 B, ...". */
+export function describeSplit(m: MemorySplit): string {
+  const { flash, ram } = m;
+  return (
+    `Flash: weights ${formatBytes(flash.weights)}, code ${formatBytes(flash.code)} · ` +
+    `RAM: workspace ${formatBytes(ram.workspace)}, I/O buffers ${formatBytes(ram.io)}, stack ${formatBytes(ram.stack)}, other ${formatBytes(ram.other)}`
+  );
 }
 
 /** Problems worth a warning: an image larger than the board. */

@@ -8,6 +8,14 @@ export interface SizeReport {
   ramCapacity: number | null;
   /** Section name → size, from the ELF. */
   sections: Record<string, number>;
+  /** For a project generated from an MLF tarball: what the flash and RAM hold (src/mlf/memory.ts). */
+  memory?: MemorySplit;
+}
+
+/** Flash and RAM split the way a model engineer reads them (bytes). */
+export interface MemorySplit {
+  flash: { weights: number; code: number; total: number };
+  ram: { workspace: number; io: number; stack: number; other: number; total: number };
 }
 
 export interface Image {

@@ -9,6 +9,7 @@ import type { Logger } from '../common/log.js';
 import type { Toolchain } from '../toolchain/index.js';
 import { buildProject } from '../build/index.js';
 import { BuildError } from '../build/index.js';
+import { projectMemorySplit } from '../mlf/index.js';
 
 const FLAGS = ['project-dir', 'board', 'flash-size', 'ram-size', 'build-system', 'build-command', 'build-args', 'image', 'results-dir'] as const satisfies readonly InputName[];
 
@@ -65,6 +66,8 @@ export async function buildCommand(argv: string[], log: Logger): Promise<number>
       toolchain: SYSTEM_TOOLCHAIN,
       githubActions: false,
       env: process.env,
+      // A project `allhw generate` wrote is sized the way a model engineer reads it.
+      memorySplit: projectMemorySplit,
       log,
     });
     // buildProject has already printed each image and its size.

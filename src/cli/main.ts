@@ -4,6 +4,7 @@
  *   allhw demo                        the example model on the emulated board
  *   allhw serve [...]                 the local All-HW-compatible farm (QEMU boards)
  *   allhw build [...]                 build a firmware project
+ *   allhw generate [...]              an MLF tarball -> a CMake project for a board
  *   allhw toolchain install [...]     install the GNU Arm toolchain
  */
 import { existsSync, realpathSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { consoleLogger, type Logger } from '../common/log.js';
 import { runPipeline } from '../pipeline.js';
 import { serveCommand } from './serve.js';
 import { buildCommand } from './build.js';
+import { generateCommand } from './generate.js';
 import { toolchainCommand } from './toolchain.js';
 import { abortOnStopSignals } from '../common/signals.js';
 
@@ -25,9 +27,11 @@ commands:
                       (or the emulated board), check and report; flags are the
                       action's inputs: --ci-url, --ci-timeout, --inputs, --golden, ...
                       The API key comes from --ci-api-key or ALLHW_API_KEY.
-  demo                the example model (examples/synth) on the emulated board
+  demo                the example model (examples/synth) on the emulated board;
+                      with --model examples/mlf/letscope.tar, the MLF example
   serve               the local All-HW-compatible CI service (boards run in QEMU)
   build               build a firmware project and find its images
+  generate            write a CMake project for a board from an MLF tarball (--model, --out, --board)
   toolchain install   install the GNU Arm toolchain (--toolchain, --toolchain-mirror)
   toolchain list      the Arm releases it knows, with checksums
 
@@ -52,6 +56,18 @@ export function demoArgs(root = repoRoot()): string[] {
     '--inputs', path.join(example, 'inputs/*.txt'),
     '--golden', path.join(example, 'golden.json'),
     '--exit-line', '#exit',
+    '--ci-timeout', '30',
+  ];
+}
+
+/** `allhw demo --model examples/mlf/letscope.tar`: the MLF example (a real microTVM tarball) on the emulated board. */
+export function mlfDemoArgs(root = repoRoot()): string[] {
+  const example = path.join(root, 'examples/mlf');
+  return [
+    '--mode', 'emulator',
+    '--toolchain', 'system',
+    '--inputs', path.join(example, 'inputs/*.txt'),
+    '--golden', path.join(example, 'golden.json'),
     '--ci-timeout', '30',
   ];
 }
@@ -83,7 +99,9 @@ function demoUsage(): string {
 
 Runs the example model (examples/synth) on the emulated board: the same as
   allhw run ${quoted.join(' ')}
-Flags given here are added to those (e.g. --results-dir DIR, --verbose).`;
+Flags given here are added to those (e.g. --results-dir DIR, --verbose).
+With --model examples/mlf/letscope.tar it runs the MLF example instead (a real
+microTVM tarball, generated into a project, built and run on the emulated board).`;
 }
 
 /** Advice for a positional argument: most often a glob the shell expanded. */
@@ -169,11 +187,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           log.info(demoUsage());
           return 0;
         }
-        return await runCommand([...demoArgs(), ...rest], log, env);
+        // With --model (npm run demo -- --model examples/mlf/letscope.tar): the MLF example's inputs and golden outputs.
+        return await runCommand([...(rest.includes('--model') ? mlfDemoArgs() : demoArgs()), ...rest], log, env);
       case 'serve':
         return await serveCommand(rest, log);
       case 'build':
         return await buildCommand(rest, log);
+      case 'generate':
+        return await generateCommand(rest, log);
       case 'toolchain':
         return await toolchainCommand(rest, log);
       case undefined:

@@ -9,6 +9,7 @@ import { clip, formatBytes, formatMs, formatNumber, plural, usToMs, visibleContr
 import { mdCell, mdCode } from './markdown.js';
 import { redactKeyParams } from '../common/log.js';
 import type { ArtifactStatus } from './artifact.js';
+import { describeSplit } from '../build/index.js';
 
 /** GitHub's step summary limit is 1 MiB; stay well below it (the caller may add a line or two). */
 export const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 64 * 1024;
@@ -123,6 +124,7 @@ function imageSection(img: ImageEntry, rows: InputResult[], tasks: TaskEntry[], 
   const lines = [`### Image ${mdCode(img.name)} on board ${mdCode(img.board || 'unknown')}`, ''];
   if (img.size) {
     lines.push(`**Flash** ${usage(img.size.flash, img.size.flashCapacity)} · **RAM** ${usage(img.size.ram, img.size.ramCapacity)}`, '');
+    if (img.size.memory) lines.push(describeSplit(img.size.memory), '');
   } else {
     lines.push('_Flash/RAM use unknown (no ELF to measure)._', '');
   }

@@ -37,6 +37,14 @@ export interface ParseOptions {
   /** Timed runs of each input (default 1), after `warmup` untimed ones (default 0). */
   repeat?: number;
   warmup?: number;
+  /**
+   * An `Error:` line answers the input in flight instead of its #result (the
+   * firmware allhw-ci generates from an MLF tarball answers every #input with
+   * exactly one of the two): the input fails with that line as its reason and
+   * the next #result belongs to the next input. Off for firmware of one's own,
+   * whose Error lines may be extra.
+   */
+  errorAnswers?: boolean;
 }
 
 export const RESULT_PREFIX = '#result:';
@@ -104,6 +112,8 @@ interface Slot {
   /** Its runs' #result lines, in order. */
   lines: string[];
   metrics: MetricSet;
+  /** The `Error:` line that answered this input (errorAnswers). */
+  answer?: string;
   events: string[];
   /** Events beyond MAX_EVENTS, not listed. */
   unlisted: number;
@@ -166,6 +176,10 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
       banner = line;
     } else if (line === banner) {
       eventFor(`reboot: the first line '${clip(banner, 80)}' was printed again`);
+    } else if (opts.errorAnswers && line.startsWith('Error') && answered < n * sends) {
+      // One send of the input in flight is answered; its first Error is the reason.
+      const slot = slots[Math.floor(answered++ / sends)]!;
+      slot.answer ??= clip(line, 200);
     } else if (EVENT.test(line)) {
       eventFor(clip(line, 200));
     }
@@ -182,7 +196,7 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
   if (cutAt >= 0) eventFor(`a #result line was still being written when the output was last read: '${clip(cut.slice(cutAt).trimEnd(), 80)}'`);
   else if (cut !== '') take(cut);
 
-  const got = slots.filter((s) => s.lines.length > 0).length;
+  const got = slots.filter((s) => s.lines.length > 0 || s.answer !== undefined).length;
   // Extra results are the last input's events, after those seen while it was in flight.
   for (const e of extras) addEvent(slots[n - 1]!, `extra result: '${clip(e, 80)}'`);
   slots[n - 1]!.unlisted += extraCount - extras.length;
@@ -207,6 +221,9 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
     if (metrics) result.metrics = metrics;
     if (outcome.end === 'infra') {
       return { ...result, status: 'error', reason: outcome.reason ?? 'infrastructure failure (code 255)' };
+    }
+    if (slot.answer !== undefined) {
+      return { ...result, status: 'failed', reason: `the board answered '${slot.answer}' instead of a #result` };
     }
     if (slot.lines.length === 0) {
       return { ...result, ...missing(outcome, got, n) };

@@ -38,7 +38,7 @@ export class EntryGuard {
     };
     if (parts === null) refuse('has an absolute path');
     const safe = parts as string[];
-    if (safe.includes('..')) refuse("contains '..' and would land outside the install directory");
+    if (safe.includes('..')) refuse("contains '..' and would land outside the extraction directory");
     if (kind === 'other') refuse('is a device, FIFO or other special file');
     for (let i = 1; i < safe.length; i++) {
       const prefix = safe.slice(0, i).join('/');
@@ -46,7 +46,7 @@ export class EntryGuard {
     }
     if (kind === 'hardlink') {
       const target = segments(linkTarget ?? '');
-      if (target === null || target.length === 0 || target.includes('..')) refuse(`is a hard link to '${linkTarget}', outside the install directory`);
+      if (target === null || target.length === 0 || target.includes('..')) refuse(`is a hard link to '${linkTarget}', outside the extraction directory`);
     }
     if (kind === 'symlink') {
       const target = linkTarget ?? '';
@@ -54,7 +54,7 @@ export class EntryGuard {
       const resolved = safe.slice(0, -1);
       for (const s of segments(target) as string[]) {
         if (s !== '..') resolved.push(s);
-        else if (resolved.pop() === undefined) refuse(`is a symbolic link to '${target}', outside the install directory`);
+        else if (resolved.pop() === undefined) refuse(`is a symbolic link to '${target}', outside the extraction directory`);
       }
       const key = safe.join('/');
       this.symlinkSet.add(key);
@@ -95,6 +95,6 @@ async function checkLinkInside(root: string, full: string, rel: string): Promise
     target = path.resolve(parent, await readlink(full));
   }
   if (!inside(root, target)) {
-    throw new UnsafeArchiveError(`Refused the archive: the symbolic link '${rel}' resolves outside the install directory.`);
+    throw new UnsafeArchiveError(`Refused the archive: the symbolic link '${rel}' resolves outside the extraction directory.`);
   }
 }

@@ -3,3 +3,4 @@ export { cacheDirs } from './cache.js';
 export { ToolchainError, setupToolchain } from './install.js';
 export { archiveFor, defaultTable } from './table.js';
 export type { Toolchain } from './types.js';
+export { EntryGuard } from './archive-guard.js';

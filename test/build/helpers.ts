@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Toolchain } from '../../src/toolchain/types.js';
+import { copyExampleProject } from '../helpers/firmware.js';
 
 export const run = promisify(execFile);
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -31,12 +32,7 @@ export async function fixture(name: string): Promise<{ project: string; root: st
 /** A fresh copy of examples/synth without any build output. */
 export async function exampleCopy(): Promise<{ project: string; results: string }> {
   const root = await tempDir('allhw-synth-');
-  const source = path.join(REPO_ROOT, 'examples/synth');
-  await cp(source, path.join(root, 'synth'), {
-    recursive: true,
-    filter: (src) => !/^build/.test(path.relative(source, src).split(path.sep)[0] ?? ''),
-  });
-  return { project: path.join(root, 'synth'), results: path.join(root, 'results') };
+  return { project: await copyExampleProject(root), results: path.join(root, 'results') };
 }
 
 export async function removeTempDirs(): Promise<void> {

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Results } from '../../src/results/types.js';
-import { REPO_ROOT } from '../helpers/firmware.js';
+import { copyExampleProject, REPO_ROOT } from '../helpers/firmware.js';
 
 export interface Run {
   code: number | null;
@@ -14,7 +14,7 @@ export const NODE = path.join(REPO_ROOT, 'node_modules/.bin/node');
 
 export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT, timeoutMs = 300_000): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [path.join(REPO_ROOT, script), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, [path.resolve(REPO_ROOT, script), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -45,13 +45,7 @@ export function actionEnv(inputs: Record<string, string>, extra: NodeJS.ProcessE
  * test files running at once must not share a build directory.
  */
 export async function copyExample(work: string): Promise<string> {
-  const { cp } = await import('node:fs/promises');
-  const dest = path.join(work, 'synth');
-  await cp(path.join(REPO_ROOT, 'examples/synth'), dest, {
-    recursive: true,
-    filter: (src) => !/[/\\]build[^/\\]*$/.test(path.relative(REPO_ROOT, src)),
-  });
-  return dest;
+  return copyExampleProject(work);
 }
 
 /** `allhw run` of the example project on the emulated board, checked against its golden file, into `resultsDir`. */

@@ -433,4 +433,36 @@ describe('examples/synth: firmware', () => {
     expect(firstData.slice(3, 7)).toBe('0000');
     expect(Buffer.from(firstData.slice(9, 17), 'hex').readUInt32LE(0)).toBe(sp);
   });
+
+  it('f746_disco: Reset_Handler selects the main stack and loads SP from the vector table before anything else', async () => {
+    const { elf } = await build('f746_disco');
+    const symbols = (await runOk('arm-none-eabi-nm', [elf])).stdout;
+    const table = /^([0-9a-f]+) R vector_table$/m.exec(symbols);
+    expect(table, symbols).not.toBeNull();
+    const dis = (await runOk('arm-none-eabi-objdump', ['-d', '--disassemble=Reset_Handler', elf])).stdout;
+    // the instructions up to the first branch: "movw r0, #0", "msr MSP, r1", ...
+    const body = dis.slice(dis.indexOf('<Reset_Handler>:'));
+    const instructions = [...body.matchAll(/^\s+[0-9a-f]+:\s+(?:[0-9a-f]{4}\s?)+\s+(\S+)\s*([^@\n]*)/gm)].map((m) => ({
+      op: m[1]!,
+      args: m[2]!.trim().replace(/\s+/g, ' '),
+    }));
+    const firstBranch = instructions.findIndex((i) => /^b(\.w|l|x)?$/.test(i.op));
+    expect(firstBranch, dis).toBeGreaterThan(0);
+    const before = instructions.slice(0, firstBranch);
+    // a register gets the table's address (movw/movt), SP's value is loaded from it, CONTROL = 0, MSP set
+    const regs = new Map<string, number>();
+    let loaded: string | null = null;
+    for (const { op, args } of before) {
+      const comma = args.indexOf(', ');
+      const [dst, src] = comma < 0 ? [args, ''] : [args.slice(0, comma), args.slice(comma + 2)];
+      if (op === 'movw') regs.set(dst, Number(src.replace('#', '')));
+      if (op === 'movt') regs.set(dst, ((Number(src.replace('#', '')) << 16) | ((regs.get(dst) ?? 0) & 0xffff)) >>> 0);
+      if (op === 'ldr' && regs.get(/^\[(r\d+)(, #0)?\]$/.exec(src)?.[1] ?? '') === parseInt(table![1]!, 16)) loaded = dst;
+    }
+    expect(loaded, dis).not.toBeNull();
+    expect(before.some((i) => i.op === 'msr' && i.args === `MSP, ${loaded}`), dis).toBe(true);
+    expect(before.some((i) => i.op === 'msr' && i.args.startsWith('CONTROL,')), dis).toBe(true);
+    // nothing touches the stack before that
+    expect(before.some((i) => /^(push|pop|str)/.test(i.op) || /\bsp\b/.test(i.args)), dis).toBe(false);
+  });
 });

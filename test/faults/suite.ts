@@ -13,13 +13,13 @@
  *     for byte what the service said (after the fault, before corruption).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { FAULT_JOURNAL, type FaultJournalEntry, type FaultKind } from '../../src/serve/faults.js';
 import type { Results } from '../../src/results/types.js';
 import { loadInputs } from '../../src/run/inputs.js';
 import { taskPayload } from '../../src/run/plan.js';
-import { EXAMPLE_DIR } from '../helpers/firmware.js';
+import { copyExampleProject } from '../helpers/firmware.js';
 import { NODE, runCollect, startServeProcess } from './processes.js';
 
 export interface FaultCase {
@@ -100,9 +100,8 @@ const sha256 = (data: string | Buffer): string => createHash('sha256').update(da
 export async function runFaultCase(c: FaultCase, ctx: SuiteContext): Promise<CaseReport> {
   const dir = path.join(ctx.workDir, c.kind);
   await rm(dir, { recursive: true, force: true });
-  const project = path.join(dir, 'project');
   // A copy per case: runs in parallel never share a CMake build directory.
-  await cp(EXAMPLE_DIR, project, { recursive: true, filter: (src) => !/^build/.test(path.relative(EXAMPLE_DIR, src)) });
+  const project = await copyExampleProject(path.join(dir, 'project'));
   const dataDir = path.join(dir, 'serve-data');
   const resultsDir = path.join(dir, 'results');
   await mkdir(dataDir, { recursive: true });

@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,21 @@ const run = promisify(execFile);
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const EXAMPLE_DIR = path.join(REPO_ROOT, 'examples/synth');
 export const WORK_DIR = path.join(REPO_ROOT, '.test-work');
+export const FIRMWARE_DIR = path.join(REPO_ROOT, 'firmware');
+
+/**
+ * A private copy of the example project under root, for runs that build it
+ * in <project>/build without sharing a build directory: root/examples/synth
+ * and the firmware/ it builds from (root/firmware), without build outputs.
+ * Returns the project directory.
+ */
+export async function copyExampleProject(root: string): Promise<string> {
+  const project = path.join(root, 'examples', 'synth');
+  const notBuilt = (from: string) => (src: string) => !/^build/.test(path.relative(from, src).split(path.sep).pop() ?? '');
+  await cp(EXAMPLE_DIR, project, { recursive: true, filter: notBuilt(EXAMPLE_DIR) });
+  await cp(FIRMWARE_DIR, path.join(root, 'firmware'), { recursive: true, filter: notBuilt(FIRMWARE_DIR) });
+  return project;
+}
 
 export interface FirmwareImages {
   dir: string;

@@ -86,6 +86,19 @@ describe('parseOutcome on real firmware output', () => {
     expect(r[3].reason).toBe('no #result for this input: the firmware ended (code 0) before answering it; 3 of 5 result(s) received');
   });
 
+  it('errorAnswers (generated MLF firmware): an Error line answers its input, and the next result is the next input\'s', () => {
+    const r = parseOutcome(outcome(WITH_ERRORS, ['in-0', 'bad', 'in-2', 'long', 'in-3']), { outputCount: 10, errorAnswers: true });
+    expect(r.map((x) => x.status)).toEqual(['passed', 'failed', 'passed', 'failed', 'passed']);
+    expect(r[1].reason).toBe("the board answered 'Error: expected 784 input values, got 3' instead of a #result");
+    expect(r[3].reason).toBe("the board answered 'Error: line too long' instead of a #result");
+    expect(r[2].outputs?.[0]).toBe(46028);
+    expect(r[4].outputs?.[0]).toBe(2316);
+    // an Error line after every input was answered is an event again
+    const late = parseOutcome(outcome(`${BANNER}\n${R00}\nError: rx overflow\n`, ['a']), { outputCount: 10, errorAnswers: true });
+    expect(late[0].status).toBe('passed');
+    expect(late[0].events).toEqual(['Error: rx overflow']);
+  });
+
   it('reports a reboot (the banner again) against the input in flight', () => {
     // A board reset after the first result: QEMU's output of a fresh boot follows.
     const r = parseOutcome(outcome(`${BANNER}\n${R00}\n${BANNER}\n${R01}\n`, ['a', 'b', 'c'], 'timeout'), { outputCount: 10 });

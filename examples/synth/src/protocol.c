@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "board.h"
+#include "text_out.h"
 #include "tvmgen_default.h"
 
 static int8_t input_tensor[SYNTH_INPUT_COUNT];
@@ -11,42 +12,6 @@ static int32_t output_tensor[SYNTH_OUTPUT_COUNT];
 
 /* Longest result: "#result:" + 10 x "-2147483648," + ":" + "4294967295" + "\n" */
 static char out_line[8 + SYNTH_OUTPUT_COUNT * 12 + 1 + 10 + 2];
-
-static size_t put_str(char *dst, const char *s)
-{
-    size_t n = strlen(s);
-    memcpy(dst, s, n);
-    return n;
-}
-
-static size_t put_u32(char *dst, uint32_t v)
-{
-    char tmp[10];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0u);
-    for (size_t i = 0; i < n; i++) {
-        dst[i] = tmp[n - 1 - i];
-    }
-    return n;
-}
-
-static size_t put_i32(char *dst, int32_t v)
-{
-    if (v < 0) {
-        dst[0] = '-';
-        return 1 + put_u32(dst + 1, (uint32_t)0 - (uint32_t)v);
-    }
-    return put_u32(dst, (uint32_t)v);
-}
-
-void proto_write_line(const char *text)
-{
-    board_write(text, strlen(text));
-    board_write("\n", 1);
-}
 
 void proto_banner(void)
 {
@@ -168,58 +133,9 @@ static void run_inference(void)
     board_write(out_line, n);
 }
 
-proto_status_t proto_handle_line(const char *line, size_t len)
+void proto_input(const char *values, size_t len)
 {
-    static const char input_tag[] = "#input:";
-    const size_t tag_len = sizeof input_tag - 1;
-
-    if (len > 0 && line[len - 1] == '\r') {
-        len--;
-    }
-    if (len == 5 && memcmp(line, "#exit", 5) == 0) {
-        return PROTO_EXIT;
-    }
-    if (len < tag_len || memcmp(line, input_tag, tag_len) != 0) {
-        return PROTO_CONTINUE; /* banner echoes, comments, noise: not ours */
-    }
-    if (parse_values(line + tag_len, len - tag_len)) {
+    if (parse_values(values, len)) {
         run_inference();
     }
-    return PROTO_CONTINUE;
-}
-
-static char line[LINE_BUFFER_SIZE];
-static size_t line_len;
-static int line_too_long;
-
-proto_status_t proto_feed(rx_event_t event, uint8_t byte)
-{
-    if (event == RX_LOST) {
-        proto_write_line("Error: rx overflow");
-        line_len = 0;
-        line_too_long = 0;
-        return PROTO_CONTINUE;
-    }
-    if (event != RX_BYTE) {
-        return PROTO_CONTINUE;
-    }
-    if (byte == '\n') {
-        proto_status_t status = PROTO_CONTINUE;
-        if (!line_too_long) {
-            status = proto_handle_line(line, line_len);
-        }
-        line_len = 0;
-        line_too_long = 0;
-        return status;
-    }
-    if (line_too_long) {
-        return PROTO_CONTINUE; /* dropping the rest of an over-long line */
-    }
-    if (line_len < sizeof line) {
-        line[line_len++] = (char)byte;
-        return PROTO_CONTINUE;
-    }
-    line_too_long = 1;
-    proto_write_line("Error: line too long");
-    return PROTO_CONTINUE;
 }
