@@ -1,17 +1,26 @@
-/** The Logger of the action: @actions/core's annotations, groups and masking. */
+/**
+ * The Logger of the action: @actions/core's annotations, groups and masking.
+ * Every message is redacted here before core prints it: the runner masks the
+ * values it was told of in what it shows, but the raw stdout (and spellings
+ * it was not told of) must hold no secret either.
+ */
 import * as core from '@actions/core';
-import { secretForms, type Logger } from './log.js';
+import { Redactor } from './common/secrets.js';
+import type { AnnotationProps, Logger } from './log.js';
 
-export function actionsLogger(): Logger {
+export function actionsLogger(redactor = new Redactor()): Logger {
+  const r = (m: string): string => redactor.redact(m);
+  const props = (p?: AnnotationProps): AnnotationProps | undefined => (p?.title ? { ...p, title: r(p.title) } : p);
   return {
-    debug: (m) => core.debug(m),
-    info: (m) => core.info(m),
-    notice: (m, p) => core.notice(m, p),
-    warning: (m, p) => core.warning(m, p),
-    error: (m, p) => core.error(m, p),
-    group: (name, fn) => core.group(name, fn),
+    debug: (m) => core.debug(r(m)),
+    info: (m) => core.info(r(m)),
+    notice: (m, p) => core.notice(r(m), props(p)),
+    warning: (m, p) => core.warning(r(m), props(p)),
+    error: (m, p) => core.error(r(m), props(p)),
+    group: (name, fn) => core.group(r(name), fn),
     secret: (v) => {
-      for (const form of secretForms(v)) core.setSecret(form);
+      redactor.add(v);
+      for (const form of new Redactor([v]).forms()) core.setSecret(form);
     },
   };
 }

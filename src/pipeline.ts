@@ -11,7 +11,8 @@ import { buildProject } from './build/build.js';
 import type { Build } from './build/types.js';
 import { checkEmulatorImages, preflight, type Preflight } from './pipeline-checks.js';
 import { ConfigError, publicConfig, type Config } from './config.js';
-import { secretForms, type Logger } from './log.js';
+import { environmentTokens, Redactor } from './common/secrets.js';
+import type { Logger } from './log.js';
 import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/artifact.js';
 import { writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/outputs.js';
@@ -45,6 +46,11 @@ export interface PipelineContext {
   /** Relative paths in the config are relative to this. */
   workspace: string;
   signal?: AbortSignal;
+  /**
+   * The entry point's redactor (the one its logger prints through): the run
+   * adds its secrets to it, and every file it writes goes through it.
+   */
+  redactor?: Redactor;
 }
 
 export interface PipelineOutcome {
@@ -86,16 +92,15 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   // The embedded farm checks a key like the real one does: a fresh one per run,
   // made here so that every writer below masks it along with the user's.
   const emulatorKey = config.mode === 'emulator' ? randomUUID() : '';
-  const secrets = [config.allhw.apiKey, emulatorKey].filter(Boolean);
-  for (const s of secrets) log.secret(s);
+  const redactor = ctx.redactor ?? new Redactor();
+  for (const s of [config.allhw.apiKey, emulatorKey, ...environmentTokens(ctx.env)].filter(Boolean)) {
+    redactor.add(s);
+    log.secret(s);
+  }
   const resultsDir = await makeResultsDir(config, ctx.workspace);
   log.notice(config.modeReason);
 
-  const store = await ResultsStore.create(
-    resultsDir,
-    { mode: config.mode, config: publicConfig(config) },
-    { secrets: secrets.flatMap(secretForms) },
-  );
+  const store = await ResultsStore.create(resultsDir, { mode: config.mode, config: publicConfig(config) }, { redactor });
   let serve: RunningServe | null = null;
   let outcomes: TaskOutcome[] = [];
   const parsedByTask = new Map<number, InputResult[]>();
@@ -118,6 +123,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
         resultsDir,
         toolchain,
         githubActions: ctx.githubActions,
+        env: withoutKeyVariables(ctx.env),
         log,
       }),
     );
@@ -221,7 +227,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   const final = store.masked();
 
   const name = artifactName(config);
-  const report = await writeReportFiles(final, resultsDir, { artifactName: name });
+  const report = await writeReportFiles(final, resultsDir, { artifactName: name, redactor });
   // A run stopped before any input has nothing to annotate (a totals line of zeros is noise).
   if (final.results.length > 0) emitAnnotations(final, log);
   if (serve) await serve.close();
@@ -238,7 +244,8 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
 
   const v = verdict(final, config.results.failOn);
   const failed = Boolean(fatal) || v.failed;
-  return {
+  // What the entry point prints or writes (outputs, job summary, the failure) is redacted like the files.
+  return redactor.redactValues({
     results: final,
     outputs: computeOutputs(final, { resultsDir, artifactId: upload?.id ?? null }),
     failed,
@@ -247,5 +254,13 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     // The CLI prints the reason as its last (error) line, right after the table.
     textTable: renderTextTable(final, { withError: false }),
     resultsDir,
-  };
+  });
+}
+
+/**
+ * The build runs the project's own commands: they get no variable holding the
+ * All-HW key (a script that prints its environment would put it in build.log).
+ */
+export function withoutKeyVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !/^(INPUT_CI[-_]API[-_]KEY|ALLHW_API_KEY)$/i.test(name)));
 }

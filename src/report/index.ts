@@ -4,6 +4,7 @@
  */
 import { rename, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { Redactor } from '../common/secrets.js';
 import type { Results } from '../results/types.js';
 import { renderJUnit } from './junit.js';
 import { renderSummary, type SummaryOptions } from './summary.js';
@@ -14,7 +15,10 @@ export { uploadResults, ArtifactNameClashError } from './artifact.js';
 export { renderJUnit } from './junit.js';
 export { renderSummary, renderTextTable } from './summary.js';
 
-export type ReportOptions = SummaryOptions;
+export interface ReportOptions extends SummaryOptions {
+  /** The run's redactor: the files are made from masked results, and redacted once more as written. */
+  redactor?: Redactor;
+}
 
 /** Write-then-rename, so a cancel mid-write never leaves half a file in the artifact. */
 async function writeAtomic(file: string, text: string): Promise<void> {
@@ -29,10 +33,11 @@ export async function writeReportFiles(
   opts: ReportOptions = {},
 ): Promise<{ summaryMarkdown: string; files: string[] }> {
   await mkdir(dir, { recursive: true });
-  const summaryMarkdown = renderSummary(results, opts);
+  const redactor = opts.redactor ?? new Redactor();
+  const summaryMarkdown = redactor.redact(renderSummary(results, opts));
   const junit = path.join(dir, 'junit.xml');
   const summary = path.join(dir, 'summary.md');
-  await writeAtomic(junit, renderJUnit(results));
+  await writeAtomic(junit, redactor.redact(renderJUnit(results)));
   await writeAtomic(summary, summaryMarkdown);
   return { summaryMarkdown, files: [junit, summary] };
 }

@@ -4,16 +4,19 @@
  *   logs/<image>/<task id>.uart.log   raw UART bytes of each attempt, as soon as it ends
  *   results.json                      replaced atomically (temp file + rename) on every save
  * No secret may reach either: the config given is expected to be the public
- * one, and every save also masks the given secrets and any `key=` in a URL.
- * A UART log is the board's bytes, written as they came but for the given
- * secrets, each replaced by `***` (the firmware never sees the key, so this
- * costs one search of the bytes per secret and no copy; the client does not
- * scrub outputs, this is where the guarantee is kept).
+ * one, and every save also redacts every string value (any spelling of a
+ * secret, any `key=` in a URL) through the run's Redactor (common/secrets.ts).
+ * A UART log is the board's bytes, written as they came but for the secrets'
+ * spellings, each replaced by `***` (the client does not scrub outputs, this
+ * is where the guarantee is kept). File names are made from task ids and
+ * image names by the Redactor too: an id that holds a secret (a hostile
+ * service can answer anything) names its log by a keyed hash, and the task's
+ * entry in results.json (its id masked) records which log is its.
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Image } from '../build/types.js';
-import { redactKeyParams } from '../log.js';
+import { Redactor } from '../common/secrets.js';
 import type { TaskOutcome } from '../run/types.js';
 import type { Toolchain } from '../toolchain/types.js';
 import type { GateResult, InputResult, Results, TaskEntry } from './types.js';
@@ -23,34 +26,10 @@ export const RESULTS_FILE = 'results.json';
 export type ResultsBase = Pick<Results, 'mode' | 'config'> & Partial<Omit<Results, 'version' | 'tasks' | 'results' | 'totals'>>;
 
 export interface ResultsStoreOptions {
-  /** Values masked as *** in results.json (e.g. the API key), whatever field they hide in. */
+  /** Values masked as *** in every file written (e.g. the API key), whatever field they hide in. */
   secrets?: string[];
-}
-
-const MASK = Buffer.from('***');
-
-/** `bytes` with every occurrence of each secret replaced by `***`; the same Buffer (no copy) when none occurs. */
-export function maskSecretBytes(bytes: Buffer, secrets: string[]): Buffer {
-  let out = bytes;
-  for (const secret of secrets) {
-    const needle = Buffer.from(secret, 'utf8');
-    if (needle.length === 0 || out.indexOf(needle) < 0) continue;
-    const parts: Buffer[] = [];
-    let from = 0;
-    for (let at = out.indexOf(needle); at >= 0; at = out.indexOf(needle, from)) {
-      parts.push(out.subarray(from, at), MASK);
-      from = at + needle.length;
-    }
-    parts.push(out.subarray(from));
-    out = Buffer.concat(parts);
-  }
-  return out;
-}
-
-/** A name safe as one path component (ids are not validated by the service's contract). */
-function safeComponent(name: string): string {
-  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
-  return safe.slice(0, 120) || '_';
+  /** The run's redactor (the secrets above are added to it). */
+  redactor?: Redactor;
 }
 
 export function taskEntry(o: TaskOutcome): TaskEntry {
@@ -74,14 +53,14 @@ export function taskEntry(o: TaskOutcome): TaskEntry {
 export class ResultsStore {
   readonly dir: string;
   private readonly data: Results;
-  private readonly secrets: string[];
+  private readonly redactor: Redactor;
   private saving: Promise<void> = Promise.resolve();
   private tmpCount = 0;
 
-  private constructor(dir: string, data: Results, secrets: string[]) {
+  private constructor(dir: string, data: Results, redactor: Redactor) {
     this.dir = dir;
     this.data = data;
-    this.secrets = secrets;
+    this.redactor = redactor;
   }
 
   static async create(dir: string, base: ResultsBase, options: ResultsStoreOptions = {}): Promise<ResultsStore> {
@@ -100,17 +79,19 @@ export class ResultsStore {
       totals: { inputs: 0, passed: 0, failed: 0, errors: 0, tasks: 0 },
       error: base.error ?? null,
     };
-    const store = new ResultsStore(dir, data, (options.secrets ?? []).filter((s) => s.length > 0));
+    const redactor = options.redactor ?? new Redactor();
+    for (const s of options.secrets ?? []) redactor.add(s);
+    const store = new ResultsStore(dir, data, redactor);
     await store.save();
     return store;
   }
 
   /** Writes an attempt's raw UART bytes (secrets masked); returns the path relative to the results dir (with `/`). */
   async writeUartLog(outcome: TaskOutcome): Promise<string> {
-    const file = outcome.id ? safeComponent(outcome.id) : `plan-${outcome.planIndex + 1}-attempt-${outcome.attempt}`;
-    const rel = ['logs', safeComponent(outcome.image), `${file}.uart.log`];
+    const file = outcome.id ? this.redactor.pathComponent(outcome.id) : `plan-${outcome.planIndex + 1}-attempt-${outcome.attempt}`;
+    const rel = ['logs', this.redactor.pathComponent(outcome.image), `${file}.uart.log`];
     await mkdir(path.join(this.dir, ...rel.slice(0, -1)), { recursive: true });
-    await writeFile(path.join(this.dir, ...rel), maskSecretBytes(outcome.uart, this.secrets));
+    await writeFile(path.join(this.dir, ...rel), this.redactor.redactBytes(outcome.uart));
     return rel.join('/');
   }
 
@@ -193,14 +174,7 @@ export class ResultsStore {
   }
 
   private maskedText(): string {
-    // Values only: masking the serialized text would also hit property names
-    // (a one-letter key would turn "tasks" into "tas***s").
-    const mask = (text: string): string => {
-      let out = text;
-      for (const s of this.secrets) out = out.split(s).join('***');
-      return redactKeyParams(out);
-    };
-    return JSON.stringify(this.data, (_key, value: unknown) => (typeof value === 'string' ? mask(value) : value), 2) + '\n';
+    return this.redactor.redactedJson(this.data, 2) + '\n';
   }
 
   private async write(): Promise<void> {

@@ -92,9 +92,10 @@ describe('ResultsStore', () => {
       store.addTask(o, parseOutcome(o, { outputCount: null }));
     }
     await store.save();
-    expect(second.log).toBe('logs/synth/id_2_.uart.log');
+    // An id unsafe in a path keeps its plain characters and gains a hash: 'id/2?' and 'id_2_' never share a log.
+    expect(second.log).toMatch(/^logs\/synth\/id_2_-[0-9a-f]{8}\.uart\.log$/);
     expect(never.log).toBe('logs/synth/plan-5-attempt-1.uart.log');
-    expect((await readdir(path.join(dir, 'logs/synth'))).sort()).toEqual(['id-1.uart.log', 'id_2_.uart.log', 'plan-5-attempt-1.uart.log']);
+    expect((await readdir(path.join(dir, 'logs/synth'))).sort()).toEqual(['id-1.uart.log', path.basename(second.log!), 'plan-5-attempt-1.uart.log']);
     const saved = await read();
     expect(saved.tasks.map((t) => [t.id, t.attempt, t.end])).toEqual([
       ['id-1', 1, 'infra'],
