@@ -26,18 +26,16 @@ export const MASK = '***';
 
 /** Named HTML entities for the characters that have one everywhere (case-insensitive: `&AMP;` is valid HTML). */
 const HTML_NAMES: Record<string, string[]> = { '&': ['amp'], '<': ['lt'], '>': ['gt'], '"': ['quot'], "'": ['apos'], '+': ['plus'], '/': ['sol'] };
-/** JSON's and JavaScript's short escapes. */
-const SHORT_ESCAPES: Record<string, string[]> = {
-  '/': ['\\/'],
-  '"': ['\\"'],
-  "'": ["\\'"],
-  '\\': ['\\\\'],
-  '\b': ['\\b'],
-  '\f': ['\\f'],
-  '\n': ['\\n'],
-  '\r': ['\\r'],
-  '\t': ['\\t'],
-};
+/**
+ * JSON's and JavaScript's short escapes, without their backslash: a text
+ * escaped twice (JSON inside JSON) doubles the backslashes, so the patterns
+ * allow a run of them (BACKSLASHES).
+ */
+const SHORT_ESCAPES: Record<string, string> = { '/': '/', '"': '"', "'": "'", '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't' };
+/** The backslash of an escape, escaped up to twice more. */
+const BACKSLASHES = '\\\\{1,4}';
+/** The `&` of a character reference, itself escaped up to twice (`&amp;#39;`). */
+const AMPERSAND = '&(?:amp;){0,2}';
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
@@ -60,20 +58,21 @@ function hex(n: number, width: number): string {
 function characterPattern(ch: string, raw: (ch: string) => string): string {
   const cp = ch.codePointAt(0)!;
   const bytes = [...Buffer.from(ch, 'utf8')];
-  const ways = new Set<string>([escapeRegex(raw(ch))]);
-  // Percent-encoding, upper or lower hex, also twice (a URL quoted inside another URL); form-encoding's + for space.
-  ways.add(bytes.map((b) => `%(?:25)?${anyCase(hex(b, 2).toUpperCase())}`).join(''));
+  // A backslash as itself or escaped up to three times (JSON in JSON in JSON): 1 to 8 of them.
+  const ways = new Set<string>([ch === '\\' ? '\\\\{1,8}' : escapeRegex(raw(ch))]);
+  // Percent-encoding, upper or lower hex, also twice or thrice (a URL quoted inside another); form-encoding's + for space.
+  ways.add(bytes.map((b) => `%(?:25){0,2}${anyCase(hex(b, 2).toUpperCase())}`).join(''));
   if (ch === ' ') ways.add('\\+');
   // \xNN escapes of the UTF-8 bytes (Python's and C's repr of bytes).
-  ways.add(bytes.map((b) => `\\\\x${anyCase(hex(b, 2))}`).join(''));
+  ways.add(bytes.map((b) => `${BACKSLASHES}x${anyCase(hex(b, 2))}`).join(''));
   // JSON/JavaScript: \uXXXX (a surrogate pair beyond the BMP) and the short escapes.
   const units = cp > 0xffff ? [ch.charCodeAt(0), ch.charCodeAt(1)] : [cp];
-  ways.add(units.map((u) => `\\\\u${anyCase(hex(u, 4))}`).join(''));
-  for (const e of SHORT_ESCAPES[ch] ?? []) ways.add(escapeRegex(e));
-  // HTML/XML: decimal and hex character references (leading zeros allowed), named entities.
-  ways.add(`&#0*${cp};`);
-  ways.add(`&#[xX]0*${anyCase(hex(cp, 1))};`);
-  for (const name of HTML_NAMES[ch] ?? []) ways.add(`&${anyCase(name)};`);
+  ways.add(units.map((u) => `${BACKSLASHES}u${anyCase(hex(u, 4))}`).join(''));
+  if (SHORT_ESCAPES[ch]) ways.add(`${BACKSLASHES}${escapeRegex(SHORT_ESCAPES[ch])}`);
+  // HTML/XML: decimal and hex character references (leading zeros allowed), named entities; also escaped again.
+  ways.add(`${AMPERSAND}#0*${cp};`);
+  ways.add(`${AMPERSAND}#[xX]0*${anyCase(hex(cp, 1))};`);
+  for (const name of HTML_NAMES[ch] ?? []) ways.add(`${AMPERSAND}${anyCase(name)};`);
   return `(?:${[...ways].join('|')})`;
 }
 

@@ -137,3 +137,20 @@ describe('Redactor', () => {
     expect(environmentTokens({ GITHUB_TOKEN: 'ghs_x', ACTIONS_RUNTIME_TOKEN: ' ', PATH: '/bin' })).toEqual(['ghs_x']);
   });
 });
+
+describe('Redactor, escaped more than once', () => {
+  const key = `a/b"c\\d'e&f<g é`;
+  const r = new Redactor([key]);
+  for (const [how, text] of Object.entries({
+    'JSON in JSON': JSON.stringify(JSON.stringify(key)),
+    'JSON in JSON with \\/': JSON.stringify(JSON.stringify(key).replace(/\//g, '\\/')),
+    'percent-encoded twice': encodeURIComponent(encodeURIComponent(key)),
+    'percent-encoded three times': encodeURIComponent(encodeURIComponent(encodeURIComponent(key))),
+    'HTML-escaped twice': key.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&#39;').replace(/&/g, '&amp;'),
+  })) {
+    it(`masks the key ${how}`, () => {
+      const masked = r.redact(`[${text}]`);
+      expect(masked).toMatch(/^\["?(\\")?\*\*\*(\\")?"?\]$/);
+    });
+  }
+});

@@ -299,8 +299,8 @@ export function caseInputs(c: BadInputCase, extra: Record<string, string> = {}):
   return { ...BASE, ...c.inputs, ...extra };
 }
 
-/** The case run as a runner runs the action. */
-export function runAction(c: BadInputCase, ws: Workspace, extra: Record<string, string> = {}): Promise<Run> {
+/** The case run as a runner runs the action; env adds variables (e.g. GITHUB_TOKEN). */
+export function runAction(c: BadInputCase, ws: Workspace, extra: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return runNode(
     'dist/index.js',
     [],
@@ -309,6 +309,7 @@ export function runAction(c: BadInputCase, ws: Workspace, extra: Record<string, 
       GITHUB_STEP_SUMMARY: ws.summary,
       GITHUB_OUTPUT: ws.output,
       RUNNER_TEMP: path.dirname(ws.dir),
+      ...env,
     }),
     ws.dir,
     60_000,
