@@ -3,6 +3,7 @@
  * @actions/core (annotations, groups, masking); the CLI to the terminal.
  * Stages never know which.
  */
+import { terminalSafe } from './common/printable.js';
 import { Redactor } from './common/secrets.js';
 
 export interface AnnotationProps {
@@ -42,7 +43,7 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
   const where = (p?: AnnotationProps): string =>
     p?.file ? `${p.file}${p.startLine ? `:${p.startLine}` : ''}${p.startColumn ? `:${p.startColumn}` : ''}: ` : '';
   const write = (stream: NodeJS.WritableStream, line: string): void => {
-    stream.write(redactor.redact(line) + '\n');
+    stream.write(terminalSafe(redactor.redact(line)) + '\n');
   };
   return {
     debug: (m) => {

@@ -2,6 +2,7 @@
  * The build stage: turns the project into image(s) with the toolchain the
  * action installed, keeps the whole build log, and sizes each image.
  */
+import { printable } from '../common/printable.js';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -140,8 +141,8 @@ async function toImages(found: FoundImage[], opts: BuildOptions, projectDir: str
       }
     }
     images.push({ name: names[i], path: f.path, format: f.format, board: opts.board, size });
-    opts.log.info(`Image ${names[i]}: ${f.path} (${f.format})${size ? `, ${describeSize(size)}` : ''}`);
-    for (const problem of size ? overCapacity(size) : []) opts.log.warning(`Image ${names[i]} ${problem}: it will not fit on ${opts.board}.`);
+    opts.log.info(`Image ${printable(names[i])}: ${printable(f.path)} (${f.format})${size ? `, ${describeSize(size)}` : ''}`);
+    for (const problem of size ? overCapacity(size) : []) opts.log.warning(`Image ${printable(names[i])} ${problem}: it will not fit on ${opts.board}.`);
   }
   return images;
 }

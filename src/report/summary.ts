@@ -3,6 +3,7 @@
  * GitHub refuses a step summary over 1 MiB: long tables are trimmed (failures
  * kept first) with a note that the full data is in the artifact.
  */
+import { printable } from '../common/printable.js';
 import type { GateCheck, ImageEntry, InputResult, Results, TaskEntry } from '../results/types.js';
 import { clip, formatBytes, formatMs, formatNumber, mdCell, mdCode, plural, usToMs, visibleControls } from './text.js';
 import { redactKeyParams } from '../log.js';
@@ -222,8 +223,8 @@ export function renderTextTable(results: Results, options: TextTableOptions = {}
   const several = new Set(results.results.map((r) => r.image)).size > 1;
   const header = [...(several ? ['image'] : []), 'input', 'status', 'top-1', 'max err', 'latency ms', 'note'];
   const rows = results.results.map((r) => [
-    ...(several ? [r.image] : []),
-    r.input,
+    ...(several ? [printable(r.image)] : []),
+    printable(r.input),
     r.status,
     r.top1 === null ? '-' : String(r.top1),
     r.maxAbsError === null ? '-' : formatNumber(r.maxAbsError),
