@@ -124,6 +124,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
         toolchain,
         githubActions: ctx.githubActions,
         env: withoutKeyVariables(ctx.env),
+        redactor,
         log,
       }),
     );

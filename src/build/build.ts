@@ -3,7 +3,9 @@
  * action installed, keeps the whole build log, and sizes each image.
  */
 import { printable } from '../common/printable.js';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { Redactor, redactingWriter } from '../common/secrets.js';
+import { createWriteStream, existsSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -30,6 +32,8 @@ export interface BuildOptions extends BuildConfig {
   log: Logger;
   /** Environment the build commands inherit (default: this process's). */
   env?: Record<string, string | undefined>;
+  /** The run's secrets, masked in the build log (the logger masks the lines it prints). */
+  redactor?: Redactor;
   /** Where CMake/Zephyr builds go (default: <projectDir>/build). */
   buildDir?: string;
 }
@@ -41,11 +45,11 @@ const HINTS: Record<string, string> = {
   sh: 'a POSIX shell is needed for build-command',
 };
 
-function closeLog(stream: WriteStream): Promise<void> {
+function closeLog(stream: Writable): Promise<void> {
   return new Promise((resolve) => stream.end(resolve));
 }
 
-async function runSteps(plan: BuildPlan, logFile: WriteStream, logPath: string, opts: BuildOptions): Promise<void> {
+async function runSteps(plan: BuildPlan, logFile: Writable, logPath: string, opts: BuildOptions): Promise<void> {
   const { log } = opts;
   for (const step of plan.steps) {
     const shown = showStep(step);
@@ -152,7 +156,8 @@ export async function buildProject(opts: BuildOptions): Promise<Build> {
   const projectDir = path.resolve(opts.projectDir);
   const logPath = path.resolve(opts.resultsDir, 'logs', 'build.log');
   await mkdir(path.dirname(logPath), { recursive: true });
-  const logFile = createWriteStream(logPath);
+  // The project's commands may print their environment: the log is redacted like every file of the results.
+  const logFile = redactingWriter(createWriteStream(logPath), opts.redactor ?? new Redactor());
   // A log that cannot be written (disk full) must not crash the process: say so at the end.
   let logError: Error | null = null;
   logFile.on('error', (e) => {

@@ -21,6 +21,7 @@
  * shows, not what we write to files).
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 
 export const MASK = '***';
 
@@ -265,4 +266,32 @@ export const TOKEN_VARIABLES = ['GITHUB_TOKEN', 'INPUT_GITHUB-TOKEN', 'INPUT_GIT
 /** The tokens set in `env` (empty values dropped). */
 export function environmentTokens(env: NodeJS.ProcessEnv): string[] {
   return TOKEN_VARIABLES.map((name) => env[name] ?? '').filter((v) => v.trim() !== '');
+}
+
+/** How long a line may grow before it is redacted and written without its end (a secret across that cut shows in part). */
+const LONGEST_HELD_LINE = 1 << 20;
+
+/**
+ * A stream that writes into `target` what it is given, redacted whole lines
+ * at a time, so that a secret split between two writes (a build tool's
+ * output arrives in arbitrary chunks) is still found. Ending it flushes the
+ * last partial line and ends `target`; an error of `target` is its error.
+ */
+export function redactingWriter(target: Writable, redactor: Redactor): Writable {
+  let held = Buffer.alloc(0);
+  const writer = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      held = Buffer.concat([held, typeof chunk === 'string' ? Buffer.from(chunk) : chunk]);
+      const end = held.length > LONGEST_HELD_LINE ? held.length : held.lastIndexOf(0x0a) + 1;
+      if (end === 0) return done();
+      const whole = held.subarray(0, end);
+      held = held.subarray(end);
+      target.write(redactor.redactBytes(whole), (e) => done(e ?? undefined));
+    },
+    final(done) {
+      target.end(held.length ? redactor.redactBytes(held) : undefined, () => done());
+    },
+  });
+  target.on('error', (e) => writer.destroy(e));
+  return writer;
 }

@@ -154,3 +154,20 @@ describe('Redactor, escaped more than once', () => {
     });
   }
 });
+
+describe('redactingWriter', () => {
+  it('masks a secret split between writes, and the last line without its newline', async () => {
+    const { Writable } = await import('node:stream');
+    const { redactingWriter } = await import('../../src/common/secrets.js');
+    const key = 'build-secret-42';
+    const got: Buffer[] = [];
+    const target = new Writable({ write: (c: Buffer, _e, done) => (got.push(c), done()) });
+    const w = redactingWriter(target, new Redactor([key]));
+    const text = `env TOKEN=${key}\nsecond ${encodeURIComponent(key)} line\nlast ${key}`;
+    // Every cut point of the text, one character at a time.
+    for (const ch of text) w.write(ch);
+    await new Promise<void>((resolve) => w.end(resolve));
+    expect(Buffer.concat(got).toString()).toBe(`env TOKEN=${MASK}\nsecond ${MASK} line\nlast ${MASK}`);
+    expect(target.writableEnded).toBe(true);
+  });
+});

@@ -334,6 +334,29 @@ describe('a hostile All-HW never gets the key or the token into any output', () 
     }
   }
 
+  it.concurrent('action and cli: a build that prints its environment and the token gets no key, and the build log masks the token', async ({ expect }) => {
+    const hostile = await startHostile('uart', 11);
+    servers.push(hostile);
+    const base = hostileCase(firmware, hostile.server.url);
+    const c: BadInputCase = {
+      ...base,
+      inputs: { ...base.inputs, 'build-system': 'command', 'build-command': 'env; printf "%s\\n" "$GITHUB_TOKEN"; printf "%s" "$GITHUB_TOKEN" | base64' },
+    };
+    for (const entry of ['action', 'cli'] as Entry[]) {
+      const ws = await makeWorkspace(c);
+      const r =
+        entry === 'action'
+          ? await runAction(c, ws, { 'ci-api-key': KEY_SPACED }, { GITHUB_TOKEN: TOKEN })
+          : await runCli(c, ws, { ALLHW_API_KEY: KEY_SPACED, GITHUB_TOKEN: TOKEN });
+      const buildLog = await readFile(path.join(ws.dir, 'results', 'logs', 'build.log'), 'utf8');
+      // The command ran and printed the token's variable (masked) and the rest of the environment.
+      expect(buildLog, entry).toContain('GITHUB_TOKEN=***');
+      expect(buildLog, entry).toMatch(/^PATH=/m);
+      expect(buildLog, entry).not.toMatch(/CI-API-KEY|ALLHW_API_KEY/);
+      expectNoLeak(expect, await outputs(r, ws, entry), [KEY_SPACED, TOKEN]);
+    }
+  });
+
   it.concurrent('cli: --ci-api-key works, warns that ps shows it, and the key leaks nowhere', async ({ expect }) => {
     const hostile = await startHostile('echo-401', 7);
     servers.push(hostile);
