@@ -171,3 +171,24 @@ describe('redactingWriter', () => {
     expect(target.writableEnded).toBe(true);
   });
 });
+
+describe('redactBytes on large buffers', () => {
+  it('masks secrets wherever they fall against its search windows, and returns the same Buffer when none is there', () => {
+    const key = `w!n'd"o/w-k€y`;
+    const r = new Redactor([key]);
+    const filler = Buffer.alloc((1 << 20) * 2 + 333, 0x2e);
+    // Spellings placed across the first window's end, at its start, and at the very end.
+    const spelled = [Buffer.from(key), Buffer.from(encodeURIComponent(key)), Buffer.from(JSON.stringify(key).slice(1, -1))];
+    for (const shift of [-40, -7, -1, 0, 1, 30]) {
+      const at = (1 << 20) + shift;
+      for (const s of spelled) {
+        const bytes = Buffer.concat([filler.subarray(0, at), s, filler.subarray(at), s]);
+        const out = r.redactBytes(bytes);
+        expect(out.length).toBe(bytes.length - 2 * s.length + 2 * MASK.length);
+        expect(out.subarray(at, at + MASK.length).toString()).toBe(MASK);
+        expect(out.subarray(-MASK.length).toString()).toBe(MASK);
+      }
+    }
+    expect(r.redactBytes(filler)).toBe(filler);
+  });
+});
