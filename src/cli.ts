@@ -125,7 +125,7 @@ async function runCommand(argv: string[], log: Logger, env: NodeJS.ProcessEnv, r
   const parsed = parseFlags(argv, INPUT_NAMES, ['verbose']);
   if (parsed.positionals.length) throw unexpectedArgument(parsed.positionals[0]);
   const key = apiKey(parsed, env, log);
-  for (const secret of [key, ...environmentTokens(env)]) log.secret(secret);
+  log.secret(key);
   let config: Config;
   try {
     config = parseConfig((name) => {
@@ -181,6 +181,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   // One redactor for the process: every line printed and every file written goes through it.
   const redactor = new Redactor();
   const log = consoleLogger({ verbose, redactor });
+  // Before any flag is read: a mistake's message must not show the key either.
+  for (const secret of [env.ALLHW_API_KEY ?? '', ...environmentTokens(env)]) log.secret(secret);
   const [command, ...rest] = argv;
   try {
     switch (command) {
