@@ -265,6 +265,17 @@ export const CASES: BadInputCase[] = [
   },
 ];
 
+/** A case running the prebuilt example firmware (no build) in All-HW mode on the farm at `url`; `inputs` adds or changes inputs. */
+export function prebuiltOnFarm(name: string, firmwareDir: string, url: string, inputs: Record<string, string>, files?: Record<string, string | Buffer>): BadInputCase {
+  return {
+    name,
+    inputs: { mode: 'allhw', 'ci-url': url, board: 'mps2_an500', 'project-dir': firmwareDir, 'build-system': 'none', image: 'synth.elf', ...inputs },
+    files,
+    message: [],
+    stage: 'run',
+  };
+}
+
 export interface Workspace {
   dir: string;
   summary: string;

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import type { Results } from '../../src/results/types.js';
 import { record, startLoopback, type Loopback, type Recorded } from '../allhw/loopback.js';
 import { exampleFirmware, type FirmwareImages } from '../helpers/firmware.js';
-import { listTree, makeWorkspace, runAction, runCli, type BadInputCase, type Entry, type Workspace } from './cases.js';
+import { listTree, makeWorkspace, prebuiltOnFarm, runAction, runCli, type BadInputCase, type Entry, type Workspace } from './cases.js';
 import type { Run } from './run-dist.js';
 
 /** Every character a URL, a form, JSON or HTML treats specially, white space and non-ASCII (the config trims the ends). */
@@ -226,25 +226,13 @@ function expectNoLeak(expect: ExpectStatic, seen: Map<string, Buffer>, secrets: 
 }
 
 function hostileCase(firmware: FirmwareImages, url: string): BadInputCase {
-  return {
-    name: 'hostile farm',
-    inputs: {
-      mode: 'allhw',
-      'ci-url': url,
-      board: 'mps2_an500',
-      'project-dir': firmware.dir,
-      'build-system': 'none',
-      image: 'synth.elf',
-      inputs: 'in/*.txt',
-      'exit-line': '#exit',
-      'max-parallel': '2',
-      retries: '1',
-      'ci-timeout': '10',
-    },
-    files: { 'in/b.txt': '#input:4,5,6\n' },
-    message: [],
-    stage: 'run',
-  };
+  return prebuiltOnFarm(
+    'hostile farm',
+    firmware.dir,
+    url,
+    { inputs: 'in/*.txt', 'exit-line': '#exit', 'max-parallel': '2', retries: '1', 'ci-timeout': '10' },
+    { 'in/b.txt': '#input:4,5,6\n' },
+  );
 }
 
 async function results(ws: Workspace): Promise<Results> {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { record, startLoopback, type Loopback } from '../allhw/loopback.js';
 import { exampleFirmware, type FirmwareImages } from '../helpers/firmware.js';
-import { makeWorkspace, runAction, runCli, type BadInputCase } from './cases.js';
+import { makeWorkspace, prebuiltOnFarm, runAction, runCli, type BadInputCase } from './cases.js';
 
 const KEY = 'names-test-key-0123456789';
 const NAMES = ['::error::forged.txt', '\x1b[2Jclear.txt', 'nl\n::warning::forged.txt', '##[error]old.txt'];
@@ -24,13 +24,8 @@ async function plainFarm(): Promise<Loopback> {
 }
 
 function namesCase(firmware: FirmwareImages, url: string): BadInputCase {
-  return {
-    name: 'command-like input names',
-    inputs: { mode: 'allhw', 'ci-url': url, board: 'mps2_an500', 'project-dir': firmware.dir, 'build-system': 'none', image: 'synth.elf', inputs: 'in/*.txt', 'inputs-per-task': '1' },
-    files: Object.fromEntries(NAMES.map((n) => [`in/${n}`, '#input:1,2\n'])),
-    message: [],
-    stage: 'run',
-  };
+  const files = Object.fromEntries(NAMES.map((n) => [`in/${n}`, '#input:1,2\n']));
+  return prebuiltOnFarm('command-like input names', firmware.dir, url, { inputs: 'in/*.txt', 'inputs-per-task': '1' }, files);
 }
 
 /** Lines a runner would take as a command (new and old syntax). */
