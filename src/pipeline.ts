@@ -6,28 +6,28 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { AllhwClient } from './allhw/client.js';
-import { buildProject } from './build/build.js';
-import type { Build } from './build/types.js';
+import { AllhwClient } from './allhw/index.js';
+import { buildProject } from './build/index.js';
+import type { Build } from './build/index.js';
 import { checkEmulatorImages, preflight, type Preflight } from './pipeline-checks.js';
 import { ConfigError, publicConfig, type Config } from './config.js';
 import { environmentTokens, Redactor } from './common/secrets.js';
-import type { Logger } from './log.js';
-import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/artifact.js';
+import type { Logger } from './common/log.js';
+import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/index.js';
 import { writeReportFiles } from './report/index.js';
-import { computeOutputs } from './report/outputs.js';
-import { emitAnnotations } from './report/annotations.js';
-import { renderTextTable } from './report/summary.js';
-import { applyGolden, compareBaseline, verdict } from './results/gate.js';
-import { parseOutcome } from './results/parse.js';
-import { ResultsStore } from './results/store.js';
-import type { InputResult, Results } from './results/types.js';
-import { stopOnServiceRefusal } from './run/service-guard.js';
-import { runTasks } from './run/runner.js';
-import type { TaskOutcome } from './run/types.js';
-import { startServe, type RunningServe } from './serve/server.js';
-import { setupToolchain } from './toolchain/install.js';
-import type { Toolchain } from './toolchain/types.js';
+import { computeOutputs } from './report/index.js';
+import { emitAnnotations } from './report/index.js';
+import { renderSummary, renderTextTable } from './report/index.js';
+import { applyGolden, compareBaseline, verdict } from './results/index.js';
+import { parseOutcome } from './results/index.js';
+import { ResultsStore } from './results/index.js';
+import type { InputResult, Results } from './results/index.js';
+import { stopOnServiceRefusal } from './run/index.js';
+import { runTasks } from './run/index.js';
+import type { TaskOutcome } from './run/index.js';
+import { startServe, type RunningServe } from './serve/index.js';
+import { setupToolchain } from './toolchain/index.js';
+import type { Toolchain } from './toolchain/index.js';
 
 /** The embedded farm's per-task lines repeat the runner's: keep them for --verbose. */
 function quieter(log: Logger): Logger {
@@ -41,8 +41,15 @@ function throwIfCancelled(signal: AbortSignal | undefined): void {
 
 export interface PipelineContext {
   githubActions: boolean;
-  /** The environment, passed in: stages never read process.env themselves. */
+  /**
+   * The environment, passed in: the stages get what they need of it as
+   * options. (The toolchain and report stages still set process.env around
+   * @actions/tool-cache and @actions/artifact calls, the only way those
+   * libraries take their directories and tokens.)
+   */
   env: NodeJS.ProcessEnv;
+  /** Called with the toolchain's bin directory (the action puts it on PATH for the job's later steps). */
+  onToolchainBin?: (binDir: string) => void;
   /** Relative paths in the config are relative to this. */
   workspace: string;
   signal?: AbortSignal;
@@ -88,6 +95,13 @@ async function makeResultsDir(config: Config, workspace: string): Promise<string
   return dir;
 }
 
+/** The run's error, with what could not be written (each file once) added to it. */
+function withLostWrites(fatal: Error | null, lost: string[], resultsDir: string): Error | null {
+  if (lost.length === 0) return fatal;
+  const what = `Some results could not be written to ${resultsDir}: ${lost.join('; ')}. The task ids and codes are in the table above and in the job summary.`;
+  return new Error(fatal ? `${fatal.message}\n${what}` : what);
+}
+
 export async function runPipeline(config: Config, log: Logger, ctx: PipelineContext): Promise<PipelineOutcome> {
   // The embedded farm checks a key like the real one does: a fresh one per run,
   // made here so that every writer below masks it along with the user's.
@@ -111,7 +125,14 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     const { inputs, projectDir, qemuPath } = checked;
 
     const toolchain: Toolchain = await log.group('Toolchain', () =>
-      setupToolchain({ spec: config.toolchain.spec, mirror: config.toolchain.mirror || undefined, log }),
+      setupToolchain({
+        spec: config.toolchain.spec,
+        mirror: config.toolchain.mirror || undefined,
+        searchPath: ctx.env.PATH ?? '',
+        env: ctx.env,
+        onBinDir: ctx.onToolchainBin,
+        log,
+      }),
     );
     store.setToolchain(toolchain);
     throwIfCancelled(ctx.signal);
@@ -167,13 +188,14 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
           rate: config.allhw.rate,
           log,
           signal: ctx.signal,
+          onTaskCreated: (planIndex, attempt, id, task) => store.recordCreated({ planIndex, attempt, id, ...task }),
           onTaskEnd: async (o) => {
             o.log = await store.writeUartLog(o);
-            // Parsed now, so results.json holds every result known so far.
+            // Parsed now, so the journal (and soon results.json) holds every result known so far.
             const parsed = parseOutcome(o, { outputCount: config.run.outputCount });
             parsedByTask.set(o.planIndex, parsed);
             store.addTask(o, parsed);
-            await store.save();
+            store.saveSoon();
             // The bytes are in the log now: a run of many tasks with large
             // outputs must not hold them all until it ends.
             o.uart = Buffer.alloc(0);
@@ -222,13 +244,25 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
       }),
     );
   }
-  if (fatal) store.setError(fatal.message);
-  await store.finish();
+  // A full disk must not hide what is known: what could not be written is
+  // said in the error, and the reports (made in memory) still reach stdout
+  // and the job summary.
+  await store.finish().catch(() => undefined);
+  fatal = withLostWrites(fatal, store.failedWrites(), resultsDir);
+  if (fatal) {
+    store.setError(fatal.message);
+    await store.save().catch(() => undefined);
+  }
   // Reports, annotations and outputs are made from what results.json holds: secrets masked.
   const final = store.masked();
 
   const name = artifactName(config);
-  const report = await writeReportFiles(final, resultsDir, { artifactName: name, redactor });
+  let reportsLost = false;
+  const report = await writeReportFiles(final, resultsDir, { artifactName: name, redactor }).catch((e: Error) => {
+    reportsLost = true;
+    fatal = withLostWrites(fatal, [e.message], resultsDir);
+    return { summaryMarkdown: `${renderSummary(final, { artifactName: name })}\n\n> [!WARNING]\n> ${e.message}\n` };
+  });
   // A run stopped before any input has nothing to annotate (a totals line of zeros is noise).
   if (final.results.length > 0) emitAnnotations(final, log);
   if (serve) await serve.close();
@@ -253,7 +287,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     reason: fatal ? fatal.message : v.reason,
     summaryMarkdown: report.summaryMarkdown,
     // The CLI prints the reason as its last (error) line, right after the table.
-    textTable: renderTextTable(final, { withError: false }),
+    textTable: renderTextTable(final, { withError: false, withTasks: reportsLost || store.failedWrites().length > 0 }),
     resultsDir,
   });
 }

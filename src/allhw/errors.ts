@@ -3,6 +3,9 @@
  * the API key travels in the query string, so no URL is printed unredacted.
  */
 import { Redactor } from '../common/secrets.js';
+import { clip } from '../common/text.js';
+
+export { redactUrl } from '../common/redact.js';
 
 export type AllhwErrorKind =
   /** 401/403: the service refused the key. */
@@ -31,22 +34,6 @@ export class AllhwError extends Error {
   }
 }
 
-/** The URL with the value of `key` replaced by `***` (other parameters kept). */
-export function redactUrl(url: string | URL): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url.toString());
-  } catch {
-    // Not a URL we can parse: redact anything that looks like key=value.
-    return url.toString().replace(/([?&]key=)[^&#]*/gi, '$1***');
-  }
-  for (const name of [...parsed.searchParams.keys()]) {
-    if (name.toLowerCase() === 'key') parsed.searchParams.set(name, '***');
-  }
-  // URLSearchParams encodes * as %2A: show it plainly.
-  return parsed.toString().replace(/%2A%2A%2A/g, '***');
-}
-
 /** The last secret's redactor: a client scrubs with one key all its life, and compiling one costs more than a scrub. */
 let lastRedactor: { secret: string; redactor: Redactor } | null = null;
 
@@ -55,15 +42,14 @@ function redactorFor(secret: string): Redactor {
   return lastRedactor.redactor;
 }
 
-/** `text` with every spelling of `secret` (common/secrets.ts) and any `key=` value replaced by ***. */
+/** `text` with every spelling of `secret` (common/secrets.ts) and any secret-looking URL parameter (common/redact.ts) replaced by ***. */
 export function scrub(text: string, secret: string): string {
   return redactorFor(secret).redact(text);
 }
 
 /** At most `max` characters of a response body, on one line, for error messages. */
 export function snippet(text: string, max = 200): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+  return clip(text.replace(/\s+/g, ' ').trim(), max);
 }
 
 /** How much of a body an error snippet looks at: scrubbing a 50 MB body for 200 characters would copy it whole. */

@@ -10,8 +10,8 @@ import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { listInput, type BuildConfig } from '../config.js';
-import type { Logger } from '../log.js';
-import type { Toolchain } from '../toolchain/types.js';
+import type { Logger } from '../common/log.js';
+import type { Toolchain } from '../toolchain/index.js';
 import { toolchainFile } from './assets.js';
 import { NONE_WITHOUT_IMAGE, detectSystem, notADirectory, probeProject } from './detect.js';
 import { BuildError } from './errors.js';
@@ -30,8 +30,8 @@ export interface BuildOptions extends BuildConfig {
   /** Inside GitHub Actions: register the gcc problem matcher. */
   githubActions?: boolean;
   log: Logger;
-  /** Environment the build commands inherit (default: this process's). */
-  env?: Record<string, string | undefined>;
+  /** Environment the build commands inherit (the entry layer passes its process's). */
+  env: Record<string, string | undefined>;
   /** The run's secrets, masked in the build log (the logger masks the lines it prints). */
   redactor?: Redactor;
   /** Where CMake/Zephyr builds go (default: <projectDir>/build). */
@@ -163,7 +163,7 @@ export async function buildProject(opts: BuildOptions): Promise<Build> {
   logFile.on('error', (e) => {
     logError ??= e;
   });
-  const baseEnv = opts.env ?? process.env;
+  const baseEnv = opts.env;
   try {
     const dirStat = await stat(projectDir).catch(() => null);
     if (!dirStat?.isDirectory()) throw notADirectory(projectDir);

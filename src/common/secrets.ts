@@ -22,6 +22,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { redactSecretParams } from './redact.js';
 
 export const MASK = '***';
 const MASK_BYTES = Buffer.from(MASK);
@@ -117,15 +118,6 @@ export function secretForms(secret: string): string[] {
 }
 
 /**
- * The API key travels as `key=` in task URLs: any text that may quote one
- * (an error, a reason) has the value masked, whatever it is. It stops only at
- * `&`, white space or a quote, so it never masks less than the URL's own value.
- */
-export function redactKeyParams(text: string): string {
-  return text.replace(/([?&]key=)[^&\s"]*/gi, `$1${MASK}`);
-}
-
-/**
  * How many characters of a secret's beginning, at the end of a text that may
  * be cut, are masked: fewer would hit ordinary text ending in the same letter.
  * Where the text surely was cut (a window of a longer body), any beginning is.
@@ -199,16 +191,16 @@ export class Redactor {
     }
   }
 
-  /** True when no secret is known (redaction is the identity, but for `key=` in URLs). */
+  /** True when no secret is known (redaction is the identity, but for secret-looking URL parameters). */
   get empty(): boolean {
     return this.secrets.size === 0;
   }
 
-  /** `text` with every spelling of every secret, and any `key=` value of a URL, replaced by ***. */
+  /** `text` with every spelling of every secret, and the value of any secret-looking URL parameter (common/redact.ts), replaced by ***. */
   redact(text: string): string {
     const c = this.compiled;
     const masked = c ? text.replace(c.text, MASK) : text;
-    return redactKeyParams(masked);
+    return redactSecretParams(masked);
   }
 
   /**

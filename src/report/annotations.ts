@@ -4,9 +4,11 @@
  * the step's own failure message (core.setFailed) is one of them: by default 9
  * are ours, the last of which sums up the rest when there are more.
  */
-import { redactKeyParams, type Logger } from '../log.js';
-import type { Results } from '../results/types.js';
-import { clip, plural, visibleControls } from './text.js';
+import type { Logger } from '../common/log.js';
+import { redactSecretParams } from '../common/redact.js';
+import type { Results } from '../results/index.js';
+import { visibleControls } from '../common/printable.js';
+import { clip, plural } from '../common/text.js';
 
 export interface AnnotationOptions {
   /** Error annotations at most (default 9). */
@@ -18,7 +20,7 @@ interface Item {
   message: string;
 }
 
-const safe = (text: string): string => clip(visibleControls(redactKeyParams(text)), 1000);
+const safe = (text: string): string => clip(visibleControls(redactSecretParams(text)), 1000);
 
 export function emitAnnotations(results: Results, log: Logger, options: AnnotationOptions = {}): { errors: number } {
   const max = Math.max(1, options.maxErrors ?? 9);

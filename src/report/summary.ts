@@ -3,10 +3,11 @@
  * GitHub refuses a step summary over 1 MiB: long tables are trimmed (failures
  * kept first) with a note that the full data is in the artifact.
  */
-import { printable } from '../common/printable.js';
-import type { GateCheck, ImageEntry, InputResult, Results, TaskEntry } from '../results/types.js';
-import { clip, formatBytes, formatMs, formatNumber, mdCell, mdCode, plural, usToMs, visibleControls } from './text.js';
-import { redactKeyParams } from '../log.js';
+import { printable, visibleControls } from '../common/printable.js';
+import { redactSecretParams } from '../common/redact.js';
+import type { GateCheck, ImageEntry, InputResult, Results, TaskEntry } from '../results/index.js';
+import { clip, formatBytes, formatMs, formatNumber, plural, usToMs } from '../common/text.js';
+import { mdCell, mdCode } from './markdown.js';
 
 /** GitHub's step summary limit is 1 MiB; stay well below it (the caller may add a line or two). */
 export const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 64 * 1024;
@@ -216,6 +217,8 @@ function fitBudget(markdown: string): string {
 export interface TextTableOptions {
   /** The 'run stopped early' line (default true); off where the caller prints the reason itself. */
   withError?: boolean;
+  /** A line per task (id, image, code, how it ended): where the results directory could not hold them. */
+  withTasks?: boolean;
 }
 
 /** A plain-text table for the terminal (the CLI), every input, no trimming. */
@@ -229,7 +232,7 @@ export function renderTextTable(results: Results, options: TextTableOptions = {}
     r.top1 === null ? '-' : String(r.top1),
     r.maxAbsError === null ? '-' : formatNumber(r.maxAbsError),
     r.latencyUs === null ? '-' : formatMs(r.latencyUs),
-    clip(visibleControls(redactKeyParams([r.reason, ...r.events].filter(Boolean).join('; ')).replace(/[\r\n]+/g, ' ')), 160),
+    clip(visibleControls(redactSecretParams([r.reason, ...r.events].filter(Boolean).join('; ')).replace(/[\r\n]+/g, ' ')), 160),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string =>
@@ -243,6 +246,11 @@ export function renderTextTable(results: Results, options: TextTableOptions = {}
   if (results.gate) total += `; gate ${results.gate.passed ? 'passed' : 'failed'}`;
   out.push('', total);
   if (results.gate) for (const ch of results.gate.checks.filter((x) => !x.passed)) out.push(`  gate: ${ch.detail}`);
-  if (results.error && options.withError !== false) out.push(`run stopped early: ${redactKeyParams(results.error)}`);
+  if (options.withTasks) {
+    for (const t of results.tasks) {
+      out.push(`  task ${visibleControls(t.id ?? '(not created)')}  ${visibleControls(t.image)}  attempt ${t.attempt}  code ${t.code ?? '-'}  ${t.end}`);
+    }
+  }
+  if (results.error && options.withError !== false) out.push(`run stopped early: ${redactSecretParams(results.error)}`);
   return out.join('\n') + '\n';
 }
