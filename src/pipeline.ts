@@ -12,7 +12,8 @@ import type { Build } from './build/index.js';
 import { buildModelProject, projectMemorySplit } from './mlf/index.js';
 import { checkEmulatorImages, preflight, type Preflight } from './pipeline-checks.js';
 import { ConfigError, publicConfig, type Config } from './config.js';
-import { redactKeyParams, SecretMasker, secretForms, type Logger } from './common/log.js';
+import { environmentTokens, Redactor } from './common/secrets.js';
+import type { Logger } from './common/log.js';
 import { uploadWithStatus, type ArtifactStatus } from './report/index.js';
 import { rewriteSummary, writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/index.js';
@@ -55,6 +56,11 @@ export interface PipelineContext {
   /** Relative paths in the config are relative to this. */
   workspace: string;
   signal?: AbortSignal;
+  /**
+   * The entry point's redactor (the one its logger prints through): the run
+   * adds its secrets to it, and every file it writes goes through it.
+   */
+  redactor?: Redactor;
 }
 
 export interface PipelineOutcome {
@@ -94,12 +100,6 @@ async function makeResultsDir(config: Config, workspace: string): Promise<string
   return dir;
 }
 
-function masked(text: string, secrets: string[]): string {
-  const masker = new SecretMasker();
-  for (const s of secrets) masker.add(s);
-  return masker.mask(redactKeyParams(text));
-}
-
 /** The run's error, with what could not be written (each file once) added to it. */
 function withLostWrites(fatal: Error | null, lost: string[], resultsDir: string): Error | null {
   if (lost.length === 0) return fatal;
@@ -130,16 +130,15 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
   // The embedded farm checks a key like the real one does: a fresh one per run,
   // made here so that every writer below masks it along with the user's.
   const emulatorKey = config.mode === 'emulator' ? randomUUID() : '';
-  const secrets = [config.allhw.apiKey, emulatorKey].filter(Boolean);
-  for (const s of secrets) log.secret(s);
+  const redactor = ctx.redactor ?? new Redactor();
+  for (const s of [config.allhw.apiKey, emulatorKey, ...environmentTokens(ctx.env)].filter(Boolean)) {
+    redactor.add(s);
+    log.secret(s);
+  }
   const resultsDir = await makeResultsDir(config, ctx.workspace);
   log.notice(config.modeReason);
 
-  const store = await ResultsStore.create(
-    resultsDir,
-    { mode: config.mode, config: publicConfig(config) },
-    { secrets: secrets.flatMap(secretForms) },
-  );
+  const store = await ResultsStore.create(resultsDir, { mode: config.mode, config: publicConfig(config) }, { redactor });
   let serve: RunningServe | null = null;
   let outcomes: TaskOutcome[] = [];
   const parsedByTask = new Map<number, InputResult[]>();
@@ -164,7 +163,7 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
     store.setToolchain(toolchain);
     throwIfCancelled(ctx.signal);
 
-    const buildOptions = { ...config.build, projectDir, resultsDir, toolchain, githubActions: ctx.githubActions, env: ctx.env, log };
+    const buildOptions = { ...config.build, projectDir, resultsDir, toolchain, githubActions: ctx.githubActions, env: withoutKeyVariables(ctx.env), redactor, log };
     // A project generated earlier and kept (project-dir) gets its memory split too.
     const build: Build = await log.group('Build', () =>
       config.model ? buildModelProject(buildOptions) : buildProject({ ...buildOptions, memorySplit: projectMemorySplit }),
@@ -282,7 +281,7 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
   const final = store.masked();
 
   const name = artifactName(config);
-  const reportsLost = await writeReportFiles(final, resultsDir, { artifactName: name }).then(
+  const reportsLost = await writeReportFiles(final, resultsDir, { artifactName: name, redactor }).then(
     () => null,
     (e: Error) => e.message,
   );
@@ -305,7 +304,7 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
       artifactName: name,
       artifact: upload,
       // Stage messages are not masked by the store: the summary is a file anyone with the artifact reads.
-      problems: problems.problems().map((p) => masked(describeProblem(p), secrets)),
+      problems: problems.problems().map((p) => redactor.redact(describeProblem(p))),
     },
     reportsLost,
   );
@@ -322,7 +321,8 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
     // A run stopped before any input has no totals worth a notice (a line of zeros is noise).
     totals: final.results.length > 0,
   });
-  return {
+  // What the entry point prints or writes (outputs, job summary, the failure) is redacted like the files.
+  return redactor.redactValues({
     results: final,
     outputs: computeOutputs(final, { resultsDir, artifactId: upload.state === 'uploaded' ? upload.id : null }),
     failed,
@@ -332,5 +332,13 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
     // The CLI prints the reason as its last (error) line, right after the table.
     textTable: renderTextTable(final, { withError: false, withTasks: summary.lost !== null || store.failedWrites().length > 0 }),
     resultsDir,
-  };
+  });
+}
+
+/**
+ * The build runs the project's own commands: they get no variable holding the
+ * All-HW key (a script that prints its environment would put it in build.log).
+ */
+export function withoutKeyVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !/^(INPUT_CI[-_]API[-_]KEY|ALLHW_API_KEY)$/i.test(name)));
 }

@@ -11,18 +11,26 @@ import { addToPath } from './path.js';
 import { markFinished } from './state.js';
 import { runPipeline } from '../pipeline.js';
 import { abortOnStopSignals } from '../common/signals.js';
+import type { Logger } from '../common/log.js';
+import { Redactor } from '../common/secrets.js';
 
+/**
+ * The action's own sinks besides the logger (outputs, job summary, the
+ * failure) write through the same redactor as every line and file.
+ */
 export async function run(): Promise<void> {
-  const log = actionsLogger();
+  const redactor = new Redactor();
+  const log = actionsLogger(redactor);
+  const fail = (message: string): void => core.setFailed(redactor.redact(message));
   let config: Config;
   try {
     config = readConfig(log);
   } catch (e) {
-    core.setFailed(e instanceof ConfigError ? e.message : `Could not read the inputs: ${(e as Error).message}`);
+    fail(e instanceof ConfigError ? e.message : `Could not read the inputs: ${(e as Error).message}`);
     return;
   }
   // A cancelled job gets SIGINT, then SIGTERM: write what is known before the kill.
-  const stop = abortOnStopSignals((name) => core.warning(`${name}: the job is being cancelled; writing the partial results`));
+  const stop = abortOnStopSignals((name) => log.warning(`${name}: the job is being cancelled; writing the partial results`));
   try {
     const outcome = await runPipeline(config, log, {
       githubActions: true,
@@ -30,23 +38,24 @@ export async function run(): Promise<void> {
       workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
       onToolchainBin: addToPath,
       signal: stop.signal,
+      redactor,
     });
-    for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, value);
-    await writeJobSummary(outcome.summaryMarkdown);
+    for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, redactor.redact(value));
+    await writeJobSummary(redactor.redact(outcome.summaryMarkdown), log);
     markFinished();
     // setFailed would annotate the reason again, last: the pipeline made it the first annotation.
     if (outcome.failed && outcome.reasonAnnotated) process.exitCode = core.ExitCode.Failure;
-    else if (outcome.failed) core.setFailed(outcome.reason);
+    else if (outcome.failed) fail(outcome.reason);
   } catch (e) {
-    core.setFailed((e as Error).message);
+    fail((e as Error).message);
   }
 }
 
-async function writeJobSummary(markdown: string): Promise<void> {
+async function writeJobSummary(markdown: string, log: Logger): Promise<void> {
   if (!markdown || !process.env.GITHUB_STEP_SUMMARY) return;
   try {
     await core.summary.addRaw(markdown).write();
   } catch (e) {
-    core.warning(`Could not write the job summary: ${(e as Error).message}`);
+    log.warning(`Could not write the job summary: ${(e as Error).message}`);
   }
 }

@@ -1,6 +1,5 @@
 /** The action's post step (post-if: cancelled()). */
 import path from 'node:path';
-import * as core from '@actions/core';
 import { artifactName } from '../pipeline.js';
 import { uploadResults } from '../report/index.js';
 import { readConfig } from './inputs.js';
@@ -20,6 +19,6 @@ export async function run(): Promise<void> {
     const name = artifactName(config);
     await uploadResults({ dir, name, retentionDays: config.report.retentionDays, env: process.env, log });
   } catch (e) {
-    core.warning(`Post step: could not upload the partial results: ${(e as Error).message}`);
+    log.warning(`Post step: could not upload the partial results: ${(e as Error).message}`);
   }
 }

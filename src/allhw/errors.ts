@@ -2,8 +2,7 @@
  * Errors of the All-HW client, and the redaction every message goes through:
  * the API key travels in the query string, so no URL is printed unredacted.
  */
-import { redactKeyParams, secretForms } from '../common/log.js';
-
+import { Redactor } from '../common/secrets.js';
 import { clip } from '../common/text.js';
 
 export { redactUrl } from '../common/redact.js';
@@ -35,12 +34,17 @@ export class AllhwError extends Error {
   }
 }
 
-/** Replaces every form of `secret` (raw, URL-encoded, form-encoded) in `text` with ***. */
+/** The last secret's redactor: a client scrubs with one key all its life, and compiling one costs more than a scrub. */
+let lastRedactor: { secret: string; redactor: Redactor } | null = null;
+
+function redactorFor(secret: string): Redactor {
+  if (lastRedactor?.secret !== secret) lastRedactor = { secret, redactor: new Redactor([secret]) };
+  return lastRedactor.redactor;
+}
+
+/** `text` with every spelling of `secret` (common/secrets.ts) and any secret-looking URL parameter (common/redact.ts) replaced by ***. */
 export function scrub(text: string, secret: string): string {
-  if (!secret) return text;
-  let out = text;
-  for (const form of secretForms(secret)) out = out.split(form).join('***');
-  return redactKeyParams(out);
+  return redactorFor(secret).redact(text);
 }
 
 /** At most `max` characters of a response body, on one line, for error messages. */
@@ -53,24 +57,10 @@ export const SNIPPET_WINDOW = 64 * 1024;
 
 /**
  * `snippet(scrub(text, secret))` for a body of any size: only its first
- * SNIPPET_WINDOW characters are scrubbed and shown. A form of the secret cut
- * in two by the window's end is dropped, so no part of it can show.
+ * SNIPPET_WINDOW characters are scrubbed and shown. A spelling of the secret
+ * cut in two by the window's end, or by the body's own end (a truncated
+ * response), is masked too, so no part of it can show.
  */
 export function safeSnippet(text: string, secret: string, max = 200): string {
-  if (text.length <= SNIPPET_WINDOW) return snippet(scrub(text, secret), max);
-  let window = text.slice(0, SNIPPET_WINDOW);
-  const forms = secretForms(secret);
-  // Until no form's beginning ends the window (dropping one may bare another's).
-  for (let cut = true; cut; ) {
-    cut = false;
-    for (const form of forms) {
-      for (let k = Math.min(form.length - 1, window.length); k > 0 && !cut; k--) {
-        if (window.endsWith(form.slice(0, k))) {
-          window = window.slice(0, window.length - k);
-          cut = true;
-        }
-      }
-    }
-  }
-  return snippet(scrub(window, secret), max);
+  return snippet(redactorFor(secret).redactCut(text.slice(0, SNIPPET_WINDOW), text.length > SNIPPET_WINDOW), max);
 }

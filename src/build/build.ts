@@ -2,7 +2,10 @@
  * The build stage: turns the project into image(s) with the toolchain the
  * action installed, keeps the whole build log, and sizes each image.
  */
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { printable } from '../common/printable.js';
+import { Redactor, redactingWriter } from '../common/secrets.js';
+import { createWriteStream, existsSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -32,6 +35,8 @@ export interface BuildOptions extends BuildConfig {
   log: Logger;
   /** Environment the build commands inherit (the entry layer passes its process's). */
   env: Record<string, string | undefined>;
+  /** The run's secrets, masked in the build log (the logger masks the lines it prints). */
+  redactor?: Redactor;
   /** Where CMake/Zephyr builds go (default: <projectDir>/build). */
   buildDir?: string;
   /**
@@ -49,11 +54,11 @@ const HINTS: Record<string, string> = {
   sh: 'a POSIX shell is needed for build-command',
 };
 
-function closeLog(stream: WriteStream): Promise<void> {
+function closeLog(stream: Writable): Promise<void> {
   return new Promise((resolve) => stream.end(resolve));
 }
 
-async function runSteps(plan: BuildPlan, logFile: WriteStream, logPath: string, opts: BuildOptions): Promise<void> {
+async function runSteps(plan: BuildPlan, logFile: Writable, logPath: string, opts: BuildOptions): Promise<void> {
   const { log } = opts;
   for (const step of plan.steps) {
     const shown = showStep(step);
@@ -157,8 +162,8 @@ async function toImages(found: FoundImage[], opts: BuildOptions, projectDir: str
       }
     }
     images.push({ name: names[i], path: f.path, format: f.format, board: opts.board, size });
-    opts.log.info(`Image ${names[i]}: ${f.path} (${f.format})${size ? `, ${describeSize(size)}` : ''}${size?.memory ? ` (${describeSplit(size.memory)})` : ''}`);
-    for (const problem of size ? overCapacity(size) : []) opts.log.warning(`Image ${names[i]} ${problem}: it will not fit on ${opts.board}.`);
+    opts.log.info(`Image ${printable(names[i])}: ${printable(f.path)} (${f.format})${size ? `, ${describeSize(size)}` : ''}${size?.memory ? ` (${describeSplit(size.memory)})` : ''}`);
+    for (const problem of size ? overCapacity(size) : []) opts.log.warning(`Image ${printable(names[i])} ${problem}: it will not fit on ${opts.board}.`);
   }
   return images;
 }
@@ -179,7 +184,8 @@ export async function buildProject(opts: BuildOptions): Promise<Build> {
   const projectDir = path.resolve(opts.projectDir);
   const logPath = path.resolve(opts.resultsDir, 'logs', 'build.log');
   await mkdir(path.dirname(logPath), { recursive: true });
-  const logFile = createWriteStream(logPath);
+  // The project's commands may print their environment: the log is redacted like every file of the results.
+  const logFile = redactingWriter(createWriteStream(logPath), opts.redactor ?? new Redactor());
   // A log that cannot be written (disk full) must not crash the process: say so at the end.
   let logError: Error | null = null;
   logFile.on('error', (e) => {

@@ -4,13 +4,13 @@
  * error message.
  */
 import { spawn } from 'node:child_process';
-import type { WriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { BuildStep } from './plan.js';
 
 export interface StepSinks {
   /** The build log (raw bytes). */
-  log: WriteStream;
+  log: Writable;
   /** Each complete line of output (stdout and stderr). */
   onLine: (line: string) => void;
 }

@@ -2,6 +2,7 @@
  * `allhw build`: the build stage alone, from a terminal. The toolchain is
  * whatever arm-none-eabi-gcc is on PATH.
  */
+import { printable } from '../common/printable.js';
 import path from 'node:path';
 import { AS_FLAG, BOARDS, ConfigError, INPUT_DEFAULTS, boardValue, buildSystemValue, byteSizeValue, splitArgs, type BuildSystem, type InputName } from '../config.js';
 import { FlagError, flag, parseFlags, type ParsedFlags } from './flags.js';
@@ -71,7 +72,7 @@ export async function buildCommand(argv: string[], log: Logger): Promise<number>
       log,
     });
     // buildProject has already printed each image and its size.
-    log.info(`${build.images.length} image(s): ${build.images.map((i) => i.name).join(', ')}. Build log: ${build.logPath}`);
+    log.info(`${build.images.length} image(s): ${build.images.map((i) => printable(i.name)).join(', ')}. Build log: ${build.logPath}`);
     return 0;
   } catch (e) {
     if (e instanceof BuildError) {

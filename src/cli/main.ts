@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, INPUT_DEFAULTS, INPUT_NAMES, parseConfig, type Config, type InputName } from '../config.js';
 import { FlagError, flag, parseFlags } from './flags.js';
 import { consoleLogger, type Logger } from '../common/log.js';
+import { environmentTokens, Redactor } from '../common/secrets.js';
 import { runPipeline } from '../pipeline.js';
 import { serveCommand } from './serve.js';
 import { buildCommand } from './build.js';
@@ -26,7 +27,9 @@ commands:
   run                 build the project, run every image with every input on All-HW
                       (or the emulated board), check and report; flags are the
                       action's inputs: --ci-url, --ci-timeout, --inputs, --golden, ...
-                      The API key comes from --ci-api-key or ALLHW_API_KEY.
+                      The API key comes from the ALLHW_API_KEY environment variable
+                      (--ci-api-key also works, but any user of the machine can
+                      read a command line, e.g. with ps).
   demo                the example model (examples/synth) on the emulated board;
                       with --model examples/mlf/letscope.tar, the MLF example
   serve               the local All-HW-compatible CI service (boards run in QEMU)
@@ -77,7 +80,7 @@ export function runUsage(): string {
   const width = Math.max(...INPUT_NAMES.map((n) => n.length));
   const shownDefault = (name: InputName): string => {
     if (name === 'inputs') return '(required)';
-    if (name === 'ci-api-key') return '(empty; or the ALLHW_API_KEY environment variable)';
+    if (name === 'ci-api-key') return '(empty) prefer the ALLHW_API_KEY environment variable: a command line is visible in ps';
     const value = CLI_DEFAULTS[name] ?? INPUT_DEFAULTS[name];
     return value === '' ? '(empty)' : value;
   };
@@ -116,21 +119,33 @@ function unexpectedArgument(arg: string): FlagError {
 function withFlagHint(e: ConfigError): ConfigError {
   const how =
     e.input === 'ci-api-key'
-      ? 'On the command line: --ci-api-key KEY, or the ALLHW_API_KEY environment variable.'
+      ? 'From a terminal: set the ALLHW_API_KEY environment variable (or --ci-api-key KEY, which others can see in ps).'
       : e.input === 'inputs'
         ? "On the command line: --inputs 'model/inputs/*.txt'."
         : `On the command line: --${e.input}.`;
   return new ConfigError(e.input, `${e.message} ${how}`);
 }
 
-async function runCommand(argv: string[], log: Logger, env: NodeJS.ProcessEnv): Promise<number> {
+/** The key from the environment or, with a warning, from the command line (which every user of the machine can read). */
+function apiKey(parsed: ReturnType<typeof parseFlags>, env: NodeJS.ProcessEnv, log: Logger): string {
+  const fromFlag = flag(parsed, 'ci-api-key');
+  if (fromFlag === undefined) return env.ALLHW_API_KEY ?? '';
+  log.secret(fromFlag);
+  log.warning(
+    '--ci-api-key puts the key on the command line, where any user of this machine can read it (ps, /proc): ' +
+      'set the ALLHW_API_KEY environment variable instead.',
+  );
+  return fromFlag;
+}
+
+async function runCommand(argv: string[], log: Logger, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     log.info(runUsage());
     return 0;
   }
   const parsed = parseFlags(argv, INPUT_NAMES, ['verbose']);
   if (parsed.positionals.length) throw unexpectedArgument(parsed.positionals[0]);
-  const key = flag(parsed, 'ci-api-key') ?? env.ALLHW_API_KEY ?? '';
+  const key = apiKey(parsed, env, log);
   log.secret(key);
   let config: Config;
   try {
@@ -150,6 +165,7 @@ async function runCommand(argv: string[], log: Logger, env: NodeJS.ProcessEnv): 
       env,
       workspace: process.cwd(),
       signal: stop.signal,
+      redactor,
     });
     // A run that stopped before any input has no table to show: the error says it all.
     if (outcome.results.results.length > 0) log.info(outcome.textTable);
@@ -176,19 +192,23 @@ function hideRunnerDebugLines(): void {
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const verbose = argv.includes('--verbose');
   if (!verbose && !env.GITHUB_ACTIONS) hideRunnerDebugLines();
-  const log = consoleLogger({ verbose });
+  // One redactor for the process: every line printed and every file written goes through it.
+  const redactor = new Redactor();
+  const log = consoleLogger({ verbose, redactor });
+  // Before any flag is read: a mistake's message must not show the key either.
+  for (const secret of [env.ALLHW_API_KEY ?? '', ...environmentTokens(env)]) log.secret(secret);
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'run':
-        return await runCommand(rest, log, env);
+        return await runCommand(rest, log, env, redactor);
       case 'demo':
         if (rest.includes('--help') || rest.includes('-h')) {
           log.info(demoUsage());
           return 0;
         }
         // With --model (npm run demo -- --model examples/mlf/letscope.tar): the MLF example's inputs and golden outputs.
-        return await runCommand([...(rest.includes('--model') ? mlfDemoArgs() : demoArgs()), ...rest], log, env);
+        return await runCommand([...(rest.includes('--model') ? mlfDemoArgs() : demoArgs()), ...rest], log, env, redactor);
       case 'serve':
         return await serveCommand(rest, log);
       case 'build':

@@ -3,6 +3,9 @@
  * @actions/core (annotations, groups, masking); the CLI to the terminal.
  * Stages never know which.
  */
+import { terminalSafe } from './printable.js';
+import { Redactor } from './secrets.js';
+
 export interface AnnotationProps {
   title?: string;
   file?: string;
@@ -27,51 +30,24 @@ export interface Logger {
   secret(value: string): void;
 }
 
-/** Every spelling of `secret` a URL or a form could carry (raw, URL-encoded, form-encoded). */
-export function secretForms(secret: string): string[] {
-  if (!secret) return [];
-  return [...new Set([secret, encodeURIComponent(secret), encodeURIComponent(secret).replace(/%20/g, '+')])];
-}
-
-/**
- * The API key travels as `key=` in task URLs: any text that may quote one
- * (an error, a reason) has the value masked. It stops only at `&`, white
- * space or a quote, so it never masks less than the URL's own value.
- */
-export function redactKeyParams(text: string): string {
-  return text.replace(/([?&]key=)[^&\s"]*/gi, '$1***');
-}
-
-/** Replaces every registered secret (raw and URL-encoded forms) with ***. */
-export class SecretMasker {
-  private readonly values = new Set<string>();
-
-  add(value: string): void {
-    for (const form of secretForms(value)) this.values.add(form);
-  }
-
-  mask(text: string): string {
-    let out = text;
-    for (const v of this.values) out = out.split(v).join('***');
-    return out;
-  }
-}
 
 export interface ConsoleLoggerOptions {
   verbose?: boolean;
+  /** Every line is redacted through it; `secret` adds to it (one per process: the entry point's). */
+  redactor?: Redactor;
   out?: NodeJS.WritableStream;
   err?: NodeJS.WritableStream;
 }
 
 /** Terminal logger for the CLI, the server and tests. */
 export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
-  const masker = new SecretMasker();
+  const redactor = options.redactor ?? new Redactor();
   const out = options.out ?? process.stdout;
   const err = options.err ?? process.stderr;
   const where = (p?: AnnotationProps): string =>
     p?.file ? `${p.file}${p.startLine ? `:${p.startLine}` : ''}${p.startColumn ? `:${p.startColumn}` : ''}: ` : '';
   const write = (stream: NodeJS.WritableStream, line: string): void => {
-    stream.write(masker.mask(line) + '\n');
+    stream.write(terminalSafe(redactor.redact(line)) + '\n');
   };
   return {
     debug: (m) => {
@@ -85,7 +61,7 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
       write(out, `== ${name}`);
       return fn();
     },
-    secret: (v) => masker.add(v),
+    secret: (v) => redactor.add(v),
   };
 }
 
@@ -96,9 +72,9 @@ export interface MemoryLogger extends Logger {
 
 export function memoryLogger(): MemoryLogger {
   const lines: string[] = [];
-  const masker = new SecretMasker();
+  const redactor = new Redactor();
   const push = (kind: string, m: string): void => {
-    lines.push(masker.mask(`${kind}: ${m}`));
+    lines.push(redactor.redact(`${kind}: ${m}`));
   };
   return {
     lines,
@@ -111,6 +87,6 @@ export function memoryLogger(): MemoryLogger {
       push('group', name);
       return fn();
     },
-    secret: (v) => masker.add(v),
+    secret: (v) => redactor.add(v),
   };
 }

@@ -6,8 +6,17 @@
 
 /** Query parameters whose values are secrets: the All-HW key, tokens, signatures (S3's X-Amz-*). */
 const SECRET_PARAM = /key|token|secret|sig|signature|password|credential|^x-amz-/i;
-/** The same names inside text that is not a parseable URL; the value runs to the next `&`. */
-const SECRET_PARAM_IN_TEXT = /([?&][^=&]*(?:key|token|secret|sig|password|credential)[^=&]*=)[^&]*/gi;
+/**
+ * The same names inside any text (an error, a reason, a URL we cannot parse).
+ * The value runs to the next `&`, white space or quote: a URL holds none of
+ * them raw, so it never masks less than the URL's own value.
+ */
+const SECRET_PARAM_IN_TEXT = /([?&][^=&\s]*(?:key|token|secret|sig|password|credential)[^=&\s]*=)[^&\s"]*/gi;
+
+/** `text` with the value of every secret-looking URL parameter in it replaced by `***`. */
+export function redactSecretParams(text: string): string {
+  return text.replace(SECRET_PARAM_IN_TEXT, '$1***');
+}
 
 /** The URL with its password and every secret-looking query value replaced by `***` (other parts kept). */
 export function redactUrl(url: string | URL): string {
@@ -15,7 +24,7 @@ export function redactUrl(url: string | URL): string {
   try {
     parsed = new URL(url.toString());
   } catch {
-    return url.toString().replace(SECRET_PARAM_IN_TEXT, '$1***');
+    return redactSecretParams(url.toString());
   }
   if (parsed.password) parsed.password = '***';
   for (const name of [...parsed.searchParams.keys()]) if (SECRET_PARAM.test(name)) parsed.searchParams.set(name, '***');

@@ -1,8 +1,7 @@
 /**
- * Small text helpers shared by the reports: number formats, redaction, and
- * making untrusted text (UART output, reasons) safe for Markdown and logs.
+ * Small text helpers shared by the reports and messages: number and size
+ * formats, clipping, plurals. Untrusted text is made safe by printable.ts.
  */
-import { redactKeyParams } from './log.js';
 
 /** Integers as is; other numbers with up to 6 significant digits (no exponent below 1e21). */
 export function formatNumber(n: number): string {
@@ -43,12 +42,6 @@ export function formatMs(us: number | null): string {
 export function formatPct(pct: number): string {
   if (!Number.isFinite(pct)) return pct > 0 ? '+∞%' : '-∞%';
   return `${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%`;
-}
-
-/** Control characters (except tab/newline) shown as \xNN, so a UART's garbage stays visible but harmless. */
-export function visibleControls(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** Cuts to at most `max` characters, marking the cut. */

@@ -8,10 +8,12 @@
  * `fail-on: none` nothing fails the step for a failed input: those are
  * warnings, and errors are left for what does fail it.
  */
-import { redactKeyParams, type Logger } from '../common/log.js';
+import type { Logger } from '../common/log.js';
+import { redactSecretParams } from '../common/redact.js';
 import type { InputResult, Results } from '../results/index.js';
 import { describeProblem, withoutCause, type Problem } from './problems.js';
-import { clip, plural, visibleControls } from '../common/text.js';
+import { visibleControls } from '../common/printable.js';
+import { clip, plural } from '../common/text.js';
 
 export interface AnnotationOptions {
   /** Error annotations at most (default 10, GitHub's limit). */
@@ -34,7 +36,7 @@ interface Item {
   message: string;
 }
 
-const safe = (text: string): string => clip(visibleControls(redactKeyParams(text)), 1000);
+const safe = (text: string): string => clip(visibleControls(redactSecretParams(text)), 1000);
 
 function inputItems(results: Results, level: Item['level']): Item[] {
   const several = new Set(results.results.map((r) => r.image)).size > 1;

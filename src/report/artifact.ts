@@ -7,7 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../common/log.js';
 import { plural } from '../common/text.js';
-import { redactKeyParams } from '../common/log.js';
+import { redactSecretParams } from '../common/redact.js';
 
 export interface UploadOptions {
   dir: string;
@@ -159,7 +159,7 @@ async function tryUpload(opts: UploadOptions): Promise<UploadedArtifact | { skip
     const { DefaultArtifactClient } = await import('@actions/artifact');
     ({ id, size } = await withClientEnv(opts.env, () => new DefaultArtifactClient().uploadArtifact(name, files, dir, options)));
   } catch (e) {
-    const message = redactKeyParams((e as Error).message ?? String(e));
+    const message = redactSecretParams((e as Error).message ?? String(e));
     if (/\(409\)|already exists/i.test(message)) throw new ArtifactNameClashError(name);
     throw new Error(`Uploading the artifact '${name}' (${plural(files.length, 'file')} from ${dir}) failed: ${message}`);
   }

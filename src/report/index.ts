@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../common/disk-write.js';
 import path from 'node:path';
+import { Redactor } from '../common/secrets.js';
 import type { Results } from '../results/index.js';
 import { renderJUnit } from './junit.js';
 import { renderSummary, type SummaryOptions } from './summary.js';
@@ -17,7 +18,10 @@ export { collectProblems, describeProblem } from './problems.js';
 export { renderJUnit } from './junit.js';
 export { renderSummary, renderTextTable, type SummaryOptions } from './summary.js';
 
-export type ReportOptions = SummaryOptions;
+export interface ReportOptions extends SummaryOptions {
+  /** The run's redactor: the files are made from masked results, and redacted once more as written. */
+  redactor?: Redactor;
+}
 
 export async function writeReportFiles(
   results: Results,
@@ -25,10 +29,11 @@ export async function writeReportFiles(
   opts: ReportOptions = {},
 ): Promise<{ summaryMarkdown: string; files: string[] }> {
   await mkdir(dir, { recursive: true });
-  const summaryMarkdown = renderSummary(results, opts);
+  const redactor = opts.redactor ?? new Redactor();
+  const summaryMarkdown = redactor.redact(renderSummary(results, opts));
   const junit = path.join(dir, 'junit.xml');
   const summary = path.join(dir, 'summary.md');
-  await writeFileAtomic(junit, renderJUnit(results));
+  await writeFileAtomic(junit, redactor.redact(renderJUnit(results)));
   await writeFileAtomic(summary, summaryMarkdown);
   return { summaryMarkdown, files: [junit, summary] };
 }

@@ -8,14 +8,14 @@
  */
 import type { GateCheck, InputResult, Results, TaskEntry } from '../results/index.js';
 import { formatNumber } from '../common/text.js';
-import { redactKeyParams } from '../common/log.js';
+import { redactSecretParams } from '../common/redact.js';
 
 /**
  * XML 1.0 cannot carry most control characters, not even as &#..; references:
  * they are written as visible \xNN text. Lone surrogates become U+FFFD.
  */
 function xmlSafe(text: string): string {
-  return redactKeyParams(text)
+  return redactSecretParams(text)
     .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }

@@ -1,11 +1,12 @@
 /** Untrusted text (UART output, reasons, names) made safe for Markdown reports. */
-import { redactKeyParams } from '../common/log.js';
-import { clip, visibleControls } from '../common/text.js';
+import { redactSecretParams } from '../common/redact.js';
+import { visibleControls } from '../common/printable.js';
+import { clip } from '../common/text.js';
 
 /** Untrusted text as one Markdown table cell: one line, no pipes or HTML, clipped. */
 export function mdCell(text: string | null | undefined, max = 300): string {
   if (text === null || text === undefined || text === '') return '';
-  const line = visibleControls(redactKeyParams(text).replace(/\r?\n|\r/g, ' ⏎ ').replace(/\t/g, ' '));
+  const line = visibleControls(redactSecretParams(text).replace(/\r?\n|\r/g, ' ⏎ ').replace(/\t/g, ' '));
   return clip(line, max)
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')

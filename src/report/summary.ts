@@ -4,10 +4,11 @@
  * kept first) with a note that the full data is in the artifact.
  */
 import { correctnessLines, gateHeading, latencyCell, metricsNote, thresholdLines } from './measure.js';
+import { printable, visibleControls } from '../common/printable.js';
+import { redactSecretParams } from '../common/redact.js';
 import type { GateResult, ImageEntry, InputResult, Results, TaskEntry } from '../results/index.js';
-import { clip, formatBytes, formatMs, formatNumber, plural, usToMs, visibleControls } from '../common/text.js';
+import { clip, formatBytes, formatMs, formatNumber, plural, usToMs } from '../common/text.js';
 import { mdCell, mdCode } from './markdown.js';
-import { redactKeyParams } from '../common/log.js';
 import type { ArtifactStatus } from './artifact.js';
 import { describeSplit } from '../build/index.js';
 
@@ -237,7 +238,7 @@ export function artifactLine(a: ArtifactStatus | null): string {
     case 'skipped':
       return `📦 No artifact was uploaded: ${mdCell(a.why, 300)}. The results directory ${mdCode(a.dir)} holds ${CONTENTS}.`;
     case 'failed':
-      return `📦 The artifact upload failed: ${mdCell(redactKeyParams(a.why), 600)} The results directory ${mdCode(a.dir)} on the runner holds ${CONTENTS}.`;
+      return `📦 The artifact upload failed: ${mdCell(redactSecretParams(a.why), 600)} The results directory ${mdCode(a.dir)} on the runner holds ${CONTENTS}.`;
   }
 }
 
@@ -265,13 +266,13 @@ export function renderTextTable(results: Results, options: TextTableOptions = {}
   const several = new Set(results.results.map((r) => r.image)).size > 1;
   const header = [...(several ? ['image'] : []), 'input', 'status', 'top-1', 'max err', 'latency ms', 'note'];
   const rows = results.results.map((r) => [
-    ...(several ? [r.image] : []),
-    r.input,
+    ...(several ? [printable(r.image)] : []),
+    printable(r.input),
     r.status,
     r.top1 === null ? '-' : String(r.top1),
     r.maxAbsError === null ? '-' : formatNumber(r.maxAbsError),
     r.latencyUs === null ? '-' : formatMs(r.latencyUs),
-    clip(visibleControls(redactKeyParams([r.reason, ...r.events].filter(Boolean).join('; ')).replace(/[\r\n]+/g, ' ')), 160),
+    clip(visibleControls(redactSecretParams([r.reason, ...r.events].filter(Boolean).join('; ')).replace(/[\r\n]+/g, ' ')), 160),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string =>
@@ -290,6 +291,6 @@ export function renderTextTable(results: Results, options: TextTableOptions = {}
       out.push(`  task ${visibleControls(t.id ?? '(not created)')}  ${visibleControls(t.image)}  attempt ${t.attempt}  code ${t.code ?? '-'}  ${t.end}`);
     }
   }
-  if (results.error && options.withError !== false) out.push(`run stopped early: ${redactKeyParams(results.error)}`);
+  if (results.error && options.withError !== false) out.push(`run stopped early: ${redactSecretParams(results.error)}`);
   return out.join('\n') + '\n';
 }

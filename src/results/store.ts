@@ -11,19 +11,22 @@
  * Saving costs what changed: the journal grows by one line per event, while
  * rewriting results.json after every task of a large run cost time
  * quadratic in the run's size.
- * No secret may reach either: the config given is expected to be the public
- * one, and every save also masks the given secrets and any `key=` in a URL.
- * A UART log is the board's bytes, written as they came but for the given
- * secrets, each replaced by `***` (the firmware never sees the key, so this
- * costs one search of the bytes per secret and no copy; the client does not
- * scrub outputs, this is where the guarantee is kept).
+ * No secret may reach any of them: the config given is expected to be the public
+ * one, and every save also redacts every string value (any spelling of a
+ * secret, any secret-looking URL parameter) through the run's Redactor (common/secrets.ts).
+ * A UART log is the board's bytes, written as they came but for the secrets'
+ * spellings, each replaced by `***` (the client does not scrub outputs, this
+ * is where the guarantee is kept). File names are made from task ids and
+ * image names by the Redactor too: an id that holds a secret (a hostile
+ * service can answer anything) names its log by a keyed hash, and the task's
+ * entry in results.json (its id masked) records which log is its.
  */
 import { appendFileSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FileWriteError, writeFileAtomic, writeLogFile } from '../common/disk-write.js';
 import type { Image } from '../build/index.js';
-import { redactKeyParams } from '../common/log.js';
+import { Redactor } from '../common/secrets.js';
 import type { TaskOutcome } from '../run/index.js';
 import type { Toolchain } from '../toolchain/index.js';
 import type { Correctness, GateResult, InputResult, Results, TaskEntry, TimingRecord } from './types.js';
@@ -34,36 +37,12 @@ export const JOURNAL_FILE = 'tasks.jsonl';
 export type ResultsBase = Pick<Results, 'mode' | 'config'> & Partial<Omit<Results, 'version' | 'tasks' | 'results' | 'totals'>>;
 
 export interface ResultsStoreOptions {
-  /** Values masked as *** in results.json (e.g. the API key), whatever field they hide in. */
+  /** Values masked as *** in every file written (e.g. the API key), whatever field they hide in. */
   secrets?: string[];
+  /** The run's redactor (the secrets above are added to it). */
+  redactor?: Redactor;
   /** Least time between two results.json snapshots written by saveSoon() (default 2000 ms). */
   snapshotMs?: number;
-}
-
-const MASK = Buffer.from('***');
-
-/** `bytes` with every occurrence of each secret replaced by `***`; the same Buffer (no copy) when none occurs. */
-export function maskSecretBytes(bytes: Buffer, secrets: string[]): Buffer {
-  let out = bytes;
-  for (const secret of secrets) {
-    const needle = Buffer.from(secret, 'utf8');
-    if (needle.length === 0 || out.indexOf(needle) < 0) continue;
-    const parts: Buffer[] = [];
-    let from = 0;
-    for (let at = out.indexOf(needle); at >= 0; at = out.indexOf(needle, from)) {
-      parts.push(out.subarray(from, at), MASK);
-      from = at + needle.length;
-    }
-    parts.push(out.subarray(from));
-    out = Buffer.concat(parts);
-  }
-  return out;
-}
-
-/** A name safe as one path component (ids are not validated by the service's contract). */
-function safeComponent(name: string): string {
-  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
-  return safe.slice(0, 120) || '_';
 }
 
 export function taskEntry(o: TaskOutcome): TaskEntry {
@@ -87,7 +66,7 @@ export function taskEntry(o: TaskOutcome): TaskEntry {
 export class ResultsStore {
   readonly dir: string;
   private readonly data: Results;
-  private readonly secrets: string[];
+  private readonly redactor: Redactor;
   private saving: Promise<void> = Promise.resolve();
   private readonly snapshotMs: number;
   private lastWriteAt = 0;
@@ -96,10 +75,10 @@ export class ResultsStore {
   /** Files that could not be written, each once, with why (FileWriteError messages). */
   private readonly writeErrors = new Map<string, string>();
 
-  private constructor(dir: string, data: Results, secrets: string[], snapshotMs: number) {
+  private constructor(dir: string, data: Results, redactor: Redactor, snapshotMs: number) {
     this.dir = dir;
     this.data = data;
-    this.secrets = secrets;
+    this.redactor = redactor;
     this.snapshotMs = snapshotMs;
   }
 
@@ -119,8 +98,9 @@ export class ResultsStore {
       totals: { inputs: 0, passed: 0, failed: 0, errors: 0, tasks: 0 },
       error: base.error ?? null,
     };
-    const secrets = (options.secrets ?? []).filter((s) => s.length > 0);
-    const store = new ResultsStore(dir, data, secrets, options.snapshotMs ?? 2000);
+    const redactor = options.redactor ?? new Redactor();
+    for (const s of options.secrets ?? []) redactor.add(s);
+    const store = new ResultsStore(dir, data, redactor, options.snapshotMs ?? 2000);
     await store.save();
     return store;
   }
@@ -132,12 +112,12 @@ export class ResultsStore {
    * says what was needed.
    */
   async writeUartLog(outcome: TaskOutcome): Promise<string | null> {
-    const name = outcome.id ? safeComponent(outcome.id) : `plan-${outcome.planIndex + 1}-attempt-${outcome.attempt}`;
-    const rel = ['logs', safeComponent(outcome.image), `${name}.uart.log`];
+    const name = outcome.id ? this.redactor.pathComponent(outcome.id) : `plan-${outcome.planIndex + 1}-attempt-${outcome.attempt}`;
+    const rel = ['logs', this.redactor.pathComponent(outcome.image), `${name}.uart.log`];
     const file = path.join(this.dir, ...rel);
     try {
       await mkdir(path.dirname(file), { recursive: true });
-      await this.noting(writeLogFile(file, maskSecretBytes(outcome.uart, this.secrets)));
+      await this.noting(writeLogFile(file, this.redactor.redactBytes(outcome.uart)));
     } catch (e) {
       if (!(e instanceof FileWriteError)) throw e;
       // Cut (it says so in its last line) or not written at all: the task is
@@ -278,15 +258,7 @@ export class ResultsStore {
   }
 
   private maskedText(): string {
-    // Values only: masking the serialized text would also hit property names
-    // (a one-letter key would turn "tasks" into "tas***s").
-    return JSON.stringify(this.data, (_key, value: unknown) => (typeof value === 'string' ? this.mask(value) : value), 2) + '\n';
-  }
-
-  private mask(text: string): string {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join('***');
-    return redactKeyParams(out);
+    return this.redactor.redactedJson(this.data, 2) + '\n';
   }
 
   private async write(): Promise<void> {
@@ -298,7 +270,7 @@ export class ResultsStore {
   }
 
   private journal(event: object): void {
-    const line = JSON.stringify(event, (_key, value: unknown) => (typeof value === 'string' ? this.mask(value) : value)) + '\n';
+    const line = this.redactor.redactedJson(event) + '\n';
     const file = path.join(this.dir, JOURNAL_FILE);
     try {
       appendFileSync(file, line);

@@ -3,6 +3,7 @@
  * its deadline passes, and say how it ended. Never throws: every failure is
  * an outcome (the run goes on with the other tasks).
  */
+import { printable } from '../common/printable.js';
 import path from 'node:path';
 import { AllhwError, type AllhwClient, type TaskReading } from '../allhw/index.js';
 import { CODE_INFRA, CODE_TIMEOUT, KNOWN_STATUSES } from '../allhw/index.js';
@@ -34,10 +35,10 @@ export interface AttemptOptions {
 }
 
 export function taskLabel(task: PlannedTask): string {
-  const first = task.inputs[0]?.name ?? '(no input)';
-  const last = task.inputs[task.inputs.length - 1]?.name;
+  const first = printable(task.inputs[0]?.name ?? '(no input)');
+  const last = printable(task.inputs[task.inputs.length - 1]?.name ?? '');
   const inputs = task.inputs.length > 1 ? `${first} … ${last}, ${task.inputs.length} inputs` : first;
-  return `task ${task.index + 1} (${task.image.name}: ${inputs})`;
+  return `task ${task.index + 1} (${printable(task.image.name)}: ${inputs})`;
 }
 
 function emptyOutcome(task: PlannedTask, attempt: number): TaskOutcome {

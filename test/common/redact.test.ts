@@ -10,7 +10,7 @@ describe('redactUrl: one rule for the All-HW key and mirror URLs', () => {
     );
     expect(redactUrl(new URL('http://h/x?KEY=z'))).toBe('http://h/x?KEY=***');
   });
-  it('masks key-like values in text that is not a URL, up to the next &', () => {
+  it('masks key-like values in text that is not a URL, up to the next &, white space or quote', () => {
     expect(redactUrl('not a url ?key=abc#def&a=1')).toBe('not a url ?key=***&a=1');
     expect(redactUrl('x ?access_token=abc')).toBe('x ?access_token=***');
   });

@@ -272,6 +272,17 @@ export const CASES: BadInputCase[] = [
   },
 ];
 
+/** A case running the prebuilt example firmware (no build) in All-HW mode on the farm at `url`; `inputs` adds or changes inputs. */
+export function prebuiltOnFarm(name: string, firmwareDir: string, url: string, inputs: Record<string, string>, files?: Record<string, string | Buffer>): BadInputCase {
+  return {
+    name,
+    inputs: { mode: 'allhw', 'ci-url': url, board: 'mps2_an500', 'project-dir': firmwareDir, 'build-system': 'none', image: 'synth.elf', ...inputs },
+    files,
+    message: [],
+    stage: 'run',
+  };
+}
+
 export interface Workspace {
   dir: string;
   summary: string;
@@ -306,8 +317,8 @@ export function caseInputs(c: BadInputCase, extra: Record<string, string> = {}):
   return { ...BASE, ...c.inputs, ...extra };
 }
 
-/** The case run as a runner runs the action. */
-export function runAction(c: BadInputCase, ws: Workspace, extra: Record<string, string> = {}): Promise<Run> {
+/** The case run as a runner runs the action; env adds variables (e.g. GITHUB_TOKEN). */
+export function runAction(c: BadInputCase, ws: Workspace, extra: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return runNode(
     'dist/index.js',
     [],
@@ -316,6 +327,7 @@ export function runAction(c: BadInputCase, ws: Workspace, extra: Record<string, 
       GITHUB_STEP_SUMMARY: ws.summary,
       GITHUB_OUTPUT: ws.output,
       RUNNER_TEMP: path.dirname(ws.dir),
+      ...env,
     }),
     ws.dir,
     60_000,

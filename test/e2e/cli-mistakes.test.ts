@@ -32,7 +32,7 @@ describe('allhw run: mistakes at the terminal', () => {
       expect(r.stdout).toMatch(/^usage: allhw run --inputs 'GLOB'/);
       expect(r.stdout).toMatch(/^ {2}--toolchain +system$/m);
       expect(r.stdout).toMatch(/^ {2}--inputs +\(required\)$/m);
-      expect(r.stdout).toMatch(/^ {2}--ci-api-key +.*ALLHW_API_KEY/m);
+      expect(r.stdout).toMatch(/^ {2}--ci-api-key +.*prefer the ALLHW_API_KEY environment variable: a command line is visible in ps/m);
       expect(r.stdout).toMatch(/^ {2}--verbose /m);
     }
     const demo = await runNode('dist/cli.js', ['demo', '--help'], env);
@@ -58,7 +58,7 @@ describe('allhw run: mistakes at the terminal', () => {
   it('mode allhw without a key: names the flag and the environment variable', async () => {
     const r = await runNode('dist/cli.js', ['run', '--mode', 'allhw', '--inputs', 'in/*.txt'], env, await workspace());
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/'ci-api-key' is empty.*--ci-api-key KEY, or the ALLHW_API_KEY environment variable/);
+    expect(r.stderr).toMatch(/'ci-api-key' is empty.*set the ALLHW_API_KEY environment variable \(or --ci-api-key KEY, which others can see in ps\)/);
   });
 
   it('an unquoted glob the shell expanded: says to quote it', async () => {

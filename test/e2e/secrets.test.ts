@@ -15,7 +15,7 @@ import { memoryLogger, type MemoryLogger } from '../../src/common/log.js';
 import type { Results } from '../../src/results/types.js';
 import { startServe, type RunningServe } from '../../src/serve/server.js';
 import { EXAMPLE_DIR, exampleFirmware, type FirmwareImages } from '../helpers/firmware.js';
-import { CASES, listTree, makeWorkspace, runAction, runCli, type BadInputCase, type Entry, type Workspace } from './cases.js';
+import { CASES, listTree, makeWorkspace, prebuiltOnFarm, runAction, runCli, type BadInputCase, type Entry, type Workspace } from './cases.js';
 import type { Run } from './run-dist.js';
 
 const KEY = 'k3y/with+special&chars=';
@@ -83,23 +83,12 @@ describe('the key on every bad-input path', () => {
 
 /** A workspace running the prebuilt example firmware on a farm at `url` (All-HW mode). */
 function allhwRun(firmware: FirmwareImages, url: string): BadInputCase {
-  return {
-    name: 'example on serve',
-    inputs: {
-      mode: 'allhw',
-      'ci-url': url,
-      board: 'mps2_an500',
-      'project-dir': firmware.dir,
-      'build-system': 'none',
-      image: 'synth.elf',
-      inputs: path.join(EXAMPLE_DIR, 'inputs/*.txt'),
-      golden: path.join(EXAMPLE_DIR, 'golden.json'),
-      'exit-line': '#exit',
-      'max-parallel': '2',
-    },
-    message: [],
-    stage: 'run',
-  };
+  return prebuiltOnFarm('example on serve', firmware.dir, url, {
+    inputs: path.join(EXAMPLE_DIR, 'inputs/*.txt'),
+    golden: path.join(EXAMPLE_DIR, 'golden.json'),
+    'exit-line': '#exit',
+    'max-parallel': '2',
+  });
 }
 
 describe('the key on a real run against serve', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseOutcome } from '../../src/results/parse.js';
-import { ResultsStore } from '../../src/results/store.js';
+import { JOURNAL_FILE, ResultsStore } from '../../src/results/store.js';
 import type { Results } from '../../src/results/types.js';
 import type { TaskOutcome } from '../../src/run/types.js';
 
@@ -92,9 +92,10 @@ describe('ResultsStore', () => {
       store.addTask(o, parseOutcome(o, { outputCount: null }));
     }
     await store.save();
-    expect(second.log).toBe('logs/synth/id_2_.uart.log');
+    // An id unsafe in a path keeps its plain characters and gains a hash: 'id/2?' and 'id_2_' never share a log.
+    expect(second.log).toMatch(/^logs\/synth\/id_2_-[0-9a-f]{8}\.uart\.log$/);
     expect(never.log).toBe('logs/synth/plan-5-attempt-1.uart.log');
-    expect((await readdir(path.join(dir, 'logs/synth'))).sort()).toEqual(['id-1.uart.log', 'id_2_.uart.log', 'plan-5-attempt-1.uart.log']);
+    expect((await readdir(path.join(dir, 'logs/synth'))).sort()).toEqual(['id-1.uart.log', path.basename(second.log!), 'plan-5-attempt-1.uart.log']);
     const saved = await read();
     expect(saved.tasks.map((t) => [t.id, t.attempt, t.end])).toEqual([
       ['id-1', 1, 'infra'],
@@ -120,6 +121,23 @@ describe('ResultsStore', () => {
     expect(text).not.toContain(KEY);
     expect(text).not.toContain('other-key');
     expect(text).toContain('key=***&timeout=5');
+  });
+
+  it('journals through the same redactor: no spelling of the key in tasks.jsonl, nor in a log file name', async () => {
+    const store = await ResultsStore.create(dir, { mode: 'allhw', config: {} }, { secrets: [KEY] });
+    // A hostile service answering the key (base64) as the task id, and echoing it \u-escaped in the reason.
+    const id = Buffer.from(KEY).toString('base64');
+    store.recordCreated({ planIndex: 0, attempt: 1, image: 'synth', inputs: ['a'], id });
+    const o = outcome({ id, end: 'error', reason: `refused ${KEY.replace(/-/g, '\\u002d')}` });
+    o.log = await store.writeUartLog(o);
+    store.addTask(o);
+    const journal = await readFile(path.join(dir, JOURNAL_FILE), 'utf8');
+    expect(journal.trim().split('\n').map((l) => JSON.parse(l).event)).toEqual(['created', 'ended']);
+    for (const text of [journal, o.log!]) {
+      expect(text).not.toContain(id);
+      expect(text).not.toContain('4242');
+    }
+    expect(o.log).toMatch(/^logs\/synth\/masked-[0-9a-f]{16}\.uart\.log$/);
   });
 
   it('masks the secrets in a UART log, and writes any other log byte for byte', async () => {
