@@ -44,6 +44,9 @@ export const INPUT_DEFAULTS = {
   'fail-on': 'any',
   'artifact-name': '',
   'retention-days': '',
+  'github-token': '${{ github.token }}',
+  comment: 'auto',
+  shard: '',
 } as const;
 
 export type InputName = keyof typeof INPUT_DEFAULTS;
@@ -107,6 +110,15 @@ export interface Config {
     failOn: 'any' | 'none';
   };
   report: { artifactName: string; retentionDays: number | null };
+  github: GitHubConfig;
+}
+
+export interface GitHubConfig {
+  /** Secret: never print it. Empty: no GitHub API calls. */
+  token: string;
+  comment: 'auto' | 'always' | 'never';
+  /** `shard: i/n`: this job runs the i-th of n parts (1-based). */
+  shard: { index: number; count: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -219,6 +231,26 @@ function toolchainMirror(raw: Raw): string {
   return value;
 }
 
+/** The modes that do not run a build (main.ts dispatches them before parseConfig). */
+export const REPORT_MODES = ['comment', 'merge'] as const;
+
+/** `${{ github.token }}` reaches the CLI unexpanded (the action's default): that is no token. */
+export function githubToken(value: string | undefined): string {
+  const v = (value ?? '').trim();
+  return v.startsWith('${{') ? '' : v;
+}
+
+function shardInput(raw: Raw): GitHubConfig['shard'] {
+  const value = raw('shard').trim();
+  if (!value) return null;
+  const m = value.match(/^(\d+)\s*\/\s*(\d+)$/);
+  const [index, count] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(index >= 1 && count >= 1 && index <= count && count <= 256)) {
+    bad('shard', value, "expected 'i/n' with 1 ≤ i ≤ n ≤ 256, e.g. shard: ${{ matrix.shard }}/3");
+  }
+  return { index, count };
+}
+
 export function parseConfig(get: (name: InputName) => string | undefined): Config {
   const raw: Raw = (name) => {
     const v = get(name);
@@ -226,7 +258,10 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
   };
 
   const apiKey = (get('ci-api-key') ?? '').trim();
-  const requested = oneOf(raw, 'mode', ['auto', 'allhw', 'emulator'] as const);
+  const requested = oneOf(raw, 'mode', ['auto', 'allhw', 'emulator', ...REPORT_MODES] as const);
+  if (requested === 'comment' || requested === 'merge') {
+    throw new ConfigError('mode', `Input 'mode' is '${requested}', which builds and runs nothing: it is handled before a run's inputs are read (use it in its own step, README "Fork pull requests" / "Matrix").`);
+  }
   if (requested === 'allhw' && !apiKey) {
     throw new ConfigError(
       'ci-api-key',
@@ -317,10 +352,19 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
       artifactName: artifactName(raw),
       retentionDays: retentionRaw ? wholeNumber(raw, 'retention-days', 1, 90) : null,
     },
+    github: {
+      token: githubToken(get('github-token')),
+      comment: oneOf(raw, 'comment', ['auto', 'always', 'never'] as const),
+      shard: shardInput(raw),
+    },
   };
 }
 
 /** The configuration as it may be written to results.json: no secrets. */
 export function publicConfig(config: Config): unknown {
-  return { ...config, allhw: { ...config.allhw, apiKey: config.allhw.apiKey ? '***' : '' } };
+  return {
+    ...config,
+    allhw: { ...config.allhw, apiKey: config.allhw.apiKey ? '***' : '' },
+    github: { ...config.github, token: config.github.token ? '***' : '' },
+  };
 }

@@ -26,6 +26,11 @@ import { runTasks } from './run/runner.js';
 import type { TaskOutcome } from './run/types.js';
 import { startServe, type RunningServe } from './serve/server.js';
 import { setupToolchain } from './toolchain/install.js';
+import { githubContext } from './github/context.js';
+import { measurementOf } from './github/measurement.js';
+import { chooseBaseline, commentStep, runInfoOf } from './github/pr-loop.js';
+import { shardPlan } from './github/shard.js';
+import { DEFAULT_ICOUNT_SHIFT } from './serve/server.js';
 import type { Toolchain } from './toolchain/types.js';
 
 /** The embedded farm's per-task lines repeat the runner's: keep them for --verbose. */
@@ -63,7 +68,10 @@ export interface PipelineOutcome {
  * upload time with a message that says to set `artifact-name`.
  */
 export function artifactName(config: Config): string {
-  return config.report.artifactName || 'allhw-results';
+  const shard = config.github.shard;
+  // Shards of one run need names of their own; `mode: merge` finds them by the prefix.
+  const suffix = shard && !config.report.artifactName ? `-shard-${shard.index}-of-${shard.count}` : '';
+  return (config.report.artifactName || 'allhw-results') + suffix;
 }
 
 /** The results directory, or a ConfigError naming 'results-dir' (nothing is written then). */
@@ -86,14 +94,16 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   // The embedded farm checks a key like the real one does: a fresh one per run,
   // made here so that every writer below masks it along with the user's.
   const emulatorKey = config.mode === 'emulator' ? randomUUID() : '';
-  const secrets = [config.allhw.apiKey, emulatorKey].filter(Boolean);
+  const secrets = [config.allhw.apiKey, emulatorKey, config.github.token].filter(Boolean);
   for (const s of secrets) log.secret(s);
   const resultsDir = await makeResultsDir(config, ctx.workspace);
   log.notice(config.modeReason);
+  const github = githubContext(ctx.env);
+  const measurement = measurementOf({ mode: config.mode, board: config.build.board, icountShift: DEFAULT_ICOUNT_SHIFT });
 
   const store = await ResultsStore.create(
     resultsDir,
-    { mode: config.mode, config: publicConfig(config) },
+    { mode: config.mode, config: publicConfig(config), measurement, run: runInfoOf(github), shard: config.github.shard },
     { secrets: secrets.flatMap(secretForms) },
   );
   let serve: RunningServe | null = null;
@@ -160,6 +170,9 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
           rate: config.allhw.rate,
           log,
           signal: ctx.signal,
+          plan: config.github.shard
+            ? shardPlan(build.images, inputs, config.github.shard, { inputsPerTask: config.run.inputsPerTask, uartBuffer: config.run.uartBuffer, exitLine: config.run.exitLine, log })
+            : undefined,
           onTaskEnd: async (o) => {
             o.log = await store.writeUartLog(o);
             // Parsed now, so results.json holds every result known so far.
@@ -207,13 +220,22 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   );
   if (checked?.golden) results = applyGolden(results, checked.golden, config.results);
   store.setResults(results);
-  if (checked?.baseline && !fatal) {
-    store.setGate(
-      compareBaseline(store.snapshot(), checked.baseline, {
-        latencyTolerancePct: config.results.latencyTolerancePct,
-        sizeTolerancePct: config.results.sizeTolerancePct,
-      }),
+  const ghSteps = { ctx: github, token: config.github.token, log, signal: ctx.signal };
+  if (!fatal && (checked?.baseline || config.results.baseline === 'auto')) {
+    const downloadDir = path.join(ctx.env.RUNNER_TEMP || resultsDir, 'allhw-baseline');
+    const choice = await chooseBaseline(
+      { ...ghSteps, file: checked?.baseline ?? null, auto: config.results.baseline === 'auto', artifactName: artifactName(config), downloadDir, measurement },
+      store.snapshot(),
     );
+    store.setBaselineSource(choice.source);
+    if (choice.results) {
+      store.setGate(
+        compareBaseline(store.snapshot(), choice.results, {
+          latencyTolerancePct: config.results.latencyTolerancePct,
+          sizeTolerancePct: config.results.sizeTolerancePct,
+        }),
+      );
+    }
   }
   if (fatal) store.setError(fatal.message);
   await store.finish();
@@ -238,9 +260,19 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
 
   const v = verdict(final, config.results.failOn);
   const failed = Boolean(fatal) || v.failed;
+  // A shard's comment would be a part of the report: `mode: merge` posts the whole one.
+  const comment = await commentStep(final, {
+    ...ghSteps,
+    policy: config.github.shard ? 'never' : config.github.comment,
+    resultsDir,
+    artifactName: name,
+    artifactId: upload?.id ?? null,
+    verdict: { failed, reason: fatal ? fatal.message : v.reason },
+    latencyTolerancePct: config.results.latencyTolerancePct,
+  });
   return {
     results: final,
-    outputs: computeOutputs(final, { resultsDir, artifactId: upload?.id ?? null }),
+    outputs: { ...computeOutputs(final, { resultsDir, artifactId: upload?.id ?? null }), 'comment-body': comment.body },
     failed,
     reason: fatal ? fatal.message : v.reason,
     summaryMarkdown: report.summaryMarkdown,

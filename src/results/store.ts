@@ -99,6 +99,10 @@ export class ResultsStore {
       gate: base.gate ?? null,
       totals: { inputs: 0, passed: 0, failed: 0, errors: 0, tasks: 0 },
       error: base.error ?? null,
+      measurement: base.measurement ?? null,
+      baseline: base.baseline ?? null,
+      shard: base.shard ?? null,
+      run: base.run ?? null,
     };
     const store = new ResultsStore(dir, data, (options.secrets ?? []).filter((s) => s.length > 0));
     await store.save();
@@ -151,6 +155,10 @@ export class ResultsStore {
 
   setGate(gate: GateResult | null): void {
     this.data.gate = gate;
+  }
+
+  setBaselineSource(source: Results['baseline']): void {
+    this.data.baseline = source ?? null;
   }
 
   setError(message: string | null): void {
