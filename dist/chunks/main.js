@@ -1,4 +1,4 @@
-import { s as setSecret, g as group, e as error, w as warning, n as notice, i as info, d as debug, a as setFailed, b as setOutput, c as saveState, f as getInput, h as summary, j as getState } from './core.js';
+import { s as setSecret, g as group, e as error, w as warning, n as notice, i as info, d as debug, a as setFailed, b as setOutput, c as saveState, f as getInput, h as summary, j as getState } from './github.js';
 import { x as secretForms, C as ConfigError, v as runPipeline, u as parseConfig, y as artifactName, z as uploadResults } from './pipeline.js';
 import path from 'node:path';
 

@@ -53,8 +53,12 @@ export interface ArtifactService {
   /** Every Twirp call received, with the status answered. */
   calls: TwirpCall[];
   blobEndpoint: string;
-  /** The zip of a finalized artifact, read back from the blob store. */
+  /** The zip of a finalized artifact (the newest of that name), read back from the blob store. */
   download(name: string): Promise<Buffer>;
+  /** A read URL of a finalized artifact's zip, as GitHub's /zip endpoint redirects to. */
+  blobUrl(artifact: StoredArtifact): string;
+  /** Starts another workflow run: later uploads belong to it (names are unique per run only); updates `env`. */
+  newRun(): ArtifactService['env'];
   close(): Promise<void>;
 }
 
@@ -122,13 +126,15 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 export async function startArtifactService(): Promise<ArtifactService> {
   const location = await mkdtemp(path.join(os.tmpdir(), 'azurite-'));
   const { child, endpoint } = await startAzurite(location);
-  const runId = randomUUID();
-  const jobId = randomUUID();
-  const token = [
-    b64url(JSON.stringify({ alg: 'none', typ: 'JWT' })),
-    b64url(JSON.stringify({ scp: `Actions.GenericRead:00000000 Actions.Results:${runId}:${jobId}` })),
-    'unsigned',
-  ].join('.');
+  let runId = randomUUID();
+  let jobId = randomUUID();
+  const makeToken = (): string =>
+    [
+      b64url(JSON.stringify({ alg: 'none', typ: 'JWT' })),
+      b64url(JSON.stringify({ scp: `Actions.GenericRead:00000000 Actions.Results:${runId}:${jobId}` })),
+      'unsigned',
+    ].join('.');
+  let token = makeToken();
   const artifacts: StoredArtifact[] = [];
   const pending = new Map<string, StoredArtifact>();
   const calls: TwirpCall[] = [];
@@ -155,7 +161,7 @@ export async function startArtifactService(): Promise<ArtifactService> {
     if (method === 'CreateArtifact') {
       if (body.version !== 7) return answer(400, { code: 'invalid_argument', msg: `unsupported version ${String(body.version)}` });
       // The real service refuses a second artifact of the same name in a run.
-      if (pending.has(name) || artifacts.some((a) => a.name === name)) {
+      if (pending.has(name) || artifacts.some((a) => a.name === name && a.runId === runId)) {
         return answer(409, { code: 'already_exists', msg: 'an artifact with this name already exists on the workflow run' });
       }
       const blob = `artifact-${pending.size + artifacts.length + 1}.zip`;
@@ -191,13 +197,22 @@ export async function startArtifactService(): Promise<ArtifactService> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
+  const env = { ACTIONS_RUNTIME_TOKEN: token, ACTIONS_RESULTS_URL: `http://127.0.0.1:${port}/` };
   return {
-    env: { ACTIONS_RUNTIME_TOKEN: token, ACTIONS_RESULTS_URL: `http://127.0.0.1:${port}/` },
+    env,
+    blobUrl: (a) => `${endpoint}/${CONTAINER}/${a.blob}?${accountSas()}`,
+    newRun() {
+      runId = randomUUID();
+      jobId = randomUUID();
+      token = makeToken();
+      env.ACTIONS_RUNTIME_TOKEN = token;
+      return env;
+    },
     artifacts,
     calls,
     blobEndpoint: endpoint,
     async download(name) {
-      const a = artifacts.find((x) => x.name === name);
+      const a = artifacts.findLast((x) => x.name === name);
       if (!a) throw new Error(`no finalized artifact '${name}' (have: ${artifacts.map((x) => x.name).join(', ') || 'none'})`);
       const res = await fetch(`${endpoint}/${CONTAINER}/${a.blob}?${accountSas()}`, { headers: { 'x-ms-version': SAS_VERSION } });
       if (res.status !== 200) throw new Error(`downloading ${a.blob}: ${res.status} ${await res.text()}`);
