@@ -16,6 +16,7 @@ import { runPipeline } from './pipeline.js';
 import { serveCommand } from './serve/command.js';
 import { buildCommand } from './build/command.js';
 import { toolchainCommand } from './toolchain/install.js';
+import { mergeCommand } from './github/merge-command.js';
 
 const USAGE = `usage: allhw <command> [flags]
 
@@ -29,6 +30,7 @@ commands:
   build               build a firmware project and find its images
   toolchain install   install the GNU Arm toolchain (--toolchain, --toolchain-mirror)
   toolchain list      the Arm releases it knows, with checksums
+  merge DIR...        merge the results folders of 'run --shard i/n' jobs into one report
 
 Run 'allhw <command> --help' for a command's flags.`;
 
@@ -111,10 +113,13 @@ async function runCommand(argv: string[], log: Logger, env: NodeJS.ProcessEnv): 
   if (parsed.positionals.length) throw unexpectedArgument(parsed.positionals[0]);
   const key = flag(parsed, 'ci-api-key') ?? env.ALLHW_API_KEY ?? '';
   log.secret(key);
+  const token = flag(parsed, 'github-token') ?? env.GITHUB_TOKEN ?? '';
+  log.secret(token);
   let config: Config;
   try {
     config = parseConfig((name) => {
       if (name === 'ci-api-key') return key;
+      if (name === 'github-token') return token;
       const values = parsed.values.get(name);
       if (values) return values.join('\n');
       return CLI_DEFAULTS[name];
@@ -180,6 +185,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await buildCommand(rest, log);
       case 'toolchain':
         return await toolchainCommand(rest, log);
+      case 'merge':
+        return await mergeCommand(rest, log, env);
       case undefined:
       case 'help':
       case '--help':

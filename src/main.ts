@@ -9,11 +9,14 @@ import { ConfigError, parseConfig, type Config, type InputName } from './config.
 import path from 'node:path';
 import { artifactName, runPipeline } from './pipeline.js';
 import { uploadResults } from './report/artifact.js';
+import { reportConfig, reportModeOf, runReportMode } from './github/report-modes.js';
 
 export function readConfig(log: Logger): Config {
   // The key is masked before anything else can print it.
   log.secret(core.getInput('ci-api-key'));
-  return parseConfig((name: InputName) => core.getInput(name));
+  log.secret(core.getInput('github-token'));
+  const get = (name: InputName): string => core.getInput(name);
+  return reportModeOf(get) ? reportConfig(get) : parseConfig(get);
 }
 
 export async function run(): Promise<void> {
@@ -34,12 +37,11 @@ export async function run(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const outcome = await runPipeline(config, log, {
-      githubActions: true,
-      env: process.env,
-      workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
-      signal: controller.signal,
-    });
+    const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+    const mode = reportModeOf((name) => core.getInput(name));
+    const outcome = mode
+      ? await runReportMode(mode, config, { env: process.env, workspace, log, signal: controller.signal })
+      : await runPipeline(config, log, { githubActions: true, env: process.env, workspace, signal: controller.signal });
     for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, value);
     await writeJobSummary(outcome.summaryMarkdown);
     core.saveState('finished', 'true');

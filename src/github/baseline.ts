@@ -82,7 +82,7 @@ export async function candidateRuns(api: GitHubApi, ctx: GitHubContext, branch: 
     .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
 }
 
-async function artifactOf(api: GitHubApi, ctx: GitHubContext, runId: number, name: string): Promise<ArtifactEntry | null> {
+export async function artifactOf(api: GitHubApi, ctx: GitHubContext, runId: number, name: string): Promise<ArtifactEntry | null> {
   const data = await api.call(LIST_ARTIFACTS, async (o) =>
     (await o.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts', { owner: ctx.owner, repo: ctx.repo, run_id: runId, name, per_page: 100 })).data,
   );
