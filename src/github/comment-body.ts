@@ -70,7 +70,8 @@ function sizeLine(results: Results, img: ImageEntry): string {
   return `${part('Flash', img.size.flash, base?.flash)} · ${part('RAM', img.size.ram, base?.ram)}`;
 }
 
-function baselineLine(results: Results): string {
+/** One line naming the baseline's run, commit and date (or why it was not compared); also in the job summary. */
+export function baselineLine(results: Results): string {
   const b = results.baseline;
   if (!b) return 'Baseline: none given.';
   const what =

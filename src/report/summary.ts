@@ -6,6 +6,7 @@
 import type { GateCheck, ImageEntry, InputResult, Results, TaskEntry } from '../results/types.js';
 import { clip, formatBytes, formatMs, formatNumber, mdCell, mdCode, plural, usToMs, visibleControls } from './text.js';
 import { redactKeyParams } from '../log.js';
+import { baselineLine } from '../github/comment-body.js';
 
 /** GitHub's step summary limit is 1 MiB; stay well below it (the caller may add a line or two). */
 export const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 64 * 1024;
@@ -177,6 +178,7 @@ export function renderSummary(results: Results, options: SummaryOptions = {}): s
     '',
   );
   if (results.error) lines.push(`> [!CAUTION]`, `> The run stopped early: ${mdCell(results.error, 1000)}`, '');
+  if (results.baseline) lines.push(baselineLine(results), '');
   if (results.gate) lines.push(...gateSection(results.gate.checks, results.gate.passed, opts.maxGateRows));
 
   // Images in results.json order, then any image only the results name (a run that failed early).
