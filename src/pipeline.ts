@@ -26,6 +26,7 @@ import { runTasks } from './run/runner.js';
 import type { TaskOutcome } from './run/types.js';
 import { startServe, type RunningServe } from './serve/server.js';
 import { setupToolchain } from './toolchain/install.js';
+import { actionsCacheLayer } from './toolchain/actions-cache.js';
 import { githubContext } from './github/context.js';
 import { measurementOf } from './github/measurement.js';
 import { chooseBaseline, commentStep, runInfoOf } from './github/pr-loop.js';
@@ -116,7 +117,12 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     const { inputs, projectDir, qemuPath } = checked;
 
     const toolchain: Toolchain = await log.group('Toolchain', () =>
-      setupToolchain({ spec: config.toolchain.spec, mirror: config.toolchain.mirror || undefined, log }),
+      setupToolchain({
+        spec: config.toolchain.spec,
+        mirror: config.toolchain.mirror || undefined,
+        log,
+        actionsCache: ctx.githubActions ? actionsCacheLayer(ctx.env, log) : null,
+      }),
     );
     store.setToolchain(toolchain);
     throwIfCancelled(ctx.signal);

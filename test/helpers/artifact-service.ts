@@ -27,6 +27,16 @@ const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I
 const CONTAINER = 'actions-results';
 const SAS_VERSION = '2021-08-06';
 const TWIRP_PREFIX = '/twirp/github.actions.results.api.v1.ArtifactService/';
+/** The results service also hosts the cache (v2): same origin, same token. */
+const CACHE_PREFIX = '/twirp/github.actions.results.api.v1.CacheService/';
+
+export interface CacheEntry {
+  key: string;
+  version: string;
+  blob: string;
+  size: number;
+  finalized: boolean;
+}
 
 export interface StoredArtifact {
   id: number;
@@ -52,6 +62,10 @@ export interface ArtifactService {
   artifacts: StoredArtifact[];
   /** Every Twirp call received, with the status answered. */
   calls: TwirpCall[];
+  /** Cache entries (CacheService), in creation order. */
+  cacheEntries: CacheEntry[];
+  /** Env for @actions/cache (v2 service): `env` plus the flag that selects it. */
+  cacheEnv: { ACTIONS_RUNTIME_TOKEN: string; ACTIONS_RESULTS_URL: string; ACTIONS_CACHE_SERVICE_V2: string };
   blobEndpoint: string;
   /** The zip of a finalized artifact (the newest of that name), read back from the blob store. */
   download(name: string): Promise<Buffer>;
@@ -139,7 +153,49 @@ export async function startArtifactService(): Promise<ArtifactService> {
   const pending = new Map<string, StoredArtifact>();
   const calls: TwirpCall[] = [];
 
+  const cacheEntries: CacheEntry[] = [];
+  const blobSize = async (blob: string): Promise<number | null> => {
+    const head = await fetch(`${endpoint}/${CONTAINER}/${blob}?${accountSas()}`, { method: 'HEAD', headers: { 'x-ms-version': SAS_VERSION } });
+    return head.status === 200 ? Number(head.headers.get('content-length')) : null;
+  };
+  /** CacheService: keys match exactly (with the version); restore keys as prefixes, newest entry first. */
+  const cacheCall = async (method: string, body: Record<string, unknown>): Promise<[number, object]> => {
+    const key = String(body.key ?? '');
+    const version = String(body.version ?? '');
+    const done = cacheEntries.filter((e) => e.finalized && e.version === version);
+    if (method === 'GetCacheEntryDownloadURL') {
+      const restoreKeys = (body.restore_keys as string[] | undefined) ?? [];
+      const hit = done.findLast((e) => e.key === key) ?? restoreKeys.map((k) => done.findLast((e) => e.key.startsWith(k))).find(Boolean);
+      if (!hit) return [200, { ok: false }];
+      return [200, { ok: true, signed_download_url: `${endpoint}/${CONTAINER}/${hit.blob}?${accountSas()}`, matched_key: hit.key }];
+    }
+    if (method === 'CreateCacheEntry') {
+      if (cacheEntries.some((e) => e.key === key && e.version === version)) {
+        return [409, { code: 'already_exists', msg: 'cache entry with the same key, version, and scope already exists' }];
+      }
+      const blob = `cache-${cacheEntries.length + 1}.tzst`;
+      cacheEntries.push({ key, version, blob, size: 0, finalized: false });
+      return [200, { ok: true, signed_upload_url: `${endpoint}/${CONTAINER}/${blob}?${blobSas(blob)}` }];
+    }
+    if (method === 'FinalizeCacheEntryUpload') {
+      const entry = cacheEntries.find((e) => e.key === key && e.version === version && !e.finalized);
+      if (!entry) return [404, { code: 'not_found', msg: `no cache entry '${key}' was created` }];
+      const size = await blobSize(entry.blob);
+      if (size === null || String(size) !== String(body.size_bytes)) return [400, { code: 'failed_precondition', msg: `blob size ${size}, claimed ${String(body.size_bytes)}` }];
+      Object.assign(entry, { size, finalized: true });
+      return [200, { ok: true, entry_id: String(cacheEntries.indexOf(entry) + 1) }];
+    }
+    return [404, { code: 'bad_route', msg: `unknown method ${method}` }];
+  };
+
   const handle = async (req: http.IncomingMessage): Promise<[number, object]> => {
+    if (req.method === 'POST' && req.url?.startsWith(CACHE_PREFIX)) {
+      const method = req.url.slice(CACHE_PREFIX.length);
+      const body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
+      const [status, out] = req.headers.authorization === `Bearer ${token}` ? await cacheCall(method, body) : [401, { code: 'unauthenticated', msg: 'bad token' }];
+      calls.push({ method: `CacheService/${method}`, body, status });
+      return [status, out];
+    }
     if (req.method !== 'POST' || !req.url?.startsWith(TWIRP_PREFIX)) return [404, { code: 'bad_route', msg: `no route ${req.method} ${req.url}` }];
     const method = req.url.slice(TWIRP_PREFIX.length);
     const text = await readBody(req);
@@ -200,6 +256,10 @@ export async function startArtifactService(): Promise<ArtifactService> {
   const env = { ACTIONS_RUNTIME_TOKEN: token, ACTIONS_RESULTS_URL: `http://127.0.0.1:${port}/` };
   return {
     env,
+    cacheEntries,
+    get cacheEnv() {
+      return { ...env, ACTIONS_CACHE_SERVICE_V2: 'true' };
+    },
     blobUrl: (a) => `${endpoint}/${CONTAINER}/${a.blob}?${accountSas()}`,
     newRun() {
       runId = randomUUID();
