@@ -9,28 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Results } from '../../src/results/types.js';
-import { copyExample, runNode } from './run-dist.js';
+import { copyExample, runExample } from './run-dist.js';
 
-const env = { PATH: process.env.PATH, HOME: process.env.HOME };
 let work: string;
 let project: string;
 let first: Results;
 
 function run(resultsDir: string, extra: string[] = []) {
-  return runNode(
-    'dist/cli.js',
-    [
-      'run', '--mode', 'emulator',
-      '--project-dir', project,
-      '--inputs', path.join(project, 'inputs/*.txt'),
-      '--golden', path.join(project, 'golden.json'),
-      '--exit-line', '#exit',
-      '--results-dir', resultsDir,
-      ...extra,
-    ],
-    env,
-    work,
-  );
+  return runExample(project, resultsDir, extra, work);
 }
 
 const load = async (dir: string): Promise<Results> => JSON.parse(await readFile(path.join(dir, 'results.json'), 'utf8')) as Results;

@@ -52,3 +52,10 @@ export async function copyExample(work: string): Promise<string> {
   });
   return dest;
 }
+
+/** `allhw run` of the example project on the emulated board, checked against its golden outputs. */
+export function runExample(project: string, resultsDir: string, extra: string[], cwd: string): Promise<Run> {
+  const args = ['run', '--mode', 'emulator', '--project-dir', project, '--inputs', path.join(project, 'inputs/*.txt')];
+  args.push('--golden', path.join(project, 'golden.json'), '--exit-line', '#exit', '--results-dir', resultsDir, ...extra);
+  return runNode('dist/cli.js', args, { PATH: process.env.PATH, HOME: process.env.HOME }, cwd);
+}

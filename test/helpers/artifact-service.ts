@@ -128,7 +128,8 @@ async function startAzurite(location: string): Promise<{ child: ChildProcess; en
   return { child, endpoint };
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+/** A request's whole body as text (the stand-ins' bodies are small JSON). */
+export function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -16,6 +16,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './artifact-service.js';
 
 export interface Permissions {
   actions: 'read' | 'none';
@@ -96,15 +97,6 @@ type Answer = { status: number; body?: unknown; headers?: Record<string, string>
 
 function notFound(): Answer {
   return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 export interface StartOptions {
