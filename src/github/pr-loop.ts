@@ -106,7 +106,8 @@ export interface CommentStepOptions extends GitHubStepOptions {
 
 export interface CommentOutcome {
   body: string;
-  file: string;
+  /** comment.md, written when a comment was due but not posted (fork, read-only token, API error). */
+  file: string | null;
   posted: 'created' | 'updated' | null;
 }
 
@@ -128,27 +129,32 @@ function skipReason(opts: CommentStepOptions, prNumber: number | null): string |
   return null;
 }
 
-/** Renders the comment, writes it to comment.md, and posts or updates it when the policy and the token allow. */
+/**
+ * Renders the comment and posts or updates it when the policy and the token
+ * allow; when it was due but could not be posted, the body goes to comment.md.
+ */
 export async function commentStep(results: Results, opts: CommentStepOptions): Promise<CommentOutcome> {
   const runId = opts.runId ?? opts.ctx.runId;
   const marker = commentMarker(opts.artifactName);
   const body = renderComment(results, { marker, links: commentLinks(opts.ctx, runId, opts.artifactName, opts.artifactId), verdict: opts.verdict, latencyTolerancePct: opts.latencyTolerancePct });
-  const file = path.join(opts.resultsDir, 'comment.md');
-  await writeFile(file, body);
-  const out: CommentOutcome = { body, file, posted: null };
+  const out: CommentOutcome = { body, file: null, posted: null };
   if (opts.policy === 'never') return out;
   const prNumber = opts.pullRequest ?? opts.ctx.pullRequest?.number ?? null;
-  const why = skipReason(opts, prNumber);
-  if (why !== null) {
-    if (why) opts.log.notice(`${why}. Its body is in ${file} and in the 'comment-body' output.`);
+  const notPosted = async (why: string): Promise<CommentOutcome> => {
+    out.file = path.join(opts.resultsDir, 'comment.md');
+    await writeFile(out.file, body);
+    opts.log.notice(`${why} Its body is in ${out.file} and in the 'comment-body' output.`);
     return out;
-  }
+  };
+  const why = skipReason(opts, prNumber);
+  if (why === '') return out;
+  if (why !== null) return notPosted(`${why}.`);
   try {
     const done = await upsertComment({ api: githubApi(opts), owner: opts.ctx.owner, repo: opts.ctx.repo, issueNumber: prNumber!, marker, body });
     opts.log.info(`PR comment ${done.action}: ${done.url}`);
     out.posted = done.action;
   } catch (e) {
-    opts.log.notice(`The PR comment was not posted: ${(e as Error).message} Its body is in ${file} and in the 'comment-body' output.`);
+    return notPosted(`The PR comment was not posted: ${(e as Error).message}`);
   }
   return out;
 }

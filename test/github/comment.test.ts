@@ -86,7 +86,7 @@ describe('the PR comment', () => {
     const out = await run();
     expect(out.posted).toBeNull();
     expect(onPr(9)).toHaveLength(0);
-    expect(await readFile(out.file, 'utf8')).toBe(out.body);
+    expect(await readFile(out.file!, 'utf8')).toBe(out.body);
     expect(log.lines).toContainEqual(expect.stringMatching(/^notice: The PR comment was not posted: GitHub API: posting the pull request comment failed with 403 \(GitHub said: Resource not accessible by integration\).*pull-requests: write.*'comment-body' output/));
     expect(log.lines.join('\n')).not.toContain(READ_TOKEN);
   });
@@ -95,7 +95,9 @@ describe('the PR comment', () => {
     const before = world.gh.requests.length;
     const ctx = world.context({ pullRequest: { number: 10, baseRef: 'main', headSha: 'e'.repeat(40), headRepo: 'mallory/model' } });
     const { log, run } = step(mixedRun(), { ctx });
-    expect((await run()).posted).toBeNull();
+    const out = await run();
+    expect(out.posted).toBeNull();
+    expect(await readFile(out.file!, 'utf8')).toBe(out.body);
     expect(world.gh.requests.length).toBe(before);
     expect(log.lines).toContainEqual(expect.stringMatching(/^notice: this pull request comes from a fork.*mode: comment/));
   });
@@ -103,7 +105,7 @@ describe('the PR comment', () => {
   it("comment: never posts nothing and says nothing; outside a PR 'auto' is silent", async () => {
     const before = world.gh.requests.length;
     const never = step(mixedRun(), { policy: 'never' });
-    expect((await never.run()).posted).toBeNull();
+    expect(await never.run()).toMatchObject({ posted: null, file: null });
     const push = step(mixedRun(), { ctx: world.context({ pullRequest: null }) });
     expect((await push.run()).posted).toBeNull();
     expect(world.gh.requests.length).toBe(before);
