@@ -61,6 +61,7 @@ export function runUsage(): string {
   const shownDefault = (name: InputName): string => {
     if (name === 'inputs') return '(required)';
     if (name === 'ci-api-key') return '(empty; or the ALLHW_API_KEY environment variable)';
+    if (name === 'github-token') return '(empty; or the GITHUB_TOKEN environment variable)';
     const value = CLI_DEFAULTS[name] ?? INPUT_DEFAULTS[name];
     return value === '' ? '(empty)' : value;
   };

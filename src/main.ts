@@ -66,6 +66,8 @@ async function writeJobSummary(markdown: string): Promise<void> {
  */
 export async function runPost(): Promise<void> {
   if (core.getState('finished') === 'true') return;
+  // The report modes write their results only at the end: a cancel leaves nothing to upload.
+  if (reportModeOf((name) => core.getInput(name))) return;
   const log = actionsLogger();
   try {
     const config = readConfig(log);
