@@ -118,6 +118,17 @@ describe('the PR loop through the action', () => {
     expect(r.stdout).toMatch(/PR comment updated/);
   });
 
+  it('API errors on the way (503 listing runs, 502 listing comments, each past the retries) never fail a passing run', async () => {
+    world.gh.fault({ method: 'GET', path: /\/actions\/workflows\/[^/]+\/runs$/, status: 503, times: 3 });
+    world.gh.fault({ method: 'GET', path: /\/issues\/5\/comments$/, status: 502, times: 3 });
+    const r = await runAction({ id: 805, event: 'pull_request', token: WRITE_TOKEN, sha: '5'.repeat(40) });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/::warning::baseline 'auto': no baseline, the lookup failed: GitHub API: listing the workflow runs failed: GitHub answered 503 after retries/);
+    expect(r.stdout).toMatch(/::notice::The PR comment was not posted: GitHub API: listing the pull request's comments failed: GitHub answered 502 after retries/);
+    expect(r.results.gate).toBeNull();
+    await expectNoToken(r, WRITE_TOKEN);
+  });
+
   it('a read-only token: notice, the body in comment-body and comment.md, the run still passes', async () => {
     const before = world.gh.comments.find((c) => c.issue === 5)!.body;
     const r = await runAction({ id: 804, event: 'pull_request', token: READ_TOKEN, sha: '4'.repeat(40) });
