@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { AllhwClient } from './allhw/client.js';
 import { buildProject } from './build/build.js';
@@ -228,7 +229,8 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   store.setResults(results);
   const ghSteps = { ctx: github, token: config.github.token, log, signal: ctx.signal };
   if (!fatal && (checked?.baseline || config.results.baseline === 'auto')) {
-    const downloadDir = path.join(ctx.env.RUNNER_TEMP || resultsDir, 'allhw-baseline');
+    // Never inside the results directory: that one is uploaded.
+    const downloadDir = path.join(ctx.env.RUNNER_TEMP || os.tmpdir(), 'allhw-baseline');
     const choice = await chooseBaseline(
       { ...ghSteps, file: checked?.baseline ?? null, auto: config.results.baseline === 'auto', artifactName: artifactName(config), downloadDir, measurement },
       store.snapshot(),
