@@ -18,7 +18,7 @@ import { writeReportFiles } from './report/index.js';
 import { computeOutputs } from './report/outputs.js';
 import { emitAnnotations } from './report/annotations.js';
 import { renderTextTable } from './report/summary.js';
-import { applyGolden, compareBaseline, verdict } from './results/gate.js';
+import { applyGolden, verdict } from './results/gate.js';
 import { parseOutcome } from './results/parse.js';
 import { ResultsStore } from './results/store.js';
 import type { InputResult, Results } from './results/types.js';
@@ -30,7 +30,7 @@ import { setupToolchain } from './toolchain/install.js';
 import { actionsCacheLayer } from './toolchain/actions-cache.js';
 import { githubContext } from './github/context.js';
 import { measurementOf } from './github/measurement.js';
-import { chooseBaseline, commentStep, runInfoOf } from './github/pr-loop.js';
+import { commentStep, gateAgainstBaseline, runInfoOf } from './github/pr-loop.js';
 import { shardPlan } from './github/shard.js';
 import { DEFAULT_ICOUNT_SHIFT } from './serve/server.js';
 import type { Toolchain } from './toolchain/types.js';
@@ -231,19 +231,18 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
   if (!fatal && (checked?.baseline || config.results.baseline === 'auto')) {
     // Never inside the results directory: that one is uploaded.
     const downloadDir = path.join(ctx.env.RUNNER_TEMP || os.tmpdir(), 'allhw-baseline');
-    const choice = await chooseBaseline(
-      { ...ghSteps, file: checked?.baseline ?? null, auto: config.results.baseline === 'auto', artifactName: artifactName(config), downloadDir, measurement },
-      store.snapshot(),
-    );
-    store.setBaselineSource(choice.source);
-    if (choice.results) {
-      store.setGate(
-        compareBaseline(store.snapshot(), choice.results, {
-          latencyTolerancePct: config.results.latencyTolerancePct,
-          sizeTolerancePct: config.results.sizeTolerancePct,
-        }),
-      );
-    }
+    const { source, gate } = await gateAgainstBaseline(store.snapshot(), {
+      ...ghSteps,
+      file: checked?.baseline ?? null,
+      auto: config.results.baseline === 'auto',
+      artifactName: artifactName(config),
+      downloadDir,
+      measurement,
+      latencyTolerancePct: config.results.latencyTolerancePct,
+      sizeTolerancePct: config.results.sizeTolerancePct,
+    });
+    store.setBaselineSource(source);
+    store.setGate(gate);
   }
   if (fatal) store.setError(fatal.message);
   await store.finish();

@@ -10,11 +10,11 @@ import type { Logger } from '../log.js';
 import { uploadResults } from '../report/artifact.js';
 import { computeOutputs } from '../report/outputs.js';
 import { writeReportFiles } from '../report/index.js';
-import { compareBaseline, loadBaseline, verdict, type FailOn } from '../results/gate.js';
+import { loadBaseline, verdict, type FailOn } from '../results/gate.js';
 import type { Results } from '../results/types.js';
 import type { GitHubContext } from './context.js';
 import { downloadShards, loadShardDirs, mergeResults, missingShards, writeResultsFile } from './merge.js';
-import { chooseBaseline, commentStep, githubApi, runInfoOf, type CommentPolicy } from './pr-loop.js';
+import { commentStep, gateAgainstBaseline, githubApi, runInfoOf, type CommentPolicy } from './pr-loop.js';
 
 export interface MergeRunOptions {
   /** Shard result folders (the CLI); null: this run's shard artifacts. */
@@ -48,13 +48,20 @@ async function gateMerged(merged: Results, opts: MergeRunOptions, scratch: strin
   if (!opts.baseline || !merged.measurement) return merged;
   const auto = opts.baseline === 'auto';
   const file = auto ? null : await loadBaseline(opts.baseline);
-  const steps = { ctx: opts.ctx, token: opts.token, log: opts.log, signal: opts.signal };
-  const choice = await chooseBaseline(
-    { ...steps, file, auto, artifactName: opts.artifactName, downloadDir: path.join(scratch, 'baseline'), measurement: merged.measurement },
-    merged,
-  );
-  const gate = choice.results ? compareBaseline(merged, choice.results, { latencyTolerancePct: opts.latencyTolerancePct, sizeTolerancePct: opts.sizeTolerancePct }) : null;
-  return { ...merged, baseline: choice.source, gate };
+  const { source, gate } = await gateAgainstBaseline(merged, {
+    ctx: opts.ctx,
+    token: opts.token,
+    log: opts.log,
+    signal: opts.signal,
+    file,
+    auto,
+    artifactName: opts.artifactName,
+    downloadDir: path.join(scratch, 'baseline'),
+    measurement: merged.measurement,
+    latencyTolerancePct: opts.latencyTolerancePct,
+    sizeTolerancePct: opts.sizeTolerancePct,
+  });
+  return { ...merged, baseline: source, gate };
 }
 
 export async function runMerge(opts: MergeRunOptions): Promise<MergeOutcome> {

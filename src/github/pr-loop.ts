@@ -7,7 +7,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import type { BaselineSource, Measurement, Results, RunInfo } from '../results/types.js';
+import { compareBaseline } from '../results/gate.js';
+import type { BaselineSource, GateResult, Measurement, Results, RunInfo } from '../results/types.js';
 import { GitHubApi } from './api.js';
 import { findAutoBaseline } from './baseline.js';
 import { commentMarker, renderComment, type CommentLinks } from './comment-body.js';
@@ -89,6 +90,18 @@ export async function chooseBaseline(opts: BaselineChoiceOptions, current: Resul
     opts.log.info(`Baseline: run ${chosen.source.runId} (commit ${chosen.source.sha?.slice(0, 7)}, ${chosen.source.date})`);
   }
   return { results: chosen.results, source: { ...chosen.source, figures: baselineFigures(current, chosen.results) } };
+}
+
+export interface BaselineGateOptions extends BaselineChoiceOptions {
+  latencyTolerancePct: number;
+  sizeTolerancePct: number;
+}
+
+/** The baseline chosen and checked (chooseBaseline), and the gate against it (null: none to gate against). */
+export async function gateAgainstBaseline(current: Results, opts: BaselineGateOptions): Promise<{ source: BaselineSource | null; gate: GateResult | null }> {
+  const choice = await chooseBaseline(opts, current);
+  const tolerances = { latencyTolerancePct: opts.latencyTolerancePct, sizeTolerancePct: opts.sizeTolerancePct };
+  return { source: choice.source, gate: choice.results ? compareBaseline(current, choice.results, tolerances) : null };
 }
 
 export interface CommentStepOptions extends GitHubStepOptions {
