@@ -2,51 +2,49 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { D as DEFAULT_PORT, a as DEFAULT_BOARDS, b as DEFAULT_FLASH_MS_PER_KIB, c as DEFAULT_BOOT_MS, d as DEFAULT_ICOUNT_SHIFT, e as DEFAULT_FAULT_SEED, f as DEFAULT_MAX_IMAGE_BYTES, g as DEFAULT_MAX_INPUT_BYTES, F as FAULT_KINDS, h as ensureCommand, Q as QEMU_COMMAND, O as OsPackageError, s as startServe, p as parseFaultSpec, i as FaultSpecError, B as BOARDS, j as parseFlags, k as FlagError$1, l as BUILD_SYSTEMS, m as buildProject, n as splitArgs, o as BuildError, I as INPUT_DEFAULTS, q as flag, C as ConfigError, r as reportConfig, t as runReportMode, u as renderTextTable, v as consoleLogger, w as toolchainCommand, x as parseConfig, y as runPipeline, z as INPUT_NAMES } from './chunks/report-modes.js';
+import { D as DEFAULT_PORT, a as DEFAULT_BOARDS, b as DEFAULT_FLASH_MS_PER_KIB, c as DEFAULT_BOOT_MS, d as DEFAULT_ICOUNT_SHIFT, e as DEFAULT_FAULT_SEED, f as DEFAULT_MAX_IMAGE_BYTES, g as DEFAULT_MAX_INPUT_BYTES, F as FAULT_KINDS, h as ensureCommand, Q as QEMU_COMMAND, O as OsPackageError, s as startServe, p as parseFaultSpec, i as FaultSpecError, B as BOARDS, j as parseFlags, k as FlagError$1, l as BUILD_SYSTEMS, m as buildProject, n as splitArgs, o as BuildError, I as INPUT_DEFAULTS, q as flag, r as consoleLogger, t as toolchainCommand, C as ConfigError, u as parseConfig, v as runPipeline, w as INPUT_NAMES } from './chunks/pipeline.js';
 import 'node:crypto';
 import 'node:fs/promises';
-import './chunks/github.js';
-import 'fs';
+import 'node:timers/promises';
+import 'node:assert';
+import 'node:net';
+import 'node:http';
+import 'node:stream';
+import 'node:querystring';
+import 'node:events';
+import 'node:diagnostics_channel';
+import 'node:util';
+import 'node:zlib';
+import 'node:perf_hooks';
+import 'node:util/types';
+import 'node:worker_threads';
+import 'node:sqlite';
+import 'node:buffer';
+import 'node:tls';
+import 'node:stream/web';
+import 'node:async_hooks';
+import 'node:console';
+import 'node:timers';
+import 'node:dns';
+import 'node:os';
+import 'node:child_process';
+import 'node:string_decoder';
+import 'node:readline';
+import './chunks/core.js';
 import 'os';
+import 'crypto';
+import 'fs';
+import 'path';
 import 'http';
 import 'https';
-import './chunks/core.js';
-import 'crypto';
-import 'path';
 import 'net';
 import 'tls';
 import 'events';
 import 'assert';
 import 'util';
-import 'node:assert';
-import 'node:net';
-import 'node:http';
-import 'node:stream';
-import 'node:buffer';
-import 'node:util';
-import 'node:querystring';
-import 'node:events';
-import 'node:diagnostics_channel';
-import 'node:tls';
-import 'node:zlib';
-import 'node:perf_hooks';
-import 'node:util/types';
-import 'node:worker_threads';
-import 'node:async_hooks';
-import 'node:console';
-import 'node:dns';
 import 'string_decoder';
 import 'child_process';
 import 'timers';
-import 'node:timers/promises';
-import 'node:sqlite';
-import 'node:stream/web';
-import 'node:timers';
-import 'node:os';
-import 'node:child_process';
-import 'node:string_decoder';
-import 'node:readline';
-import './chunks/index.js';
 import 'stream';
 import 'node:stream/promises';
 
@@ -282,7 +280,7 @@ function waitForSignals() {
  * `allhw build`: the build stage alone, from a terminal. The toolchain is
  * whatever arm-none-eabi-gcc is on PATH.
  */
-const FLAGS$1 = ['project-dir', 'board', 'build-system', 'build-command', 'build-args', 'image', 'results-dir'];
+const FLAGS = ['project-dir', 'board', 'build-system', 'build-command', 'build-args', 'image', 'results-dir'];
 const USAGE$1 = `usage: allhw build [--project-dir DIR] [--board ${BOARDS.join('|')}]
                    [--build-system auto|cmake|make|zephyr|command|none] [--build-command CMD]
                    [--build-args ARGS] [--image GLOB] [--results-dir DIR]
@@ -296,7 +294,7 @@ async function buildCommand(argv, log) {
     }
     let parsed;
     try {
-        parsed = parseFlags(argv, FLAGS$1);
+        parsed = parseFlags(argv, FLAGS);
         if (parsed.positionals.length)
             throw new FlagError$1(`Unexpected argument '${parsed.positionals[0]}': flags are --name value.\n${USAGE$1}`);
     }
@@ -345,38 +343,6 @@ async function buildCommand(argv, log) {
 }
 
 /**
- * `allhw merge [--results-dir DIR] [--baseline FILE] [...] SHARD_DIR...`:
- * the shards' results folders (from `allhw run --shard i/n`) become one
- * report, as `mode: merge` makes one from a run's artifacts.
- */
-const FLAGS = ['results-dir', 'baseline', 'latency-tolerance', 'size-tolerance', 'fail-on', 'artifact-name', 'comment', 'github-token'];
-const MERGE_USAGE = `usage: allhw merge [--results-dir DIR] [--baseline FILE|auto] [--fail-on any|none] SHARD_DIR...
-
-Merges the results folders of 'allhw run --shard i/n' runs into one results.json,
-summary.md and junit.xml in --results-dir (default allhw-results), gated against
---baseline when given. Exit code 1 when the merged run fails.
-Flags: ${FLAGS.map((f) => `--${f}`).join(', ')}`;
-async function mergeCommand(argv, log, env) {
-    if (argv.includes('--help') || argv.includes('-h')) {
-        log.info(MERGE_USAGE);
-        return 0;
-    }
-    const parsed = parseFlags(argv, FLAGS);
-    if (parsed.positionals.length === 0)
-        throw new ConfigError('merge', `allhw merge needs the shard results folders to merge.\n${MERGE_USAGE}`);
-    const token = flag(parsed, 'github-token') ?? env.GITHUB_TOKEN ?? '';
-    log.secret(token);
-    const config = reportConfig((name) => (name === 'github-token' ? token : parsed.values.get(name)?.join('\n')));
-    const out = await runReportMode('merge', { ...config, github: { ...config.github, comment: 'never' } }, { env, workspace: process.cwd(), log, dirs: parsed.positionals });
-    if (out.results)
-        log.info(renderTextTable(out.results, { withError: false }));
-    if (!out.failed)
-        return 0;
-    log.error(out.reason);
-    return 1;
-}
-
-/**
  * The CLI: the same pipeline as the action, from a terminal.
  *   allhw run [--<input> value ...]   build, run on All-HW or the emulator, report
  *   allhw demo                        the example model on the emulated board
@@ -396,7 +362,6 @@ commands:
   build               build a firmware project and find its images
   toolchain install   install the GNU Arm toolchain (--toolchain, --toolchain-mirror)
   toolchain list      the Arm releases it knows, with checksums
-  merge DIR...        merge the results folders of 'run --shard i/n' jobs into one report
 
 Run 'allhw <command> --help' for a command's flags.`;
 /** The CLI runs where a developer has a toolchain: 'system' unless told otherwise. */
@@ -473,15 +438,11 @@ async function runCommand(argv, log, env) {
         throw unexpectedArgument(parsed.positionals[0]);
     const key = flag(parsed, 'ci-api-key') ?? env.ALLHW_API_KEY ?? '';
     log.secret(key);
-    const token = flag(parsed, 'github-token') ?? env.GITHUB_TOKEN ?? '';
-    log.secret(token);
     let config;
     try {
         config = parseConfig((name) => {
             if (name === 'ci-api-key')
                 return key;
-            if (name === 'github-token')
-                return token;
             const values = parsed.values.get(name);
             if (values)
                 return values.join('\n');
@@ -549,8 +510,6 @@ async function main(argv, env = process.env) {
                 return await buildCommand(rest, log);
             case 'toolchain':
                 return await toolchainCommand(rest, log);
-            case 'merge':
-                return await mergeCommand(rest, log, env);
             case undefined:
             case 'help':
             case '--help':

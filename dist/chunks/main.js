@@ -1,5 +1,5 @@
-import { s as setSecret, g as group, e as error, w as warning, n as notice, i as info, d as debug, a as setFailed, b as getInput, c as setOutput, f as saveState, h as summary, j as getState } from './core.js';
-import { A as secretForms, C as ConfigError, E as reportModeOf, t as runReportMode, y as runPipeline, r as reportConfig, x as parseConfig, G as artifactName, H as uploadResults } from './report-modes.js';
+import { s as setSecret, g as group, e as error, w as warning, n as notice, i as info, d as debug, a as setFailed, b as setOutput, c as saveState, f as getInput, h as summary, j as getState } from './core.js';
+import { x as secretForms, C as ConfigError, v as runPipeline, u as parseConfig, y as artifactName, z as uploadResults } from './pipeline.js';
 import path from 'node:path';
 
 /** The Logger of the action: @actions/core's annotations, groups and masking. */
@@ -25,9 +25,7 @@ function actionsLogger() {
 function readConfig(log) {
     // The key is masked before anything else can print it.
     log.secret(getInput('ci-api-key'));
-    log.secret(getInput('github-token'));
-    const get = (name) => getInput(name);
-    return reportModeOf(get) ? reportConfig(get) : parseConfig(get);
+    return parseConfig((name) => getInput(name));
 }
 async function run() {
     const log = actionsLogger();
@@ -48,11 +46,12 @@ async function run() {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-        const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-        const mode = reportModeOf((name) => getInput(name));
-        const outcome = mode
-            ? await runReportMode(mode, config, { env: process.env, workspace, log, signal: controller.signal })
-            : await runPipeline(config, log, { githubActions: true, env: process.env, workspace, signal: controller.signal });
+        const outcome = await runPipeline(config, log, {
+            githubActions: true,
+            env: process.env,
+            workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+            signal: controller.signal,
+        });
         for (const [name, value] of Object.entries(outcome.outputs))
             setOutput(name, value);
         await writeJobSummary(outcome.summaryMarkdown);
