@@ -48,6 +48,7 @@ export class GitHubApiError extends Error {
 }
 
 interface HttpFailure {
+  name?: string;
   status?: number;
   message?: string;
   response?: { headers?: Record<string, string | undefined>; data?: unknown };
@@ -111,8 +112,11 @@ export class GitHubApi {
         return await request(this.octokit);
       } catch (e) {
         const err = e as HttpFailure;
-        const status = typeof err.status === 'number' && err.status > 0 ? err.status : null;
+        // Octokit reports a request that got no answer (refused, reset) as a 500 without a response.
+        const http = err.name === 'HttpError' || typeof err.status === 'number';
+        const status = http && err.response ? (err.status ?? null) : null;
         const message = githubMessage(err);
+        if (!http) throw new GitHubApiError(`GitHub API: ${step.what} failed: ${message}`, null);
         const wait = status === null ? null : rateLimitWaitMs(status, err.response?.headers ?? {}, message);
         if (wait !== null) {
           if (wait > maxWaitMs) {
