@@ -104,6 +104,9 @@ describe('the PR loop through the action', () => {
     const comments = world.gh.comments.filter((c) => c.issue === 5);
     expect(comments).toHaveLength(1);
     expect(comments[0].body).toContain('Baseline: run [801](https://github.com/acme/model/actions/runs/801)');
+    // The summary names it too: run, commit, date.
+    const summary = await readFile(path.join(r.dir, 'results/summary.md'), 'utf8');
+    expect(summary).toContain(`Baseline: run [801](https://github.com/acme/model/actions/runs/801) (commit \`1111111\` on \`main\`, ${r.results.baseline!.date})`);
     expect(comments[0].body).toContain('✅ All-HW CI');
     expect(r.output).toMatch(/comment-body<</);
     await expectNoToken(r, WRITE_TOKEN);
