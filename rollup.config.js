@@ -10,7 +10,7 @@ const outDir = process.env.ALLHW_BUNDLE_DIR || 'dist';
 export default {
   // Node's own modules stay imports (node:sqlite is newer than the resolver's list).
   external: [/^node:/],
-  input: { index: 'src/index.ts', post: 'src/post.ts', cli: 'src/cli.ts' },
+  input: { index: 'src/action/index.ts', post: 'src/action/post-entry.ts', cli: 'src/cli/main.ts' },
   output: {
     dir: outDir,
     format: 'es',

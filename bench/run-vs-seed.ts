@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AllhwClient } from '../src/allhw/client.js';
 import type { Image } from '../src/build/types.js';
-import { memoryLogger } from '../src/log.js';
+import { memoryLogger } from '../src/common/log.js';
 import { parseOutcome } from '../src/results/parse.js';
 import { loadInputs } from '../src/run/inputs.js';
 import { runTasks } from '../src/run/runner.js';

@@ -25,7 +25,7 @@ import { promisify } from 'node:util';
 // The sources' `.js` imports resolve to the `.ts` files beside them (also when run without npm run bench).
 await import(new URL('../scripts/ts-resolve.mjs', import.meta.url).href);
 const { setupToolchain } = (await import('../src/toolchain/install.js')) as typeof import('../src/toolchain/install.js');
-const { memoryLogger } = (await import('../src/log.js')) as typeof import('../src/log.js');
+const { memoryLogger } = (await import('../src/common/log.js')) as typeof import('../src/common/log.js');
 type VersionsTable = import('../src/toolchain/install.js').VersionsTable;
 
 const run = promisify(execFile);
@@ -137,7 +137,7 @@ const options = (toolCacheDir: string) => ({
   toolCacheDir,
   tempDir: path.join(scratch, 'temp'),
   log: memoryLogger(),
-  addToPath: false,
+  searchPath: process.env.PATH ?? '',
 });
 
 console.log(`archive: ${FILE}, ${(size / 1e6).toFixed(1)} MB xz; ${os.cpus().length} CPUs; ${RUNS} runs each, alternating`);

@@ -3,6 +3,7 @@
  * CLI both hand their raw strings (keyed by the action's input names) to
  * parseConfig, so a bad value gets the same message from either entry point.
  */
+import { parse as parseShellWords } from 'shell-quote';
 import boards from './build/boards.json' with { type: 'json' };
 
 export const DEFAULT_CI_URL = 'https://cloud.all-hw.com/ci/usertask';
@@ -122,12 +123,12 @@ export interface GitHubConfig {
 }
 
 export class ConfigError extends Error {
-  constructor(
-    readonly input: string,
-    message: string,
-  ) {
+  readonly input: string;
+  // A plain field, not a parameter property: Node's type stripping (allhw serve run from source in tests) has none.
+  constructor(input: string, message: string) {
     super(message);
     this.name = 'ConfigError';
+    this.input = input;
   }
 }
 
@@ -137,32 +138,61 @@ function shown(value: string): string {
   return value === '' ? '(empty)' : `'${value}'`;
 }
 
-function bad(input: InputName, value: string, allowed: string): never {
-  throw new ConfigError(input, `Input '${input}' has value ${shown(value)}: ${allowed}.`);
+/** What a message calls the value: the action's input (the default), or the CLI flag of the same name. */
+export type Subject = (input: InputName) => string;
+const AS_INPUT: Subject = (input) => `Input '${input}'`;
+export const AS_FLAG: Subject = (input) => `Flag --${input}`;
+
+function bad(input: InputName, value: string, allowed: string, subject: Subject = AS_INPUT): never {
+  throw new ConfigError(input, `${subject(input)} has value ${shown(value)}: ${allowed}.`);
+}
+
+/** The one check of a whole number (digits only) in [min, max]: the number, or null. Shared by the inputs and `allhw serve`'s flags. */
+export function wholeNumberIn(text: string, min: number, max: number): number | null {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  return Number.isSafeInteger(n) && n >= min && n <= max ? n : null;
+}
+
+/** The one check of a plain decimal (digits, optional fraction) in [min, max]: the number, or null. */
+export function decimalIn(text: string, min: number, max: number): number | null {
+  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  return Number.isFinite(n) && n >= min && n <= max ? n : null;
 }
 
 function wholeNumber(raw: Raw, input: InputName, min: number, max: number, unit = ''): number {
   const value = raw(input).trim();
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    bad(input, value, `expected a whole number${unit} from ${min} to ${max}`);
-  }
+  const n = wholeNumberIn(value, min, max);
+  if (n === null) bad(input, value, `expected a whole number${unit} from ${min} to ${max}`);
   return n;
 }
 
 function decimal(raw: Raw, input: InputName, min: number, max: number): number {
   const value = raw(input).trim();
-  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
-  if (!Number.isFinite(n) || n < min || n > max) bad(input, value, `expected a number from ${min} to ${max}`);
+  const n = decimalIn(value, min, max);
+  if (n === null) bad(input, value, `expected a number from ${min} to ${max}`);
   return n;
 }
 
 function oneOf<T extends string>(raw: Raw, input: InputName, allowed: readonly T[]): T {
-  const value = raw(input).trim();
+  return oneOfValue(raw(input).trim(), input, allowed);
+}
+
+function oneOfValue<T extends string>(value: string, input: InputName, allowed: readonly T[], subject: Subject = AS_INPUT): T {
   if (!(allowed as readonly string[]).includes(value)) {
-    bad(input, value, `allowed values are ${allowed.map((a) => `'${a}'`).join(', ')}`);
+    bad(input, value, `allowed values are ${allowed.map((a) => `'${a}'`).join(', ')}`, subject);
   }
   return value as T;
+}
+
+/** The one check of 'build-system' (parseConfig and `allhw build`). */
+export function buildSystemValue(value: string, subject: Subject = AS_INPUT): BuildSystem {
+  return oneOfValue(value, 'build-system', BUILD_SYSTEMS, subject);
+}
+
+/** The one check of 'board' (parseConfig and `allhw build`). */
+export function boardValue(value: string, subject: Subject = AS_INPUT): string {
+  if (!BOARDS.includes(value)) bad('board', value, `known boards are ${BOARDS.map((b) => `'${b}'`).join(', ')}`, subject);
+  return value;
 }
 
 /** Splits a multi-line or comma-separated list input; blank entries dropped. */
@@ -173,12 +203,25 @@ export function listInput(value: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** Splits build arguments like a shell would for simple quoting ('a b' "c d"). */
-export function splitArgs(value: string): string[] {
-  const args: string[] = [];
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (const m of value.matchAll(re)) args.push(m[1] ?? m[2] ?? m[3]);
-  return args;
+/**
+ * Splits build arguments into words as a POSIX shell does (shell-quote):
+ * single and double quotes, backslash escapes, and quotes inside a word
+ * (-DCMAKE_C_FLAGS="-O2 -g" is one argument). The words go to the build
+ * without a shell: $VARS stay as written (the runner's environment is not
+ * spliced in), a glob is passed as is, and shell operators or comments are
+ * refused rather than silently cut.
+ */
+export function splitArgs(value: string, subject: Subject = AS_INPUT): string[] {
+  const words = parseShellWords(value, (name) => `$${name}`);
+  return words.map((word) => {
+    if (typeof word === 'string') return word;
+    if ('op' in word && word.op === 'glob') return word.pattern;
+    const what = 'comment' in word ? `a comment ('#')` : `the shell operator '${word.op}'`;
+    throw new ConfigError(
+      'build-args',
+      `${subject('build-args')} contains ${what}: build-args are the build's arguments, not a shell command. Quote that part ('...') to pass it as is.`,
+    );
+  });
 }
 
 function ciUrl(raw: Raw): string {
@@ -216,8 +259,7 @@ function artifactName(raw: Raw): string {
 }
 
 /** The mirror is only fetched on a tool-cache miss: checked here so a typo fails on the first run, not the first cold cache. */
-function toolchainMirror(raw: Raw): string {
-  const value = raw('toolchain-mirror').trim();
+export function toolchainMirrorValue(value: string, subject: Subject = AS_INPUT): string {
   if (!value) return value;
   let protocol = '';
   try {
@@ -226,13 +268,29 @@ function toolchainMirror(raw: Raw): string {
     /* not a URL: refused below */
   }
   if (protocol !== 'http:' && protocol !== 'https:') {
-    bad('toolchain-mirror', value, "expected an http:// or https:// base URL that serves Arm's toolchain archives by file name");
+    bad('toolchain-mirror', value, "expected an http:// or https:// base URL that serves Arm's toolchain archives by file name", subject);
   }
   return value;
 }
 
-/** The modes that do not run a build (main.ts dispatches them before parseConfig). */
+/** The modes that build and run nothing (the entry layer dispatches them before a run's config is read). */
 export const REPORT_MODES = ['comment', 'merge'] as const;
+export type ReportMode = (typeof REPORT_MODES)[number];
+
+export function reportModeOf(get: (name: InputName) => string | undefined): ReportMode | null {
+  const mode = (get('mode') ?? '').trim();
+  return (REPORT_MODES as readonly string[]).includes(mode) ? (mode as ReportMode) : null;
+}
+
+/**
+ * A report mode's config: its inputs are checked by parseConfig, so a bad
+ * `fail-on` or `latency-tolerance` gets the same message as in a run; the
+ * build and run parts are unused.
+ */
+export function reportConfig(get: (name: InputName) => string | undefined): Config {
+  // 'inputs' is required of a run, not of a report: any value passes the check.
+  return parseConfig((name) => (name === 'mode' ? 'emulator' : name === 'inputs' ? 'unused' : get(name)));
+}
 
 /** `${{ github.token }}` reaches the CLI unexpanded (the action's default): that is no token. */
 export function githubToken(value: string | undefined): string {
@@ -240,13 +298,16 @@ export function githubToken(value: string | undefined): string {
   return v.startsWith('${{') ? '' : v;
 }
 
+const MAX_SHARDS = 256;
+
 function shardInput(raw: Raw): GitHubConfig['shard'] {
   const value = raw('shard').trim();
   if (!value) return null;
-  const m = value.match(/^(\d+)\s*\/\s*(\d+)$/);
-  const [index, count] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
-  if (!(index >= 1 && count >= 1 && index <= count && count <= 256)) {
-    bad('shard', value, "expected 'i/n' with 1 ≤ i ≤ n ≤ 256, e.g. shard: ${{ matrix.shard }}/3");
+  const [indexText, countText, ...rest] = value.split('/').map((part) => part.trim());
+  const count = rest.length === 0 && countText !== undefined ? wholeNumberIn(countText, 1, MAX_SHARDS) : null;
+  const index = count === null ? null : wholeNumberIn(indexText, 1, count);
+  if (count === null || index === null) {
+    bad('shard', value, `expected 'i/n' with 1 ≤ i ≤ n ≤ ${MAX_SHARDS}, e.g. shard: \${{ matrix.shard }}/3`);
   }
   return { index, count };
 }
@@ -282,8 +343,7 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
   const core = raw('ci-core').trim();
   if (core && !/^[A-Za-z0-9_]+$/.test(core)) bad('ci-core', core, 'expected a core name such as M55_0 (letters, digits, _)');
 
-  const board = raw('board').trim();
-  if (!BOARDS.includes(board)) bad('board', board, `known boards are ${BOARDS.map((b) => `'${b}'`).join(', ')}`);
+  const board = boardValue(raw('board').trim());
   // The emulated board is the only one the emulator runs: say so, rather than build for another board silently.
   if (mode === 'emulator' && board !== EMULATOR_BOARD) {
     modeReason += `; board '${EMULATOR_BOARD}' (the emulated one) instead of '${board}'`;
@@ -318,10 +378,10 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
       core,
       queueTimeoutS: wholeNumber(raw, 'queue-timeout', 0, 86_400, ' of seconds'),
     },
-    toolchain: { spec: raw('toolchain').trim(), mirror: toolchainMirror(raw) },
+    toolchain: { spec: raw('toolchain').trim(), mirror: toolchainMirrorValue(raw('toolchain-mirror').trim()) },
     build: {
       projectDir: raw('project-dir').trim(),
-      system: oneOf(raw, 'build-system', BUILD_SYSTEMS),
+      system: buildSystemValue(raw('build-system').trim()),
       command: raw('build-command').trim(),
       board: mode === 'emulator' ? EMULATOR_BOARD : board,
       args: splitArgs(raw('build-args')),

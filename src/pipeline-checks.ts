@@ -4,18 +4,18 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { checkProject } from './build/detect.js';
-import type { Image } from './build/types.js';
+import { checkProject } from './build/index.js';
+import type { Image } from './build/index.js';
 import type { Config, InputName } from './config.js';
-import type { Logger } from './log.js';
-import { ensureCommand } from './os-packages.js';
-import { loadBaseline, loadGolden, type Golden } from './results/gate.js';
-import { checkOutputCount } from './results/golden.js';
-import type { Results } from './results/types.js';
-import { loadInputs } from './run/inputs.js';
-import type { InputItem } from './run/types.js';
-import { QEMU_COMMAND } from './serve/qemu-board.js';
-import { ImageError, inspectImage } from './serve/image.js';
+import type { Logger } from './common/log.js';
+import { ensureCommand } from './common/os-packages.js';
+import { loadBaseline, loadGolden, type Golden } from './results/index.js';
+import { checkOutputCount, goldenCoverage, someNames } from './results/index.js';
+import type { Results } from './results/index.js';
+import { loadInputs } from './run/index.js';
+import type { InputItem } from './run/index.js';
+import { QEMU_COMMAND } from './serve/index.js';
+import { ImageError, inspectImage } from './serve/index.js';
 
 export interface Preflight {
   inputs: InputItem[];
@@ -53,6 +53,7 @@ export async function preflight(config: Config, workspace: string, env: NodeJS.P
     golden = await fromInput('golden', async () => {
       const loaded = await loadGolden(path.resolve(workspace, config.results.golden));
       checkOutputCount(loaded, config.run.outputCount);
+      checkGoldenCoverage(loaded, inputs, log);
       return loaded;
     });
   }
@@ -81,6 +82,27 @@ export async function preflight(config: Config, workspace: string, env: NodeJS.P
         })
       : undefined;
   return { inputs, golden, baseline, projectDir, qemuPath };
+}
+
+/**
+ * A golden file that names none of the inputs checks nothing (a renamed
+ * folder, keys with another extension): that stops the run before it is
+ * spent. Keys that match no input, and inputs without a key (which will
+ * fail), are warned about by name.
+ */
+function checkGoldenCoverage(golden: Golden, inputs: InputItem[], log: Logger): void {
+  const names = inputs.map((i) => i.name);
+  const { unmatchedKeys, inputsWithout } = goldenCoverage(golden, names);
+  const file = path.basename(golden.path);
+  if (inputsWithout.length === names.length && names.length > 0) {
+    throw new Error(
+      `none of the ${names.length} inputs has an entry in ${file}` +
+        (unmatchedKeys.length ? ` (its keys ${someNames(unmatchedKeys)} match no input)` : ' (it has no entries)') +
+        `: name each key after an input, by its file's base name (e.g. ${someNames(names, 1)}) or its path relative to the workspace.`,
+    );
+  }
+  if (unmatchedKeys.length) log.warning(`${file}: ${unmatchedKeys.length} key(s) match no input: ${someNames(unmatchedKeys)}.`);
+  if (inputsWithout.length) log.warning(`${file} has no entry for ${inputsWithout.length} input(s), which will fail: ${someNames(inputsWithout)}.`);
 }
 
 /** 'a.txt b.txt' is one glob with a space in it: a failure naming it says how to give several. */

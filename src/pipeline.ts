@@ -7,33 +7,30 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AllhwClient } from './allhw/client.js';
-import { buildProject } from './build/build.js';
-import type { Build } from './build/types.js';
+import { AllhwClient } from './allhw/index.js';
+import { buildProject } from './build/index.js';
+import type { Build } from './build/index.js';
 import { checkEmulatorImages, preflight, type Preflight } from './pipeline-checks.js';
 import { ConfigError, publicConfig, type Config } from './config.js';
-import { secretForms, type Logger } from './log.js';
-import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/artifact.js';
+import { secretForms, type Logger } from './common/log.js';
+import { ArtifactNameClashError, uploadResults, type UploadedArtifact } from './report/index.js';
 import { writeReportFiles } from './report/index.js';
-import { computeOutputs } from './report/outputs.js';
-import { emitAnnotations } from './report/annotations.js';
-import { renderTextTable } from './report/summary.js';
-import { applyGolden, verdict } from './results/gate.js';
-import { parseOutcome } from './results/parse.js';
-import { ResultsStore } from './results/store.js';
-import type { InputResult, Results } from './results/types.js';
-import { stopOnServiceRefusal } from './run/service-guard.js';
-import { runTasks } from './run/runner.js';
-import type { TaskOutcome } from './run/types.js';
-import { startServe, type RunningServe } from './serve/server.js';
-import { setupToolchain } from './toolchain/install.js';
-import { actionsCacheLayer } from './toolchain/actions-cache.js';
-import { githubContext } from './github/context.js';
-import { measurementOf } from './github/measurement.js';
-import { commentStep, gateAgainstBaseline, runInfoOf } from './github/pr-loop.js';
-import { shardPlan } from './github/shard.js';
-import { DEFAULT_ICOUNT_SHIFT } from './serve/server.js';
-import type { Toolchain } from './toolchain/types.js';
+import { computeOutputs } from './report/index.js';
+import { emitAnnotations } from './report/index.js';
+import { renderSummary, renderTextTable } from './report/index.js';
+import { applyGolden, verdict } from './results/index.js';
+import { parseOutcome } from './results/index.js';
+import { ResultsStore } from './results/index.js';
+import type { InputResult, Results } from './results/index.js';
+import { stopOnServiceRefusal } from './run/index.js';
+import { runTasks } from './run/index.js';
+import type { TaskOutcome } from './run/index.js';
+import { startServe, type RunningServe } from './serve/index.js';
+import { setupToolchain } from './toolchain/index.js';
+import type { Toolchain } from './toolchain/index.js';
+import { commentStep, gateAgainstBaseline, githubContext, measurementOf, runInfoOf, shardPlan } from './github/index.js';
+import { DEFAULT_ICOUNT_SHIFT } from './serve/index.js';
+import type { ToolchainCacheLayer } from './toolchain/index.js';
 
 /** The embedded farm's per-task lines repeat the runner's: keep them for --verbose. */
 function quieter(log: Logger): Logger {
@@ -47,8 +44,18 @@ function throwIfCancelled(signal: AbortSignal | undefined): void {
 
 export interface PipelineContext {
   githubActions: boolean;
-  /** The environment, passed in: stages never read process.env themselves. */
+  /**
+   * The environment, passed in: the stages get what they need of it as
+   * options. (The toolchain and report stages still set process.env
+   * around @actions/tool-cache, @actions/cache and @actions/artifact calls,
+   * from this env, through common/process-env.ts: the only way those
+   * libraries take their directories and tokens.)
+   */
   env: NodeJS.ProcessEnv;
+  /** Called with the toolchain's bin directory (the action puts it on PATH for the job's later steps). */
+  onToolchainBin?: (binDir: string) => void;
+  /** The Actions cache for the toolchain across jobs (the action passes actionsCacheLayer(env); the CLI none). */
+  toolchainCache?: ToolchainCacheLayer | null;
   /** Relative paths in the config are relative to this. */
   workspace: string;
   signal?: AbortSignal;
@@ -92,6 +99,13 @@ async function makeResultsDir(config: Config, workspace: string): Promise<string
   return dir;
 }
 
+/** The run's error, with what could not be written (each file once) added to it. */
+function withLostWrites(fatal: Error | null, lost: string[], resultsDir: string): Error | null {
+  if (lost.length === 0) return fatal;
+  const what = `Some results could not be written to ${resultsDir}: ${lost.join('; ')}. The task ids and codes are in the table above and in the job summary.`;
+  return new Error(fatal ? `${fatal.message}\n${what}` : what);
+}
+
 export async function runPipeline(config: Config, log: Logger, ctx: PipelineContext): Promise<PipelineOutcome> {
   // The embedded farm checks a key like the real one does: a fresh one per run,
   // made here so that every writer below masks it along with the user's.
@@ -121,8 +135,11 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
       setupToolchain({
         spec: config.toolchain.spec,
         mirror: config.toolchain.mirror || undefined,
+        searchPath: ctx.env.PATH ?? '',
+        env: ctx.env,
+        onBinDir: ctx.onToolchainBin,
         log,
-        actionsCache: ctx.githubActions ? actionsCacheLayer(ctx.env, log) : null,
+        actionsCache: ctx.toolchainCache ?? null,
       }),
     );
     store.setToolchain(toolchain);
@@ -135,6 +152,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
         resultsDir,
         toolchain,
         githubActions: ctx.githubActions,
+        env: ctx.env,
         log,
       }),
     );
@@ -180,13 +198,14 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
           plan: config.github.shard
             ? shardPlan(build.images, inputs, config.github.shard, { inputsPerTask: config.run.inputsPerTask, uartBuffer: config.run.uartBuffer, exitLine: config.run.exitLine, log })
             : undefined,
+          onTaskCreated: (planIndex, attempt, id, task) => store.recordCreated({ planIndex, attempt, id, ...task }),
           onTaskEnd: async (o) => {
             o.log = await store.writeUartLog(o);
-            // Parsed now, so results.json holds every result known so far.
+            // Parsed now, so the journal (and soon results.json) holds every result known so far.
             const parsed = parseOutcome(o, { outputCount: config.run.outputCount });
             parsedByTask.set(o.planIndex, parsed);
             store.addTask(o, parsed);
-            await store.save();
+            store.saveSoon();
             // The bytes are in the log now: a run of many tasks with large
             // outputs must not hold them all until it ends.
             o.uart = Buffer.alloc(0);
@@ -244,13 +263,25 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     store.setBaselineSource(source);
     store.setGate(gate);
   }
-  if (fatal) store.setError(fatal.message);
-  await store.finish();
+  // A full disk must not hide what is known: what could not be written is
+  // said in the error, and the reports (made in memory) still reach stdout
+  // and the job summary.
+  await store.finish().catch(() => undefined);
+  fatal = withLostWrites(fatal, store.failedWrites(), resultsDir);
+  if (fatal) {
+    store.setError(fatal.message);
+    await store.save().catch(() => undefined);
+  }
   // Reports, annotations and outputs are made from what results.json holds: secrets masked.
   const final = store.masked();
 
   const name = artifactName(config);
-  const report = await writeReportFiles(final, resultsDir, { artifactName: name });
+  let reportsLost = false;
+  const report = await writeReportFiles(final, resultsDir, { artifactName: name }).catch((e: Error) => {
+    reportsLost = true;
+    fatal = withLostWrites(fatal, [e.message], resultsDir);
+    return { summaryMarkdown: `${renderSummary(final, { artifactName: name })}\n\n> [!WARNING]\n> ${e.message}\n` };
+  });
   // A run stopped before any input has nothing to annotate (a totals line of zeros is noise).
   if (final.results.length > 0) emitAnnotations(final, log);
   if (serve) await serve.close();
@@ -284,7 +315,7 @@ export async function runPipeline(config: Config, log: Logger, ctx: PipelineCont
     reason: fatal ? fatal.message : v.reason,
     summaryMarkdown: report.summaryMarkdown,
     // The CLI prints the reason as its last (error) line, right after the table.
-    textTable: renderTextTable(final, { withError: false }),
+    textTable: renderTextTable(final, { withError: false, withTasks: reportsLost || store.failedWrites().length > 0 }),
     resultsDir,
   };
 }

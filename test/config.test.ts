@@ -112,4 +112,17 @@ describe('parseConfig', () => {
   it('splits build arguments with simple quoting', () => {
     expect(splitArgs(`-DA=1 "-DB=two words" '-DC=x y'`)).toEqual(['-DA=1', '-DB=two words', '-DC=x y']);
   });
+
+  it('splits build arguments as a POSIX shell does: quotes inside a word, escapes, nothing expanded', () => {
+    expect(splitArgs('-DCMAKE_C_FLAGS="-O2 -g" -DX=1')).toEqual(['-DCMAKE_C_FLAGS=-O2 -g', '-DX=1']);
+    expect(config({ 'build-args': '-DCMAKE_C_FLAGS="-O2 -g"' }).build.args).toEqual(['-DCMAKE_C_FLAGS=-O2 -g']);
+    expect(splitArgs(`a\\ b 'it''s' "say \\"hi\\"" $HOME src/*.c`)).toEqual(['a b', 'its', 'say "hi"', '$HOME', 'src/*.c']);
+    expect(splitArgs('  ')).toEqual([]);
+  });
+
+  it('refuses shell operators in build arguments, saying how to pass them', () => {
+    expect(() => splitArgs('-DX=1 > out.txt')).toThrow(/contains the shell operator '>': build-args are the build's arguments, not a shell command/);
+    expect(errorOf({ 'build-args': 'A=1 && rm x' }).input).toBe('build-args');
+    expect(splitArgs(`'-DX=a>b'`)).toEqual(['-DX=a>b']);
+  });
 });

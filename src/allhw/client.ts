@@ -1,5 +1,5 @@
 /**
- * The All-HW CI client (../shared/allhw-api.md): create a task, read a task.
+ * The All-HW CI client (the contract: contract.ts): create a task, read a task.
  * HTTP only; it knows nothing of GitHub, plans or files other than the image
  * it streams. The key is in every request's query string and in no message.
  *
@@ -12,7 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import type { Readable } from 'node:stream';
-import type { Logger } from '../log.js';
+import type { Logger } from '../common/log.js';
 import { ChunkedBody, readBody } from './body.js';
 import { AllhwError, redactUrl, safeSnippet, scrub, SNIPPET_WINDOW } from './errors.js';
 import { taskBody } from './multipart.js';

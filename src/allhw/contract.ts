@@ -1,5 +1,6 @@
 /**
- * The All-HW CI service contract (../shared/allhw-api.md), as types and
+ * The All-HW CI service contract (the service's CI API: POST a task to
+ * USERTASK_PATH, GET it by id), as this repository knows it: types and
  * constants shared by the client (allhw/) and the emulated farm (serve/).
  * Shared facts only: no code paths.
  */

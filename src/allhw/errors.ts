@@ -2,7 +2,11 @@
  * Errors of the All-HW client, and the redaction every message goes through:
  * the API key travels in the query string, so no URL is printed unredacted.
  */
-import { redactKeyParams, secretForms } from '../log.js';
+import { redactKeyParams, secretForms } from '../common/log.js';
+
+import { clip } from '../common/text.js';
+
+export { redactUrl } from '../common/redact.js';
 
 export type AllhwErrorKind =
   /** 401/403: the service refused the key. */
@@ -31,22 +35,6 @@ export class AllhwError extends Error {
   }
 }
 
-/** The URL with the value of `key` replaced by `***` (other parameters kept). */
-export function redactUrl(url: string | URL): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url.toString());
-  } catch {
-    // Not a URL we can parse: redact anything that looks like key=value.
-    return url.toString().replace(/([?&]key=)[^&#]*/gi, '$1***');
-  }
-  for (const name of [...parsed.searchParams.keys()]) {
-    if (name.toLowerCase() === 'key') parsed.searchParams.set(name, '***');
-  }
-  // URLSearchParams encodes * as %2A: show it plainly.
-  return parsed.toString().replace(/%2A%2A%2A/g, '***');
-}
-
 /** Replaces every form of `secret` (raw, URL-encoded, form-encoded) in `text` with ***. */
 export function scrub(text: string, secret: string): string {
   if (!secret) return text;
@@ -57,8 +45,7 @@ export function scrub(text: string, secret: string): string {
 
 /** At most `max` characters of a response body, on one line, for error messages. */
 export function snippet(text: string, max = 200): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+  return clip(text.replace(/\s+/g, ' ').trim(), max);
 }
 
 /** How much of a body an error snippet looks at: scrubbing a 50 MB body for 200 characters would copy it whole. */

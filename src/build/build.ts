@@ -7,8 +7,8 @@ import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { listInput, type BuildConfig } from '../config.js';
-import type { Logger } from '../log.js';
-import type { Toolchain } from '../toolchain/types.js';
+import type { Logger } from '../common/log.js';
+import type { Toolchain } from '../toolchain/index.js';
 import { toolchainFile } from './assets.js';
 import { NONE_WITHOUT_IMAGE, detectSystem, notADirectory, probeProject } from './detect.js';
 import { BuildError } from './errors.js';
@@ -27,8 +27,8 @@ export interface BuildOptions extends BuildConfig {
   /** Inside GitHub Actions: register the gcc problem matcher. */
   githubActions?: boolean;
   log: Logger;
-  /** Environment the build commands inherit (default: this process's). */
-  env?: Record<string, string | undefined>;
+  /** Environment the build commands inherit (the entry layer passes its process's). */
+  env: Record<string, string | undefined>;
   /** Where CMake/Zephyr builds go (default: <projectDir>/build). */
   buildDir?: string;
 }
@@ -157,7 +157,7 @@ export async function buildProject(opts: BuildOptions): Promise<Build> {
   logFile.on('error', (e) => {
     logError ??= e;
   });
-  const baseEnv = opts.env ?? process.env;
+  const baseEnv = opts.env;
   try {
     const dirStat = await stat(projectDir).catch(() => null);
     if (!dirStat?.isDirectory()) throw notADirectory(projectDir);

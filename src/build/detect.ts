@@ -2,9 +2,10 @@
  * What the project looks like (read from its files and the PATH it will get)
  * and which build system that means.
  */
-import { access, constants, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { listInput, type BuildSystem } from '../config.js';
+import { findExecutable } from '../common/process.js';
 import { BuildError } from './errors.js';
 
 export type ResolvedSystem = Exclude<BuildSystem, 'auto'>;
@@ -44,21 +45,6 @@ function withoutComments(text: string): string {
     .join('\n');
 }
 
-/** Looks a program up on a PATH string, like `command -v`. */
-export async function findOnPath(program: string, pathVar: string | undefined): Promise<string | null> {
-  for (const dir of (pathVar ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, program);
-    try {
-      await access(candidate, constants.X_OK);
-      if ((await stat(candidate)).isFile()) return candidate;
-    } catch {
-      /* not here */
-    }
-  }
-  return null;
-}
-
 export async function probeProject(projectDir: string, pathVar: string | undefined): Promise<ProjectFacts> {
   const cmake = await readIfExists(path.join(projectDir, 'CMakeLists.txt'));
   const cmakeCode = cmake === null ? '' : withoutComments(cmake);
@@ -79,8 +65,8 @@ export async function probeProject(projectDir: string, pathVar: string | undefin
     makefile,
     makefileUsesCrossCompile: /\bCROSS_COMPILE\b/.test(makeCode),
     makefileSetsCC: /^\s*(override\s+)?CC\s*(=|:=|::=|\+=)/m.test(makeCode),
-    west: await findOnPath('west', pathVar),
-    gcc: await findOnPath('arm-none-eabi-gcc', pathVar),
+    west: await findExecutable('west', pathVar ?? ''),
+    gcc: await findExecutable('arm-none-eabi-gcc', pathVar ?? ''),
   };
 }
 

@@ -8,10 +8,8 @@
  */
 import { glob, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { EM_ARM, ET_EXEC, isElfMagic } from './elf.js';
+import { EM_ARM, ELF_IDENT_BYTES, ET_EXEC, elfHeader, isElfMagic, type ImageFormat } from '../common/elf.js';
 import { BuildError } from './errors.js';
-
-export type ImageFormat = 'elf' | 'hex';
 
 export interface FoundImage {
   path: string;
@@ -37,7 +35,7 @@ async function head(file: string, length: number): Promise<Buffer> {
 
 /** What a file holds, judged by its first bytes, not its name. */
 export async function imageFormat(file: string): Promise<ImageFormat | null> {
-  const bytes = await head(file, 20);
+  const bytes = await head(file, ELF_IDENT_BYTES);
   if (isElfMagic(bytes)) return 'elf';
   const text = bytes.toString('latin1').trimStart();
   return /^:[0-9A-Fa-f]{8}/.test(text) ? 'hex' : null;
@@ -45,12 +43,8 @@ export async function imageFormat(file: string): Promise<ImageFormat | null> {
 
 /** An Arm executable ELF (not an object file), for files without an extension. */
 async function isArmExecutable(file: string): Promise<boolean> {
-  const bytes = await head(file, 20);
-  if (!isElfMagic(bytes) || bytes.length < 20) return false;
-  const little = bytes[5] === 1;
-  const type = little ? bytes.readUInt16LE(16) : bytes.readUInt16BE(16);
-  const machine = little ? bytes.readUInt16LE(18) : bytes.readUInt16BE(18);
-  return type === ET_EXEC && machine === EM_ARM;
+  const header = elfHeader(await head(file, ELF_IDENT_BYTES));
+  return header !== null && header.type === ET_EXEC && header.machine === EM_ARM;
 }
 
 interface Candidate {

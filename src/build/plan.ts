@@ -4,7 +4,7 @@
  * can be checked without its tools, Zephyr included.
  */
 import path from 'node:path';
-import type { Toolchain } from '../toolchain/types.js';
+import type { Toolchain } from '../toolchain/index.js';
 import { zephyrBoard } from './boards.js';
 import type { ProjectFacts, ResolvedSystem } from './detect.js';
 

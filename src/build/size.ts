@@ -12,8 +12,9 @@
  *   them as sections.
  */
 import { boardInfo } from './boards.js';
-import { EM_ARM, SHF_ALLOC, SHF_WRITE, SHT_NOBITS, machineName, readElf, type ElfSection } from './elf.js';
+import { EM_ARM, SHF_ALLOC, SHF_WRITE, SHT_NOBITS, machineName, readElf, type ElfSection } from '../common/elf.js';
 import type { SizeReport } from './types.js';
+import { formatSize } from '../common/text.js';
 
 export function inFlash(s: ElfSection): boolean {
   return (s.flags & SHF_ALLOC) !== 0 && s.type !== SHT_NOBITS;
@@ -40,13 +41,9 @@ export async function measureImage(elfPath: string, board: string): Promise<Size
   };
 }
 
-function kib(bytes: number): string {
-  return bytes >= 1 << 20 && bytes % (1 << 20) === 0 ? `${bytes / (1 << 20)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
-}
-
 function usage(used: number, capacity: number | null): string {
-  if (capacity === null) return `${kib(used)} (${used} B)`;
-  return `${kib(used)} of ${kib(capacity)} (${((100 * used) / capacity).toFixed(1)}%)`;
+  if (capacity === null) return `${formatSize(used)} (${used} B)`;
+  return `${formatSize(used)} of ${formatSize(capacity)} (${((100 * used) / capacity).toFixed(1)}%)`;
 }
 
 /** One line for logs and summaries, e.g. "flash 42.1 KiB of 1 MiB (4.1%), RAM 10.0 KiB of 320.0 KiB (3.1%)". */

@@ -12,9 +12,9 @@
  * ours are written from the status and GitHub's `message` only.
  */
 import { getOctokit } from '@actions/github';
-import { retryAfterMs } from '../allhw/client.js';
-import type { Logger } from '../log.js';
-import { sleep } from '../run/sleep.js';
+import { retryAfterMs } from '../allhw/index.js';
+import type { Logger } from '../common/log.js';
+import { sleep } from '../common/sleep.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 

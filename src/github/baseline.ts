@@ -10,8 +10,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { loadBaseline } from '../results/gate.js';
-import type { BaselineSource, Results } from '../results/types.js';
+import { loadBaseline } from '../results/index.js';
+import type { BaselineSource, Results } from '../results/index.js';
 import type { GitHubApi } from './api.js';
 import { runUrl, type GitHubContext } from './context.js';
 

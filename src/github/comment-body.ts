@@ -5,8 +5,9 @@
  * comment over 65536 characters: rows are ranked (failures, then changes
  * beyond the tolerance, then the rest) and the rest is summarised in a line.
  */
-import type { ImageEntry, InputResult, Results } from '../results/types.js';
-import { formatBytes, formatMs, formatPct, mdCell, mdCode, plural } from '../report/text.js';
+import type { ImageEntry, InputResult, Results } from '../results/index.js';
+import { formatBytes, formatMs, formatPct, plural } from '../common/text.js';
+import { baselineLine, mdCell, mdCode } from '../report/index.js';
 import { deltaPct } from './figures.js';
 
 /** GitHub's limit for an issue comment body, in characters. */
@@ -68,17 +69,6 @@ function sizeLine(results: Results, img: ImageEntry): string {
   const part = (label: string, now: number, was: number | undefined): string =>
     `**${label}** ${formatBytes(now)}${was === undefined ? '' : ` (${delta(deltaPct(was, now))})`}`;
   return `${part('Flash', img.size.flash, base?.flash)} · ${part('RAM', img.size.ram, base?.ram)}`;
-}
-
-/** One line naming the baseline's run, commit and date (or why it was not compared); also in the job summary. */
-export function baselineLine(results: Results): string {
-  const b = results.baseline;
-  if (!b) return 'Baseline: none given.';
-  const what =
-    b.kind === 'run'
-      ? `run [${b.runId}](${b.url ?? ''}) (commit ${mdCode((b.sha ?? '').slice(0, 7) || '?')}${b.branch ? ` on ${mdCode(b.branch)}` : ''}, ${mdCell(b.date ?? '', 40)})`
-      : 'the file given in `baseline`';
-  return b.skipped ? `Baseline: ${b.runId || b.kind === 'file' ? `${what}, ` : ''}not compared: ${mdCell(b.skipped, 400)}.` : `Baseline: ${what}.`;
 }
 
 function imagesOf(results: Results): ImageEntry[] {

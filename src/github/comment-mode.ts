@@ -8,9 +8,9 @@
  * or the artifact names another PR), and posts or updates the one comment.
  */
 import path from 'node:path';
-import type { Logger } from '../log.js';
-import { loadBaseline, verdict, type FailOn } from '../results/gate.js';
-import type { Results } from '../results/types.js';
+import type { Logger } from '../common/log.js';
+import { loadBaseline, verdict, type FailOn } from '../results/index.js';
+import type { Results } from '../results/index.js';
 import { artifactOf, downloadRunArtifact } from './baseline.js';
 import type { GitHubContext } from './context.js';
 import { commentStep, githubApi, type CommentPolicy } from './pr-loop.js';

@@ -3,8 +3,8 @@
  * as the gate matches them, so that results.json carries them: the PR
  * comment, the chart and `mode: comment` show deltas without the baseline.
  */
-import { imageNames, matchImages } from '../results/gate.js';
-import type { BaselineFigures, Results } from '../results/types.js';
+import { imageNames, matchImages } from '../results/index.js';
+import type { BaselineFigures, Results } from '../results/index.js';
 
 export function baselineFigures(current: Results, baseline: Results): BaselineFigures {
   const imageMap = matchImages(imageNames(current), imageNames(baseline));

@@ -3,7 +3,7 @@
  * board (or from two boards, or two timing models) are different quantities.
  * A baseline is gated only when it was measured the same way as this run.
  */
-import type { Measurement, Results } from '../results/types.js';
+import type { Measurement, Results } from '../results/index.js';
 
 export interface MeasurementOptions {
   mode: 'allhw' | 'emulator';

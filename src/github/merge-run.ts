@@ -6,12 +6,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Logger } from '../log.js';
-import { uploadResults } from '../report/artifact.js';
-import { computeOutputs } from '../report/outputs.js';
+import type { Logger } from '../common/log.js';
+import { uploadResults } from '../report/index.js';
+import { computeOutputs } from '../report/index.js';
 import { writeReportFiles } from '../report/index.js';
-import { loadBaseline, verdict, type FailOn } from '../results/gate.js';
-import type { Results } from '../results/types.js';
+import { loadBaseline, verdict, type FailOn } from '../results/index.js';
+import type { Results } from '../results/index.js';
 import type { GitHubContext } from './context.js';
 import { downloadShards, loadShardDirs, mergeResults, missingShards, writeResultsFile } from './merge.js';
 import { commentStep, gateAgainstBaseline, githubApi, runInfoOf, type CommentPolicy } from './pr-loop.js';

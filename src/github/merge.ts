@@ -6,12 +6,13 @@
  * then gated, reported, uploaded and commented on as one run. A shard that
  * stopped early makes the whole run fail, with its reason.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../common/disk-write.js';
 import path from 'node:path';
-import type { Logger } from '../log.js';
-import { loadBaseline } from '../results/gate.js';
-import { RESULTS_FILE } from '../results/store.js';
-import type { ImageEntry, Measurement, Results } from '../results/types.js';
+import type { Logger } from '../common/log.js';
+import { loadBaseline } from '../results/index.js';
+import { RESULTS_FILE } from '../results/index.js';
+import type { ImageEntry, Measurement, Results } from '../results/index.js';
 import type { GitHubApi } from './api.js';
 import { downloadRunArtifact } from './baseline.js';
 import type { GitHubContext } from './context.js';
@@ -133,6 +134,5 @@ export async function downloadShards(opts: DownloadShardsOptions): Promise<Resul
 export async function writeResultsFile(dir: string, results: Results): Promise<void> {
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, RESULTS_FILE);
-  await writeFile(`${file}.tmp`, JSON.stringify(results, null, 2) + '\n');
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomic(file, JSON.stringify(results, null, 2) + '\n');
 }

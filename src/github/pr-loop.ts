@@ -6,9 +6,9 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../log.js';
-import { compareBaseline } from '../results/gate.js';
-import type { BaselineSource, GateResult, Measurement, Results, RunInfo } from '../results/types.js';
+import type { Logger } from '../common/log.js';
+import { compareBaseline } from '../results/index.js';
+import type { BaselineSource, GateResult, Measurement, Results, RunInfo } from '../results/index.js';
 import { GitHubApi } from './api.js';
 import { findAutoBaseline } from './baseline.js';
 import { commentMarker, renderComment, type CommentLinks } from './comment-body.js';

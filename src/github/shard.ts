@@ -5,9 +5,9 @@
  * every job computes the same split without talking to the others and each
  * gets a fair mix of images and inputs.
  */
-import type { Image } from '../build/types.js';
-import { planTasks, type PlanOptions } from '../run/plan.js';
-import type { InputItem, PlannedTask } from '../run/types.js';
+import type { Image } from '../build/index.js';
+import { planTasks, type PlanOptions } from '../run/index.js';
+import type { InputItem, PlannedTask } from '../run/index.js';
 
 export interface Shard {
   /** 1-based. */

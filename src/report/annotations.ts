@@ -4,9 +4,9 @@
  * the step's own failure message (core.setFailed) is one of them: by default 9
  * are ours, the last of which sums up the rest when there are more.
  */
-import { redactKeyParams, type Logger } from '../log.js';
-import type { Results } from '../results/types.js';
-import { clip, plural, visibleControls } from './text.js';
+import { redactKeyParams, type Logger } from '../common/log.js';
+import type { Results } from '../results/index.js';
+import { clip, plural, visibleControls } from '../common/text.js';
 
 export interface AnnotationOptions {
   /** Error annotations at most (default 9). */

@@ -5,10 +5,10 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../log.js';
-import { plural } from './text.js';
-import { redactKeyParams } from '../log.js';
-import { withProcessEnv } from '../process-env.js';
+import type { Logger } from '../common/log.js';
+import { plural } from '../common/text.js';
+import { redactKeyParams } from '../common/log.js';
+import { withProcessEnv } from '../common/process-env.js';
 
 export interface UploadOptions {
   dir: string;

@@ -1,27 +1,23 @@
 /**
  * Writes the report files made from results.json into the results directory:
- * junit.xml and summary.md (results.json itself is the results store's).
+ * junit.xml and summary.md (results.json itself is the results store's),
+ * each through a temp file and a rename so the artifact never holds half a file.
  */
-import { rename, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../common/disk-write.js';
 import path from 'node:path';
-import type { Results } from '../results/types.js';
+import type { Results } from '../results/index.js';
 import { renderJUnit } from './junit.js';
 import { renderSummary, type SummaryOptions } from './summary.js';
 
 export { emitAnnotations } from './annotations.js';
 export { computeOutputs } from './outputs.js';
-export { uploadResults, ArtifactNameClashError } from './artifact.js';
+export { uploadResults, ArtifactNameClashError, type UploadedArtifact } from './artifact.js';
 export { renderJUnit } from './junit.js';
-export { renderSummary, renderTextTable } from './summary.js';
+export { baselineLine, renderSummary, renderTextTable } from './summary.js';
+export { mdCell, mdCode } from './markdown.js';
 
 export type ReportOptions = SummaryOptions;
-
-/** Write-then-rename, so a cancel mid-write never leaves half a file in the artifact. */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
 
 export async function writeReportFiles(
   results: Results,
@@ -32,7 +28,7 @@ export async function writeReportFiles(
   const summaryMarkdown = renderSummary(results, opts);
   const junit = path.join(dir, 'junit.xml');
   const summary = path.join(dir, 'summary.md');
-  await writeAtomic(junit, renderJUnit(results));
-  await writeAtomic(summary, summaryMarkdown);
+  await writeFileAtomic(junit, renderJUnit(results));
+  await writeFileAtomic(summary, summaryMarkdown);
   return { summaryMarkdown, files: [junit, summary] };
 }

@@ -6,9 +6,9 @@
  * mikepenz/action-junit-report, Jenkins): name/classname/time on every
  * testcase, message attribute plus details text on failures.
  */
-import type { GateCheck, InputResult, Results, TaskEntry } from '../results/types.js';
-import { formatNumber } from './text.js';
-import { redactKeyParams } from '../log.js';
+import type { GateCheck, InputResult, Results, TaskEntry } from '../results/index.js';
+import { formatNumber } from '../common/text.js';
+import { redactKeyParams } from '../common/log.js';
 
 /**
  * XML 1.0 cannot carry most control characters, not even as &#..; references:

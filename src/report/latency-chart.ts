@@ -5,8 +5,9 @@
  * run, a line for the baseline. When every bar would be the same height a
  * chart says nothing a line of figures does not, so that is what is shown.
  */
-import type { InputResult } from '../results/types.js';
-import { clip, formatNumber, mdCode, usToMs } from './text.js';
+import type { InputResult } from '../results/index.js';
+import { clip, formatNumber, usToMs } from '../common/text.js';
+import { mdCode } from './markdown.js';
 
 /** Marks a failed or errored input in an axis label. */
 const FAILED_MARK = '✗ ';

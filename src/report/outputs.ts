@@ -3,8 +3,8 @@
  * each; the CLI may print them. JSON-valued outputs are compact JSON.
  */
 import path from 'node:path';
-import type { Results } from '../results/types.js';
-import { usToMs } from './text.js';
+import type { Results } from '../results/index.js';
+import { usToMs } from '../common/text.js';
 
 export interface OutputOptions {
   /** The results directory (results.json is in it). */

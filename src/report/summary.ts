@@ -3,13 +3,24 @@
  * GitHub refuses a step summary over 1 MiB: long tables are trimmed (failures
  * kept first) with a note that the full data is in the artifact.
  */
-import type { GateCheck, ImageEntry, InputResult, Results, TaskEntry } from '../results/types.js';
-import { clip, formatBytes, formatMs, formatNumber, mdCell, mdCode, plural, visibleControls } from './text.js';
-import { redactKeyParams } from '../log.js';
-import { baselineLine } from '../github/comment-body.js';
+import type { GateCheck, ImageEntry, InputResult, Results, TaskEntry } from '../results/index.js';
+import { clip, formatBytes, formatMs, formatNumber, plural, visibleControls } from '../common/text.js';
+import { mdCell, mdCode } from './markdown.js';
+import { redactKeyParams } from '../common/log.js';
 import { latencyFigure } from './latency-chart.js';
 
 /** GitHub's step summary limit is 1 MiB; stay well below it (the caller may add a line or two). */
+/** One line naming the baseline's run, commit and date (or why it was not compared); also in the job summary. */
+export function baselineLine(results: Results): string {
+  const b = results.baseline;
+  if (!b) return 'Baseline: none given.';
+  const what =
+    b.kind === 'run'
+      ? `run [${b.runId}](${b.url ?? ''}) (commit ${mdCode((b.sha ?? '').slice(0, 7) || '?')}${b.branch ? ` on ${mdCode(b.branch)}` : ''}, ${mdCell(b.date ?? '', 40)})`
+      : 'the file given in `baseline`';
+  return b.skipped ? `Baseline: ${b.runId || b.kind === 'file' ? `${what}, ` : ''}not compared: ${mdCell(b.skipped, 400)}.` : `Baseline: ${what}.`;
+}
+
 export const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 64 * 1024;
 
 export interface SummaryOptions {
@@ -197,6 +208,8 @@ function fitBudget(markdown: string): string {
 export interface TextTableOptions {
   /** The 'run stopped early' line (default true); off where the caller prints the reason itself. */
   withError?: boolean;
+  /** A line per task (id, image, code, how it ended): where the results directory could not hold them. */
+  withTasks?: boolean;
 }
 
 /** A plain-text table for the terminal (the CLI), every input, no trimming. */
@@ -224,6 +237,11 @@ export function renderTextTable(results: Results, options: TextTableOptions = {}
   if (results.gate) total += `; gate ${results.gate.passed ? 'passed' : 'failed'}`;
   out.push('', total);
   if (results.gate) for (const ch of results.gate.checks.filter((x) => !x.passed)) out.push(`  gate: ${ch.detail}`);
+  if (options.withTasks) {
+    for (const t of results.tasks) {
+      out.push(`  task ${visibleControls(t.id ?? '(not created)')}  ${visibleControls(t.image)}  attempt ${t.attempt}  code ${t.code ?? '-'}  ${t.end}`);
+    }
+  }
   if (results.error && options.withError !== false) out.push(`run stopped early: ${redactKeyParams(results.error)}`);
   return out.join('\n') + '\n';
 }

@@ -8,9 +8,10 @@
  * count as a regression (its % change equals the mean's). Every compared input
  * is also a check of its own; all checks gate.
  */
+import { jsonSyntaxError } from '../common/describe.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { formatBytes, formatNumber, formatPct, plural } from '../report/text.js';
+import { formatBytes, formatNumber, formatPct, plural } from '../common/text.js';
 import type { GateCheck, GateResult, ImageEntry, InputResult, Results } from './types.js';
 
 export { applyGolden, argmax, loadGolden, parseGolden, GoldenError } from './golden.js';
@@ -42,7 +43,7 @@ export function parseBaseline(text: string, file: string): Results {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new BaselineError(`Baseline '${file}' is not valid JSON (${(e as Error).message}): ${BASELINE_HINT}.`);
+    throw new BaselineError(`Baseline '${file}' is not valid JSON (${jsonSyntaxError(text, e)}): ${BASELINE_HINT}.`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new BaselineError(`Baseline '${file}' is not a JSON object: ${BASELINE_HINT}.`);

@@ -8,9 +8,10 @@
  *    "atol":0,"rtol":0,"compare":"values"}      ← the last three optional
  * The file's atol/rtol/compare are defaults; the caller's options win when set.
  */
+import { describeValue, jsonSyntaxError } from '../common/describe.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatNumber } from '../report/text.js';
+import { formatNumber } from '../common/text.js';
 import type { InputResult } from './types.js';
 
 export type CompareMode = 'values' | 'top1';
@@ -52,7 +53,7 @@ function tolerance(file: string, obj: Record<string, unknown>, key: 'atol' | 'rt
   const v = obj[key];
   if (v === undefined || v === null) return null;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new GoldenError(`Golden file '${file}': "${key}" is ${JSON.stringify(v)}; expected a number ≥ 0.`);
+    throw new GoldenError(`Golden file '${file}': "${key}" is ${describeValue(v)}; expected a number ≥ 0.`);
   }
   return v;
 }
@@ -63,12 +64,12 @@ export function parseGolden(text: string, file: string): Golden {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new GoldenError(`Golden file '${file}' is not valid JSON (${(e as Error).message}): ${FORMAT_HINT}.`);
+    throw new GoldenError(`Golden file '${file}' is not valid JSON (${jsonSyntaxError(text, e)}): ${FORMAT_HINT}.`);
   }
   if (!isObject(data)) throw new GoldenError(`Golden file '${file}' is not a JSON object: ${FORMAT_HINT}.`);
   if (data.version !== 1) {
     throw new GoldenError(
-      `Golden file '${file}' has "version": ${JSON.stringify(data.version ?? null)}; only version 1 is known: ${FORMAT_HINT}.`,
+      `Golden file '${file}' has "version": ${typeof data.version === 'number' ? data.version : describeValue(data.version ?? null)}; only version 1 is known: ${FORMAT_HINT}.`,
     );
   }
   if (!isObject(data.outputs)) {
@@ -79,7 +80,7 @@ export function parseGolden(text: string, file: string): Golden {
   if (data.output_shape !== undefined && data.output_shape !== null) {
     const s = data.output_shape;
     if (!Array.isArray(s) || s.length === 0 || !s.every((d) => Number.isInteger(d) && (d as number) > 0)) {
-      throw new GoldenError(`Golden file '${file}': "output_shape" is ${JSON.stringify(s)}; expected an array of positive integers, e.g. [1,10].`);
+      throw new GoldenError(`Golden file '${file}': "output_shape" is ${describeValue(s)}; expected an array of positive integers, e.g. [1,10].`);
     }
     outputShape = s as number[];
   }
@@ -184,6 +185,26 @@ function goldenLookup(golden: Golden, inputs: readonly string[]): (input: string
   };
 }
 
+/** Which golden keys no input uses, and which inputs have no golden entry. */
+export function goldenCoverage(golden: Golden, inputs: readonly string[]): { unmatchedKeys: string[]; inputsWithout: string[] } {
+  const lookup = goldenLookup(golden, inputs);
+  const used = new Set<number[]>();
+  const inputsWithout: string[] = [];
+  for (const input of inputs) {
+    const values = lookup(input);
+    if (values) used.add(values);
+    else inputsWithout.push(input);
+  }
+  const unmatchedKeys = [...golden.outputs].filter(([, values]) => !used.has(values)).map(([key]) => key);
+  return { unmatchedKeys, inputsWithout };
+}
+
+/** Up to `most` names, quoted and clipped, then how many more. */
+export function someNames(names: readonly string[], most = 5): string {
+  const clipped = names.slice(0, most).map((n) => `'${n.length > 60 ? `${n.slice(0, 57)}...` : n}'`);
+  return clipped.join(', ') + (names.length > most ? ` and ${names.length - most} more` : '');
+}
+
 interface Tolerances {
   compare: CompareMode;
   atol: number;
@@ -247,7 +268,8 @@ export function effectiveTolerances(golden: Golden, opts: GoldenOptions): Tolera
 /**
  * Fills expected/maxAbsError/top1 of each result and fails passed inputs whose
  * outputs do not match. Failed or errored inputs keep their status and reason.
- * An input without a golden entry keeps passing, with a note in `reason`.
+ * An input without a golden entry fails: where a golden file is given, an
+ * output nobody checked must not pass as a right one.
  */
 export function applyGolden(results: readonly InputResult[], golden: Golden, opts: GoldenOptions = {}): InputResult[] {
   const t = effectiveTolerances(golden, opts);
@@ -258,8 +280,8 @@ export function applyGolden(results: readonly InputResult[], golden: Golden, opt
     const expected = lookup(r.input);
     if (!expected) {
       if (r.status === 'passed') {
-        const note = `outputs not checked: ${path.basename(golden.path)} has no entry for '${r.input}'`;
-        out.reason = r.reason ? `${r.reason}; ${note}` : note;
+        out.status = 'failed';
+        out.reason = `no expected output: ${path.basename(golden.path)} has no entry for '${r.input}' (add one, or leave the input out of 'inputs')`;
       }
       return out;
     }

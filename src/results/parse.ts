@@ -22,8 +22,9 @@
  * them: an input lists its first MAX_EVENTS and then how many more there
  * were (the UART log has them all).
  */
-import type { TaskOutcome } from '../run/types.js';
+import type { TaskOutcome } from '../run/index.js';
 import type { InputResult } from './types.js';
+import { clip } from '../common/text.js';
 
 export interface ParseOptions {
   /** Expected number of outputs per result (from output-count or the golden file), or null. */
@@ -67,10 +68,6 @@ export function uartLines(bytes: Buffer): string[] {
 
 export type ParsedResult = { outputs: number[]; timers: number[] } | { error: string };
 
-function shorten(text: string, max = 80): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
 /** Reads one `#result:` line (from the prefix on). */
 export function parseResultLine(line: string): ParsedResult {
   const fields = line.slice(RESULT_PREFIX.length).trim().split(':');
@@ -80,13 +77,13 @@ export function parseResultLine(line: string): ParsedResult {
   const outputs: number[] = [];
   for (const [i, raw] of outputsText.split(',').entries()) {
     const v = raw.trim();
-    if (!NUMBER.test(v)) return { error: `output ${i + 1} is '${shorten(v, 20)}', not a number` };
+    if (!NUMBER.test(v)) return { error: `output ${i + 1} is '${clip(v, 20)}', not a number` };
     outputs.push(Number(v));
   }
   const timers: number[] = [];
   for (const [i, raw] of timerTexts.entries()) {
     const v = raw.trim();
-    if (!NUMBER.test(v) || Number(v) < 0) return { error: `timer ${i + 1} is '${shorten(v, 20)}', not a number of µs` };
+    if (!NUMBER.test(v) || Number(v) < 0) return { error: `timer ${i + 1} is '${clip(v, 20)}', not a number of µs` };
     timers.push(Number(v));
   }
   return { outputs, timers };
@@ -129,7 +126,7 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
     if (line === '') return;
     const at = line.indexOf(RESULT_PREFIX);
     if (at >= 0) {
-      if (at > 0) eventFor(`text before a result: '${shorten(line.slice(0, at))}'`);
+      if (at > 0) eventFor(`text before a result: '${clip(line.slice(0, at), 80)}'`);
       if (inFlight < n) slots[inFlight++].line = line.slice(at);
       else if (extraCount++ < MAX_EVENTS) extras.push(line.slice(at));
       return;
@@ -137,9 +134,9 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
     if (banner === null) {
       banner = line;
     } else if (line === banner) {
-      eventFor(`reboot: the first line '${shorten(banner)}' was printed again`);
+      eventFor(`reboot: the first line '${clip(banner, 80)}' was printed again`);
     } else if (EVENT.test(line)) {
-      eventFor(shorten(line, 200));
+      eventFor(clip(line, 200));
     }
   };
 
@@ -151,12 +148,12 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
   for (const raw of eachUartLine(complete)) take(raw);
   const cut = uart.subarray(complete.length).toString('utf8');
   const cutAt = cut.indexOf(RESULT_PREFIX);
-  if (cutAt >= 0) eventFor(`a #result line was still being written when the output was last read: '${shorten(cut.slice(cutAt).trimEnd())}'`);
+  if (cutAt >= 0) eventFor(`a #result line was still being written when the output was last read: '${clip(cut.slice(cutAt).trimEnd(), 80)}'`);
   else if (cut !== '') take(cut);
 
   const got = slots.filter((s) => s.line !== null).length;
   // Extra results are the last input's events, after those seen while it was in flight.
-  for (const e of extras) addEvent(slots[n - 1]!, `extra result: '${shorten(e)}'`);
+  for (const e of extras) addEvent(slots[n - 1]!, `extra result: '${clip(e, 80)}'`);
   slots[n - 1]!.unlisted += extraCount - extras.length;
   const results = slots.map((slot, k): InputResult => {
     const result: InputResult = {
@@ -182,7 +179,7 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
     }
     const parsed = parseResultLine(slot.line);
     if ('error' in parsed) {
-      return { ...result, status: 'failed', reason: `unreadable #result line (${parsed.error}): '${shorten(slot.line)}'` };
+      return { ...result, status: 'failed', reason: `unreadable #result line (${parsed.error}): '${clip(slot.line, 80)}'` };
     }
     const filled = { ...result, outputs: parsed.outputs, timers: parsed.timers, latencyUs: parsed.timers[parsed.timers.length - 1] };
     if (opts.outputCount !== null && parsed.outputs.length !== opts.outputCount) {

@@ -1,8 +1,16 @@
 /**
  * The results directory, written as data arrives so that a crash or a
  * cancel loses nothing already known:
+ *   tasks.jsonl                       append-only journal: a line when a task is created
+ *                                     (its id, before anything else can go wrong) and a line
+ *                                     with its entry and results when it ends
  *   logs/<image>/<task id>.uart.log   raw UART bytes of each attempt, as soon as it ends
- *   results.json                      replaced atomically (temp file + rename) on every save
+ *   results.json                      a snapshot, replaced atomically (temp file + rename);
+ *                                     during a run at most about every `snapshotMs` (and never
+ *                                     more often than 20× the time one write takes), at the end always
+ * Saving costs what changed: the journal grows by one line per event, while
+ * rewriting results.json after every task of a large run cost time
+ * quadratic in the run's size.
  * No secret may reach either: the config given is expected to be the public
  * one, and every save also masks the given secrets and any `key=` in a URL.
  * A UART log is the board's bytes, written as they came but for the given
@@ -10,21 +18,26 @@
  * costs one search of the bytes per secret and no copy; the client does not
  * scrub outputs, this is where the guarantee is kept).
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Image } from '../build/types.js';
-import { redactKeyParams } from '../log.js';
-import type { TaskOutcome } from '../run/types.js';
-import type { Toolchain } from '../toolchain/types.js';
+import { FileWriteError, writeFileAtomic, writeLogFile } from '../common/disk-write.js';
+import type { Image } from '../build/index.js';
+import { redactKeyParams } from '../common/log.js';
+import type { TaskOutcome } from '../run/index.js';
+import type { Toolchain } from '../toolchain/index.js';
 import type { GateResult, InputResult, Results, TaskEntry } from './types.js';
 
 export const RESULTS_FILE = 'results.json';
+export const JOURNAL_FILE = 'tasks.jsonl';
 
 export type ResultsBase = Pick<Results, 'mode' | 'config'> & Partial<Omit<Results, 'version' | 'tasks' | 'results' | 'totals'>>;
 
 export interface ResultsStoreOptions {
   /** Values masked as *** in results.json (e.g. the API key), whatever field they hide in. */
   secrets?: string[];
+  /** Least time between two results.json snapshots written by saveSoon() (default 2000 ms). */
+  snapshotMs?: number;
 }
 
 const MASK = Buffer.from('***');
@@ -76,12 +89,18 @@ export class ResultsStore {
   private readonly data: Results;
   private readonly secrets: string[];
   private saving: Promise<void> = Promise.resolve();
-  private tmpCount = 0;
+  private readonly snapshotMs: number;
+  private lastWriteAt = 0;
+  private lastWriteMs = 0;
+  private pending: NodeJS.Timeout | null = null;
+  /** Files that could not be written, each once, with why (FileWriteError messages). */
+  private readonly writeErrors = new Map<string, string>();
 
-  private constructor(dir: string, data: Results, secrets: string[]) {
+  private constructor(dir: string, data: Results, secrets: string[], snapshotMs: number) {
     this.dir = dir;
     this.data = data;
     this.secrets = secrets;
+    this.snapshotMs = snapshotMs;
   }
 
   static async create(dir: string, base: ResultsBase, options: ResultsStoreOptions = {}): Promise<ResultsStore> {
@@ -104,18 +123,48 @@ export class ResultsStore {
       shard: base.shard ?? null,
       run: base.run ?? null,
     };
-    const store = new ResultsStore(dir, data, (options.secrets ?? []).filter((s) => s.length > 0));
+    const secrets = (options.secrets ?? []).filter((s) => s.length > 0);
+    const store = new ResultsStore(dir, data, secrets, options.snapshotMs ?? 2000);
     await store.save();
     return store;
   }
 
-  /** Writes an attempt's raw UART bytes (secrets masked); returns the path relative to the results dir (with `/`). */
-  async writeUartLog(outcome: TaskOutcome): Promise<string> {
-    const file = outcome.id ? safeComponent(outcome.id) : `plan-${outcome.planIndex + 1}-attempt-${outcome.attempt}`;
-    const rel = ['logs', safeComponent(outcome.image), `${file}.uart.log`];
-    await mkdir(path.join(this.dir, ...rel.slice(0, -1)), { recursive: true });
-    await writeFile(path.join(this.dir, ...rel), maskSecretBytes(outcome.uart, this.secrets));
+  /**
+   * Writes an attempt's raw UART bytes (secrets masked); returns the path
+   * relative to the results dir (with `/`). On a full disk the log ends with
+   * a line saying it was cut (or is not written: null), and failedWrites()
+   * says what was needed.
+   */
+  async writeUartLog(outcome: TaskOutcome): Promise<string | null> {
+    const name = outcome.id ? safeComponent(outcome.id) : `plan-${outcome.planIndex + 1}-attempt-${outcome.attempt}`;
+    const rel = ['logs', safeComponent(outcome.image), `${name}.uart.log`];
+    const file = path.join(this.dir, ...rel);
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      await this.noting(writeLogFile(file, maskSecretBytes(outcome.uart, this.secrets)));
+    } catch (e) {
+      if (!(e instanceof FileWriteError)) throw e;
+      // Cut (it says so in its last line) or not written at all: the task is
+      // still recorded, and failedWrites() says what was lost.
+      if ((await stat(file).catch(() => null))?.size) return rel.join('/');
+      await rm(file, { force: true });
+      return null;
+    }
     return rel.join('/');
+  }
+
+  /**
+   * Journals a task's id the moment the service gave it, synchronously: a
+   * kill -9 right after must still leave the id on disk for a person (or a
+   * later run) to find the task by.
+   */
+  recordCreated(entry: { planIndex: number; attempt: number; image: string; inputs: string[]; id: string }): void {
+    this.journal({ event: 'created', at: new Date().toISOString(), ...entry });
+  }
+
+  /** Files that could not be written during the run, with why (empty when all were). */
+  failedWrites(): string[] {
+    return [...this.writeErrors.values()];
   }
 
   setToolchain(toolchain: Pick<Toolchain, 'release' | 'gccVersion' | 'source' | 'path'> | null): void {
@@ -140,6 +189,7 @@ export class ResultsStore {
     );
     if (at >= 0) this.data.tasks[at] = entry;
     else this.data.tasks.push(entry);
+    this.journal({ event: 'ended', at: new Date().toISOString(), planIndex: outcome.planIndex, task: entry, results: results ?? [] });
     if (results) {
       const key = (r: InputResult): string => `${r.image}\n${r.input}`;
       const replaced = new Set(results.map(key));
@@ -172,10 +222,37 @@ export class ResultsStore {
 
   /** Writes results.json atomically; saves run one after another, each writing the latest data. */
   save(): Promise<void> {
+    if (this.pending) clearTimeout(this.pending);
+    this.pending = null;
     const next = this.saving.then(() => this.write());
     // A failed save must not block later ones; the caller still sees this one fail.
     this.saving = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Saves results.json now if the last snapshot is old enough, else once
+   * that time has come (the journal holds every event meanwhile). Errors of
+   * a deferred save are kept for failedWrites(), not thrown.
+   */
+  saveSoon(): void {
+    if (this.pending) return;
+    const gap = Math.max(this.snapshotMs, 20 * this.lastWriteMs);
+    const wait = this.lastWriteAt + gap - Date.now();
+    if (wait <= 0) {
+      this.save().catch(() => undefined);
+      return;
+    }
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      this.save().catch(() => undefined);
+    }, wait);
+    this.pending.unref();
+  }
+
+  /** Resolves when the saves begun so far have ended (failed ones too). */
+  idle(): Promise<void> {
+    return this.saving;
   }
 
   /** Stamps the end time and saves. */
@@ -203,19 +280,42 @@ export class ResultsStore {
   private maskedText(): string {
     // Values only: masking the serialized text would also hit property names
     // (a one-letter key would turn "tasks" into "tas***s").
-    const mask = (text: string): string => {
-      let out = text;
-      for (const s of this.secrets) out = out.split(s).join('***');
-      return redactKeyParams(out);
-    };
-    return JSON.stringify(this.data, (_key, value: unknown) => (typeof value === 'string' ? mask(value) : value), 2) + '\n';
+    return JSON.stringify(this.data, (_key, value: unknown) => (typeof value === 'string' ? this.mask(value) : value), 2) + '\n';
+  }
+
+  private mask(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join('***');
+    return redactKeyParams(out);
   }
 
   private async write(): Promise<void> {
+    const began = Date.now();
     const text = this.maskedText();
-    const target = path.join(this.dir, RESULTS_FILE);
-    const tmp = `${target}.${process.pid}.${++this.tmpCount}.tmp`;
-    await writeFile(tmp, text);
-    await rename(tmp, target);
+    await this.noting(writeFileAtomic(path.join(this.dir, RESULTS_FILE), text));
+    this.lastWriteAt = Date.now();
+    this.lastWriteMs = this.lastWriteAt - began;
+  }
+
+  private journal(event: object): void {
+    const line = JSON.stringify(event, (_key, value: unknown) => (typeof value === 'string' ? this.mask(value) : value)) + '\n';
+    const file = path.join(this.dir, JOURNAL_FILE);
+    try {
+      appendFileSync(file, line);
+    } catch (e) {
+      // The journal is the safety net, not the record: a full disk is said
+      // once (failedWrites), and results.json and the reports still try.
+      this.writeErrors.set(file, new FileWriteError(file, Buffer.byteLength(line), e as NodeJS.ErrnoException).message);
+    }
+  }
+
+  /** Awaits a write, remembering a FileWriteError for failedWrites() before passing it on. */
+  private async noting(write: Promise<void>): Promise<void> {
+    try {
+      await write;
+    } catch (e) {
+      if (e instanceof FileWriteError) this.writeErrors.set(e.file, e.message);
+      throw e;
+    }
   }
 }

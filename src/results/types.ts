@@ -1,4 +1,4 @@
-import type { SizeReport } from '../build/types.js';
+import type { SizeReport } from '../build/index.js';
 
 export type InputStatus = 'passed' | 'failed' | 'error';
 

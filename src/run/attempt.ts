@@ -4,11 +4,11 @@
  * an outcome (the run goes on with the other tasks).
  */
 import path from 'node:path';
-import { AllhwError, type AllhwClient, type TaskReading } from '../allhw/client.js';
-import { CODE_INFRA, CODE_TIMEOUT, KNOWN_STATUSES } from '../allhw/contract.js';
-import type { Logger } from '../log.js';
+import { AllhwError, type AllhwClient, type TaskReading } from '../allhw/index.js';
+import { CODE_INFRA, CODE_TIMEOUT, KNOWN_STATUSES } from '../allhw/index.js';
+import type { Logger } from '../common/log.js';
 import { PollSchedule, type PollTiming } from './poll.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../common/sleep.js';
 import { serviceTime, type RunTiming } from './timing.js';
 import type { PlannedTask, TaskOutcome } from './types.js';
 
@@ -27,7 +27,7 @@ export interface AttemptOptions {
   runTiming: RunTiming;
   log: Logger;
   signal?: AbortSignal;
-  onTaskCreated?: (planIndex: number, attempt: number, id: string) => void;
+  onTaskCreated?: (planIndex: number, attempt: number, id: string, task: { image: string; inputs: string[] }) => void;
 }
 
 export function taskLabel(task: PlannedTask): string {
@@ -102,7 +102,7 @@ export async function runAttempt(task: PlannedTask, attempt: number, opts: Attem
     return outcome;
   }
   const createdAt = Date.now();
-  opts.onTaskCreated?.(task.index, attempt, outcome.id);
+  opts.onTaskCreated?.(task.index, attempt, outcome.id, { image: task.image.name, inputs: task.inputs.map((i) => i.name) });
   log.info(`${label}: created ${outcome.id} (${task.payload.length} input bytes)`);
 
   const deadlineS = opts.timeoutS + opts.queueTimeoutS + opts.marginS;

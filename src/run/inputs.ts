@@ -14,10 +14,15 @@
  *   always a mistake, since the firmware would never see it).
  * Names: the file's base name (its path relative to `cwd` when two inputs
  * share a base name), plus `#k` (k from 0) when a file holds several inputs.
+ *
+ * Errors name the file, the line and column, and what was expected, and never
+ * quote the file: it may be anything a symlink leads to. A symlink that leads
+ * out of `cwd` (the workspace) is refused, saying where it leads.
  */
-import { glob, readFile, stat } from 'node:fs/promises';
+import { glob, lstat, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../log.js';
+import { describeValue, jsonSyntaxError } from '../common/describe.js';
+import type { Logger } from '../common/log.js';
 import { formatFloat64 } from './decimal.js';
 import { parseNpy } from './npy.js';
 import type { InputItem } from './types.js';
@@ -46,7 +51,7 @@ async function expandGlobs(globs: string[], cwd: string): Promise<string[]> {
     let any = false;
     for await (const f of glob(pattern, { cwd })) {
       const abs = path.resolve(cwd, f);
-      if (excluded.has(abs) || !(await stat(abs)).isFile()) continue;
+      if (excluded.has(abs) || !(await usableFile(abs, cwd))) continue;
       any = true;
       if (!seen.has(abs)) matched.push(abs);
     }
@@ -58,6 +63,26 @@ async function expandGlobs(globs: string[], cwd: string): Promise<string[]> {
     files.push(...matched);
   }
   return files;
+}
+
+const shown = (file: string, cwd: string): string => path.relative(cwd, file).split(path.sep).join('/') || file;
+
+/** True for a regular file inside `cwd` (through symlinks too); false for a directory; a clear error otherwise. */
+async function usableFile(abs: string, cwd: string): Promise<boolean> {
+  const link = await lstat(abs);
+  if (link.isSymbolicLink()) {
+    const target = await realpath(abs).catch(() => null);
+    if (target === null) {
+      throw new Error(`Input file ${shown(abs, cwd)} is a symbolic link to a file that does not exist: fix the link or leave it out of 'inputs'.`);
+    }
+    const root = await realpath(cwd);
+    if (target !== root && !target.startsWith(root + path.sep)) {
+      throw new Error(
+        `Input file ${shown(abs, cwd)} is a symbolic link that leads out of the workspace (to ${target}): inputs are read only from inside it; copy the file into the workspace.`,
+      );
+    }
+  }
+  return (await stat(abs)).isFile();
 }
 
 function numbersLine(values: string[]): string {
@@ -94,13 +119,15 @@ function fromCsv(text: string, file: string): string[] {
     .forEach((raw, i) => {
       const line = raw.replace(/\r$/, '');
       if (line.trim() === '') return;
+      let offset = 0;
       const values = line.split(',').map((cell, col) => {
+        const at = `${file}:${i + 1}:${offset + 1}: column ${col + 1}`;
+        offset += cell.length + 1;
         const c = cell.trim();
         if (!NUMBER.test(c)) {
-          throw new Error(
-            `${file}:${i + 1}: column ${col + 1} is '${c.slice(0, 40)}', not a number: a .csv input holds only numbers, one input per row (remove any header row).`,
-          );
+          throw new Error(`${at} is not a number: a .csv input holds only numbers, one input per row (remove any header row).`);
         }
+        if (!Number.isFinite(Number(c))) throw new Error(`${at} is a number too large for a float64 (over about 1.8e308).`);
         return formatFloat64(Number(c));
       });
       inputs.push(numbersLine(values));
@@ -109,13 +136,18 @@ function fromCsv(text: string, file: string): string[] {
   return inputs;
 }
 
-function flattenJson(value: unknown, where: string, file: string, out: string[]): void {
-  if (typeof value === 'number') {
+/** Deeper than any tensor: beyond it the input is a mistake (or an attack on the stack). */
+const MAX_JSON_DEPTH = 32;
+
+function flattenJson(value: unknown, where: string, file: string, out: string[], depth = 0): void {
+  if (typeof value === 'number' && Number.isFinite(value)) {
     out.push(formatFloat64(value));
+  } else if (Array.isArray(value) && depth < MAX_JSON_DEPTH) {
+    value.forEach((v, i) => flattenJson(v, `${where}[${i}]`, file, out, depth + 1));
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => flattenJson(v, `${where}[${i}]`, file, out));
+    throw new Error(`${file}: ${where} is nested more than ${MAX_JSON_DEPTH} arrays deep: a .json input is an array of numbers or an array of arrays of numbers.`);
   } else {
-    throw new Error(`${file}: ${where || 'the top level'} is ${JSON.stringify(value)?.slice(0, 40)}, not a number: a .json input is an array of numbers or an array of arrays of numbers.`);
+    throw new Error(`${file}: ${where || 'the top level'} is ${describeValue(value)}, not a number: a .json input is an array of numbers or an array of arrays of numbers.`);
   }
 }
 
@@ -124,7 +156,7 @@ function fromJson(text: string, file: string): string[] {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${file} is not valid JSON (${jsonSyntaxError(text, e)}): a .json input is an array of numbers or an array of arrays of numbers.`);
   }
   if (!Array.isArray(data) || data.length === 0) {
     throw new Error(`${file}: expected a non-empty array of numbers (one input) or of arrays (one input each).`);

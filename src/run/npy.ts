@@ -60,13 +60,13 @@ export function parseNpy(buf: Buffer, file: string): NpyData {
   const descr = headerField(header, 'descr');
   const fortran = headerField(header, 'fortran_order');
   const shapeText = headerField(header, 'shape');
-  if (!descr || !fortran || !shapeText) throw bad(`its header lacks descr, fortran_order or shape: ${header.trim()}`);
+  if (!descr || !fortran || !shapeText) throw bad(`its header (${header.length} characters) lacks descr, fortran_order or shape`);
   if (fortran === 'True') throw new Error(`${file}: the array is stored in Fortran order; ${RESAVE}`);
 
   const m = /^['"]([<>|=]?)([a-zA-Z])(\d+)['"]$/.exec(descr);
   const kind = m ? KINDS[`${m[2]}${m[3]}`] : undefined;
   if (!m || !kind) {
-    throw new Error(`${file}: dtype ${descr} is not supported (only plain integers and floats: int8, uint8, int16, int32, float32, ...); ${RESAVE}`);
+    throw new Error(`${file}: dtype ${m ? descr : '(not a NumPy type code)'} is not supported (only plain integers and floats: int8, uint8, int16, int32, float32, ...); ${RESAVE}`);
   }
   const little = m[1] !== '>';
 
@@ -75,7 +75,7 @@ export function parseNpy(buf: Buffer, file: string): NpyData {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
-  if (!dims.every((d) => /^\d+L?$/.test(d))) throw bad(`its shape ${shapeText} is not a tuple of sizes`);
+  if (!dims.every((d) => /^\d+L?$/.test(d))) throw bad('its shape is not a tuple of sizes');
   const shape = dims.map((d) => Number.parseInt(d, 10));
   const count = shape.reduce((a, b) => a * b, 1);
   if (count === 0) throw new Error(`${file}: the array of shape (${shape.join(', ')}) holds no values`);

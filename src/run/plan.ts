@@ -5,8 +5,8 @@
  * `uartBuffer` — the receive ring of the microTVM demo firmware — so that no
  * firmware can overflow it, however slowly it reads.
  */
-import type { Image } from '../build/types.js';
-import type { Logger } from '../log.js';
+import type { Image } from '../build/index.js';
+import type { Logger } from '../common/log.js';
 import type { InputItem, PlannedTask } from './types.js';
 
 export type InputsPerTask = 'auto' | 'all' | number;

@@ -10,9 +10,9 @@
  * cancelled, tasks never created get an `error` outcome saying so (with no
  * onTaskEnd: there is nothing to log), so their inputs are still reported.
  */
-import type { AllhwClient } from '../allhw/client.js';
-import type { Image } from '../build/types.js';
-import type { Logger } from '../log.js';
+import type { AllhwClient } from '../allhw/index.js';
+import type { Image } from '../build/index.js';
+import type { Logger } from '../common/log.js';
 import { notRunOutcome, runAttempt, taskLabel, whyStopped } from './attempt.js';
 import { planTasks, type InputsPerTask } from './plan.js';
 import type { PollTiming } from './poll.js';
@@ -37,7 +37,7 @@ export interface RunTasksOptions {
   signal?: AbortSignal;
   /** Called as soon as an attempt ends (also a failed one); awaited before the next attempt. */
   onTaskEnd?: (outcome: TaskOutcome) => Promise<void>;
-  onTaskCreated?: (planIndex: number, attempt: number, id: string) => void;
+  onTaskCreated?: (planIndex: number, attempt: number, id: string, task: { image: string; inputs: string[] }) => void;
   /** Seconds allowed past timeout + queue time before a task is given up (default 10). */
   deadlineMarginS?: number;
   /** Consecutive failed status reads (each retried by the client) before a task is given up (default 3). */

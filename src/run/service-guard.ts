@@ -6,8 +6,8 @@
  * finish normally: cutting off a POST in flight could leave a task running on
  * the service whose id we never learn.
  */
-import type { AllhwClient } from '../allhw/client.js';
-import { AllhwError } from '../allhw/errors.js';
+import type { AllhwClient } from '../allhw/index.js';
+import { AllhwError } from '../allhw/index.js';
 
 type TaskClient = Pick<AllhwClient, 'createTask' | 'getTask'>;
 

@@ -1,4 +1,4 @@
-import type { Image } from '../build/types.js';
+import type { Image } from '../build/index.js';
 
 /** One inference input, already as the `#input:...` line sent to the board (no newline). */
 export interface InputItem {

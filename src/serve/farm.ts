@@ -8,11 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CODE_INFRA, CODE_TIMEOUT, TIMEOUT_LINE_PREFIX, type KnownStatus, type TaskRecord } from '../allhw/contract.js';
-import type { Logger } from '../log.js';
+import { CODE_INFRA, CODE_TIMEOUT, TIMEOUT_LINE_PREFIX, type KnownStatus, type TaskRecord } from '../allhw/index.js';
+import type { Logger } from '../common/log.js';
 import { ImageError, inspectImage } from './image.js';
 import { runOnQemu, type QemuRunEnd } from './qemu-board.js';
-import { sleepUnlessAborted } from './sleep.js';
+import { sleep } from '../common/sleep.js';
+import { formatSize } from '../common/text.js';
 
 /** Names of a task's files in its directory. */
 export const TASK_FILES = {
@@ -59,6 +60,8 @@ export interface FarmOptions {
   setprivPath: string | null;
   icountShift: number | null;
   liveOutput: boolean;
+  /** UART bytes kept per task; a marker line says when more were dropped. */
+  maxOutputBytes: number;
   log: Logger;
 }
 
@@ -88,17 +91,26 @@ export class Farm {
     await rm(dir, { recursive: true, force: true });
   }
 
-  submit(id: string, dir: string, params: TaskParams): Task {
+  /**
+   * Registers an uploaded task. With `refusal` (why its image cannot run, found
+   * as it was uploaded) it finishes at once with 255 and that reason, without
+   * waiting for a board, as the real service does with an image it cannot use.
+   */
+  submit(id: string, dir: string, params: TaskParams, refusal?: string): Task {
     const task: Task = {
       id, dir, params,
       status: 'queued', created: new Date(), started: null, finished: null,
       code: null, reservation: null, serviceNote: '', timing: {},
     };
     this.tasks.set(id, task);
+    if (refusal !== undefined) {
+      this.finish(task, CODE_INFRA, refusal + '\n');
+      return task;
+    }
     this.queue.push(task);
     this.persist(task);
     this.opts.log.info(
-      `task ${id} queued: firmware ${kib(params.firmwareBytes)}, input ${kib(params.inputBytes)}, timeout ${params.timeoutS} s, ${params.baud} baud`,
+      `task ${id} queued: firmware ${formatSize(params.firmwareBytes, 'KiB')}, input ${formatSize(params.inputBytes, 'KiB')}, timeout ${params.timeoutS} s, ${params.baud} baud`,
     );
     this.dispatch();
     return task;
@@ -162,7 +174,7 @@ export class Farm {
       // Flashing: the real farm's programmer writes the image before the reset.
       const flashMs = Math.round((image.flashBytes / 1024) * this.opts.flashMsPerKiB);
       task.timing.flashMs = flashMs;
-      if (!(await sleepUnlessAborted(flashMs, this.stopping.signal))) {
+      if (!(await sleep(flashMs, this.stopping.signal))) {
         return this.finish(task, CODE_INFRA, 'The service was stopped while it was flashing the board.\n');
       }
       const runStart = performance.now();
@@ -179,29 +191,39 @@ export class Farm {
         stderrLogFile: path.join(task.dir, TASK_FILES.qemuStderr),
         signal: this.stopping.signal,
         icountShift: this.opts.icountShift,
+        maxUartBytes: this.opts.maxOutputBytes,
       });
       task.timing.runMs = Math.round(performance.now() - runStart);
-      await this.finishRun(task, end);
+      await this.finishRun(task, end.end, this.outputCutNote(end.uartBytes));
     } catch (err) {
       const reason = err instanceof ImageError ? err.message : `Internal error of the emulated service: ${(err as Error).message}`;
       this.finish(task, CODE_INFRA, (await this.lineStart(task)) + reason + '\n');
     }
   }
 
-  private async finishRun(task: Task, end: QemuRunEnd): Promise<void> {
+  /** The marker line for an output over the limit, or ''. */
+  private outputCutNote(uartBytes: number): string {
+    const max = this.opts.maxOutputBytes;
+    if (uartBytes <= max) return '';
+    return `${OUTPUT_CUT_LINE_PREFIX}: the board wrote ${uartBytes} bytes on its UART; this service keeps the first ${max} (${mib(max)}) of a task's output.\n`;
+  }
+
+  private async finishRun(task: Task, end: QemuRunEnd, cutNote: string): Promise<void> {
+    const start = cutNote ? (await this.lineStart(task)) + cutNote : '';
+    const lineStart = async (): Promise<string> => (start ? start : this.lineStart(task));
     switch (end.kind) {
       case 'exited':
-        return this.finish(task, end.code, '');
+        return this.finish(task, end.code, start);
       case 'timeout': {
-        let note = await this.lineStart(task);
+        let note = await lineStart();
         if (end.lockup) note += `The core locked up (QEMU: ${end.lockup}); a real board hangs like this until the timeout.\n`;
         note += `${TIMEOUT_LINE_PREFIX} (${task.params.timeoutS} s): the task was stopped by the service.\n`;
         return this.finish(task, CODE_TIMEOUT, note);
       }
       case 'failed':
-        return this.finish(task, CODE_INFRA, (await this.lineStart(task)) + end.reason + '\n');
+        return this.finish(task, CODE_INFRA, (await lineStart()) + end.reason + '\n');
       case 'aborted':
-        return this.finish(task, CODE_INFRA, (await this.lineStart(task)) + 'The service was stopped while the task ran.\n');
+        return this.finish(task, CODE_INFRA, (await lineStart()) + 'The service was stopped while the task ran.\n');
     }
   }
 
@@ -228,10 +250,23 @@ export class Farm {
     task.finished = new Date();
     task.started ??= task.finished;
     task.code = code;
-    task.serviceNote = serviceNote;
+    task.serviceNote = this.withoutServePaths(task, serviceNote);
     this.persist(task);
     const secs = task.started ? ((task.finished.getTime() - task.started.getTime()) / 1000).toFixed(1) : '0';
     this.opts.log.info(`task ${task.id} finished: code ${code} after ${secs} s${task.reservation ? ` on board ${task.reservation}` : ''}`);
+  }
+
+  /**
+   * A note as the client may see it: QEMU's messages and system errors name
+   * the files of the task's directory, which are the server's business (and
+   * its data dir's path is the host's). The image is named as uploaded.
+   */
+  private withoutServePaths(task: Task, note: string): string {
+    const image = task.params.firmwareName ?? 'the firmware image';
+    return note
+      .replaceAll(path.join(task.dir, TASK_FILES.firmware), image)
+      .replaceAll(task.dir, '<task directory>')
+      .replaceAll(this.opts.dataDir, '<data directory>');
   }
 
   /** task.json, for people and benches reading the data dir (writes are chained per task). */
@@ -244,6 +279,14 @@ export class Farm {
       .catch((err: Error) => this.opts.log.warning(`could not write ${task.id}/${TASK_FILES.record}: ${err.message}`));
     this.writes.set(task.id, next);
   }
+}
+
+/** Start of the line a task's output ends with when the service dropped some of it. */
+export const OUTPUT_CUT_LINE_PREFIX = 'Output cut by the service';
+
+export function mib(bytes: number): string {
+  const value = bytes / (1024 * 1024);
+  return `${Number.isInteger(value) ? value : value.toFixed(2)} MiB`;
 }
 
 function kib(bytes: number): string {

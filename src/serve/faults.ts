@@ -16,10 +16,10 @@
 import { createHash } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { TaskRecord } from '../allhw/contract.js';
-import type { Logger } from '../log.js';
+import type { TaskRecord } from '../allhw/index.js';
+import type { Logger } from '../common/log.js';
 import type { RequestHandler } from './api.js';
-import { sleepUnlessAborted } from './sleep.js';
+import { sleep } from '../common/sleep.js';
 import {
   appliesTo,
   beforeCreate,
@@ -76,7 +76,7 @@ export interface FaultLayer {
 
 export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): FaultLayer {
   const closing = new AbortController();
-  const hold = (ms: number): Promise<boolean> => sleepUnlessAborted(ms, closing.signal);
+  const hold = (ms: number): Promise<boolean> => sleep(ms, closing.signal);
   // One stream of draws per kind of request (and one for tasks): the n-th finished-record read
   // meets the same fault whatever number of polls came between, so a seed means the same faults.
   const streams = {

@@ -7,8 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-
-export type ImageFormat = 'elf' | 'hex';
+import { EM_ARM, elfHeader, isElfMagic, machineName, type ImageFormat } from '../common/elf.js';
 
 export interface ImageInfo {
   format: ImageFormat;
@@ -21,14 +20,10 @@ export class ImageError extends Error {
   override name = 'ImageError';
 }
 
-const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
-const EM_ARM = 40;
 const PT_LOAD = 1;
 /** The mps2-an500 core reads its vector table (initial SP, reset handler) from address 0. */
 const VECTOR_TABLE_BYTES = 8;
 const BOARD_HINT = 'the emulated board (mps2-an500) runs code from address 0x00000000: build the image for it (examples: -DBOARD=mps2_an500)';
-
-const MACHINES: Record<number, string> = { 3: 'x86', 8: 'MIPS', 62: 'x86-64', 183: 'AArch64', 243: 'RISC-V' };
 
 export async function inspectImage(file: string): Promise<ImageInfo> {
   const handle = await open(file, 'r');
@@ -37,7 +32,7 @@ export async function inspectImage(file: string): Promise<ImageInfo> {
     const probe = Buffer.alloc(16);
     const { bytesRead } = await handle.read(probe, 0, probe.length, 0);
     head = probe.subarray(0, bytesRead);
-    if (head.length >= 4 && head.subarray(0, 4).equals(ELF_MAGIC)) return await inspectElf(handle);
+    if (isElfMagic(head)) return await inspectElf(handle);
   } finally {
     await handle.close();
   }
@@ -60,17 +55,27 @@ async function inspectElf(handle: FileHandle): Promise<ImageInfo> {
   const header = Buffer.alloc(52);
   const { bytesRead } = await handle.read(header, 0, 52, 0);
   if (bytesRead < 52) throw new ImageError('The firmware ELF file is truncated (its header is incomplete).');
-  const machine = header[5] === 1 ? header.readUInt16LE(18) : header.readUInt16BE(18);
-  const builtFor = MACHINES[machine] ?? (machine === EM_ARM ? 'Arm' : `machine ${machine}`);
-  if (header[4] !== 1) {
+  const { elfClass, byteOrder, machine } = elfHeader(header)!;
+  const builtFor = machineName(machine);
+  if (elfClass !== 1) {
     throw new ImageError(`The firmware is a 64-bit ELF for ${builtFor}; the board is a 32-bit Arm Cortex-M7: build it with arm-none-eabi-gcc.`);
   }
-  if (header[5] !== 1) throw new ImageError('The firmware is a big-endian ELF; the Cortex-M7 board runs little-endian code.');
+  if (byteOrder !== 1) throw new ImageError('The firmware is a big-endian ELF; the Cortex-M7 board runs little-endian code.');
   if (machine !== EM_ARM) {
     throw new ImageError(
       `The firmware ELF is built for ${builtFor}, not Arm; the board is an Arm Cortex-M7: build it with arm-none-eabi-gcc.`,
     );
   }
+  const { size: fileBytes } = await handle.stat();
+  const truncated = (what: string): ImageError =>
+    new ImageError(
+      `The firmware ELF file is truncated: ${what} ends past the end of the file (${fileBytes} bytes). ` +
+        'Send the whole .elf your build produced (was the file cut short while it was copied or uploaded?).',
+    );
+  const shoff = header.readUInt32LE(32);
+  const shentsize = header.readUInt16LE(46);
+  const shnum = header.readUInt16LE(48);
+  if (shoff > 0 && shoff + shentsize * shnum > fileBytes) throw truncated('its section header table');
   const phoff = header.readUInt32LE(28);
   const phentsize = header.readUInt16LE(42);
   const phnum = header.readUInt16LE(44);
@@ -84,9 +89,11 @@ async function inspectElf(handle: FileHandle): Promise<ImageInfo> {
   for (let i = 0; i < phnum; i++) {
     const at = i * phentsize;
     if (table.readUInt32LE(at) !== PT_LOAD) continue;
+    const offset = table.readUInt32LE(at + 4);
     const paddr = table.readUInt32LE(at + 12);
     const filesz = table.readUInt32LE(at + 16);
     if (filesz === 0) continue;
+    if (offset + filesz > fileBytes) throw truncated(`load segment ${i} (${filesz} bytes from offset ${offset})`);
     flashBytes += filesz;
     lowest = Math.min(lowest, paddr);
     if (paddr <= 0 && paddr + filesz >= VECTOR_TABLE_BYTES) coversVectors = true;

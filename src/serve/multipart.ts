@@ -24,14 +24,41 @@ export interface PartSink {
 }
 
 const MAX_HEADER_BYTES = 16 * 1024;
+/**
+ * Bytes before the first boundary. RFC 2046 allows a preamble, but no form
+ * client sends one: a body that shows no boundary this far in uses another
+ * one than its Content-Type says, and is refused instead of read to its end.
+ */
+export const MAX_PREAMBLE_BYTES = 16 * 1024;
+/** RFC 2046 section 5.1.1: 1 to 70 characters. */
+const MAX_BOUNDARY_LENGTH = 70;
+/** RFC 2046 `bchars`: letters, digits, ' ( ) + _ , - . / : = ? and space, but not last. */
+const BOUNDARY_CHARS = /^[0-9A-Za-z'()+_,\-./:=? ]*[0-9A-Za-z'()+_,\-./:=?]$/;
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
 
-/** The boundary of a `multipart/form-data; boundary=...` content type, or null. */
+/**
+ * The boundary of a `multipart/form-data; boundary=...` content type; null
+ * when it is not multipart/form-data or names no boundary. Throws
+ * MultipartError for a boundary RFC 2046 does not allow (too long, bad
+ * characters): a body cut by it could never be read as its sender meant.
+ */
 export function multipartBoundary(contentType: string | undefined): string | null {
   if (!contentType || !/^multipart\/form-data\s*(;|$)/i.test(contentType.trim())) return null;
-  const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(contentType);
-  return match ? (match[1] ?? match[2]!) : null;
+  const match = /;\s*boundary\s*=\s*(?:"([^"]*)"|([^\s;]*))/i.exec(contentType);
+  if (!match) return null;
+  const boundary = match[1] ?? match[2]!;
+  if (boundary.length > MAX_BOUNDARY_LENGTH) {
+    throw new MultipartError(`the boundary in Content-Type is ${boundary.length} characters long; RFC 2046 allows at most ${MAX_BOUNDARY_LENGTH}`);
+  }
+  if (!BOUNDARY_CHARS.test(boundary)) {
+    throw new MultipartError(
+      boundary === ''
+        ? 'the boundary in Content-Type is empty'
+        : "the boundary in Content-Type has characters RFC 2046 does not allow (letters, digits, ' ( ) + _ , - . / : = ? and inner spaces)",
+    );
+  }
+  return boundary;
 }
 
 /**
@@ -47,6 +74,7 @@ export async function readMultipart(
   // a CRLF put before the body makes the first one look like the others.
   const delimiter = Buffer.from(`\r\n--${boundary}`);
   let buf: Buffer = Buffer.from(CRLF);
+  let preambleBytes = 0;
   let state = 'preamble' as 'preamble' | 'after-boundary' | 'headers' | 'body' | 'done';
   let sink: PartSink | null = null;
 
@@ -55,21 +83,25 @@ export async function readMultipart(
       if (state === 'preamble') {
         const at = buf.indexOf(delimiter);
         if (at < 0) {
-          buf = keepTail(buf, delimiter.length - 1);
+          const kept = keepTail(buf, delimiter.length - 1);
+          preambleBytes += buf.length - kept.length;
+          buf = kept;
+          if (preambleBytes > MAX_PREAMBLE_BYTES) throw noBoundary(boundary);
           return;
         }
+        if (preambleBytes + at > MAX_PREAMBLE_BYTES) throw noBoundary(boundary);
         buf = buf.subarray(at + delimiter.length);
         state = 'after-boundary';
       } else if (state === 'after-boundary') {
         const at = buf.indexOf(CRLF);
         if (at < 0) {
           if (buf.length >= 2 && buf.subarray(0, 2).toString('latin1') === '--') return finish();
-          if (buf.length > 256) throw new MultipartError('garbage after a multipart boundary');
+          if (!couldEndBoundaryLine(buf)) throw garbageAfterBoundary();
           return;
         }
         const rest = buf.subarray(0, at).toString('latin1');
         if (rest.startsWith('--')) return finish();
-        if (rest.trim() !== '') throw new MultipartError('garbage after a multipart boundary');
+        if (!isPadding(buf.subarray(0, at))) throw garbageAfterBoundary();
         buf = buf.subarray(at + 2);
         state = 'headers';
       } else if (state === 'headers') {
@@ -118,9 +150,34 @@ export async function readMultipart(
     buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
     await feed();
   }
+  if (state === 'preamble') throw noBoundary(boundary);
+  if (state === 'after-boundary' && !couldEndBoundaryLine(buf)) throw garbageAfterBoundary();
   if (state !== 'done') {
     throw new MultipartError('the request body ended before the closing multipart boundary (was the upload interrupted?)');
   }
+}
+
+/** What may follow a boundary before its line ends: padding, a CR, or the "-" of a closing "--". */
+function couldEndBoundaryLine(rest: Buffer): boolean {
+  if (rest.length === 1 && rest[0] === 0x2d) return true;
+  const padding = rest.length > 0 && rest[rest.length - 1] === 0x0d ? rest.subarray(0, -1) : rest;
+  return padding.length <= 256 && isPadding(padding);
+}
+
+/** RFC 2046 lets a boundary line carry trailing spaces and tabs ("transport padding"). */
+function isPadding(bytes: Buffer): boolean {
+  return bytes.every((b) => b === 0x20 || b === 0x09);
+}
+
+function garbageAfterBoundary(): MultipartError {
+  return new MultipartError('unexpected bytes after a multipart boundary (expected a line end, or "--" after the last part)');
+}
+
+function noBoundary(boundary: string): MultipartError {
+  const shown = boundary.length > 24 ? `${boundary.slice(0, 24)}...` : boundary;
+  return new MultipartError(
+    `the body does not start with the boundary "--${shown}" named in Content-Type (none in its first ${MAX_PREAMBLE_BYTES / 1024} KiB)`,
+  );
 }
 
 function keepTail(buf: Buffer, n: number): Buffer {

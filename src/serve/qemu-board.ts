@@ -12,13 +12,13 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { ImageFormat } from './image.js';
-import { sleepUnlessAborted } from './sleep.js';
+import type { ImageFormat } from '../common/elf.js';
+import { sleep } from '../common/sleep.js';
 import { paceInputIntoUart, type UartPacer } from './uart-pacer.js';
 
 export const QEMU_MACHINE = 'mps2-an500';
 
-/** The emulator a board runs and where it comes from, for finding or installing it (src/os-packages.ts). */
+/** The emulator a board runs and where it comes from, for finding or installing it (src/common/os-packages.ts). */
 export const QEMU_COMMAND = {
   command: 'qemu-system-arm',
   packages: ['qemu-system-arm'],
@@ -46,6 +46,14 @@ export interface QemuRunOptions {
   signal: AbortSignal;
   /** QEMU's `-icount shift`: guest time counts instructions (2^shift ns each); null: host time. */
   icountShift: number | null;
+  /** UART bytes kept in the log; the rest is read and dropped (the board is not slowed down). */
+  maxUartBytes: number;
+}
+
+export interface QemuRun {
+  end: QemuRunEnd;
+  /** Every byte the board wrote, kept or not. */
+  uartBytes: number;
 }
 
 export type QemuRunEnd =
@@ -78,7 +86,13 @@ export function qemuArgs(imageFile: string, format: ImageFormat, icountShift: nu
 
 const STDERR_KEEP = 64 * 1024;
 
-export async function runOnQemu(opts: QemuRunOptions): Promise<QemuRunEnd> {
+export async function runOnQemu(opts: QemuRunOptions): Promise<QemuRun> {
+  const counted = { uartBytes: 0 };
+  const end = await runCounting(opts, counted);
+  return { end, uartBytes: counted.uartBytes };
+}
+
+async function runCounting(opts: QemuRunOptions, counted: { uartBytes: number }): Promise<QemuRunEnd> {
   if (opts.signal.aborted) return { kind: 'aborted' };
   const args = qemuArgs(opts.imageFile, opts.format, opts.icountShift);
   const [command, argv] = opts.setprivPath
@@ -91,7 +105,6 @@ export async function runOnQemu(opts: QemuRunOptions): Promise<QemuRunEnd> {
   const uartLog = createWriteStream(opts.uartLogFile, { flags: 'a' });
   const stderrLog = createWriteStream(opts.stderrLogFile, { flags: 'a' });
   let stderrText = '';
-  let uartBytes = 0;
   let spawnError: Error | undefined;
   let timedOut = false;
   let aborted = false;
@@ -112,8 +125,9 @@ export async function runOnQemu(opts: QemuRunOptions): Promise<QemuRunEnd> {
     /* EPIPE once QEMU is gone: the end is read from its exit */
   });
   child.stdout.on('data', (chunk: Buffer) => {
-    uartBytes += chunk.length;
-    uartLog.write(chunk);
+    const room = opts.maxUartBytes - counted.uartBytes;
+    counted.uartBytes += chunk.length;
+    if (room > 0) uartLog.write(room >= chunk.length ? chunk : chunk.subarray(0, room));
   });
   child.stderr.on('data', (chunk: Buffer) => {
     stderrLog.write(chunk);
@@ -157,11 +171,11 @@ export async function runOnQemu(opts: QemuRunOptions): Promise<QemuRunEnd> {
     // task's timeout: so does this one, so that codes and times stay those of
     // the real farm.
     const left = opts.timeoutMs - (performance.now() - startedAt);
-    if (left > 0 && !(await sleepUnlessAborted(left, opts.signal))) return { kind: 'aborted' };
+    if (left > 0 && !(await sleep(left, opts.signal))) return { kind: 'aborted' };
     return { kind: 'timeout', lockup: fatal[1]!.trim() };
   }
   if (signal) return { kind: 'failed', reason: `QEMU ended unexpectedly (signal ${signal}).` };
-  if (code !== 0 && uartBytes === 0 && hasQemuError(stderrText)) {
+  if (code !== 0 && counted.uartBytes === 0 && hasQemuError(stderrText)) {
     return { kind: 'failed', reason: `QEMU could not start the image:\n${withoutWarnings(stderrText).slice(0, 2000)}` };
   }
   return { kind: 'exited', code: code ?? 0 };

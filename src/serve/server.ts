@@ -2,7 +2,7 @@
  * `allhw serve`: an All-HW-compatible CI service whose boards are firmware
  * run in QEMU. startServe() checks QEMU, opens the data dir, listens, and
  * returns the base URL and a close() that leaves no QEMU process behind.
- * The command layer (command.ts) turns flags and signals into this call.
+ * The command layer (src/cli/serve.ts) turns flags and signals into this call.
  */
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { USERTASK_PATH } from '../allhw/contract.js';
-import type { Logger } from '../log.js';
+import { USERTASK_PATH } from '../allhw/index.js';
+import type { Logger } from '../common/log.js';
 import { createApiHandler, type RequestHandler } from './api.js';
 import { Farm } from './farm.js';
 import { FAULT_JOURNAL, formatFaultSpec, parseFaultSpec, withFaults, type FaultLayer, type FaultRule } from './faults.js';
@@ -41,6 +41,8 @@ export interface ServeOptions {
   maxImageBytes?: number;
   /** Largest input part accepted. Default DEFAULT_MAX_INPUT_BYTES. */
   maxInputBytes?: number;
+  /** UART bytes kept per task. Default DEFAULT_MAX_OUTPUT_BYTES. */
+  maxOutputBytes?: number;
   /** Fill `output` while a task runs (the real service promises it only once finished). */
   liveOutput?: boolean;
   /** Default `qemu-system-arm` from PATH. */
@@ -81,6 +83,13 @@ export const DEFAULT_PORT = 8080;
 /** An ELF with debug info can be tens of MiB though the F746 holds 1 MiB of code. */
 export const DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_INPUT_BYTES = 16 * 1024 * 1024;
+/**
+ * A task's UART output is kept up to this much (6 minutes of a board
+ * printing without pause at 115200 baud; a model's #result lines are a few
+ * KB). The rest is dropped and the output ends with a line saying so,
+ * which keeps the data dir and each GET's memory bounded.
+ */
+export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 /** `--faults-seed` when not given: runs with the same spec and no seed pick the same faults. */
 export const DEFAULT_FAULT_SEED = 1;
 
@@ -106,6 +115,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<RunningServe>
     qemuPath,
     setprivPath,
     liveOutput: opts.liveOutput ?? false,
+    maxOutputBytes: opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
     log,
   });
   let handler: RequestHandler = createApiHandler({

@@ -10,8 +10,8 @@
  * Caching is optional: every failure is a warning, and the download follows.
  */
 import path from 'node:path';
-import type { Logger } from '../log.js';
-import { withProcessEnv } from '../process-env.js';
+import type { Logger } from '../common/log.js';
+import { withProcessEnv } from '../common/process-env.js';
 import { TOOL_NAME, type CacheDirs } from './cache.js';
 import type { Checksum } from './table.js';
 

@@ -1,10 +1,12 @@
 /**
  * Keeps an archive inside its destination. Entries are checked before they
- * reach the extractor (tar: as the stream goes by; zip: from the central
- * directory), and after extraction every symbolic link is resolved on disk,
- * which catches chains that only escape once combined.
+ * reach the extractor (tar: each entry as node-tar parsed it, before it
+ * writes it; zip: from the central directory and local headers), and after
+ * extraction the whole tree is walked and every symbolic link resolved on
+ * disk, which catches chains that only escape once combined and anything the
+ * headers did not tell.
  */
-import { lstat, readlink, realpath } from 'node:fs/promises';
+import { readdir, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { ToolchainError } from './errors.js';
 
@@ -26,8 +28,7 @@ function segments(p: string): string[] | null {
  * written through a symbolic link the archive itself created.
  */
 export class EntryGuard {
-  /** Symbolic links seen so far (normalized paths), for the on-disk check. */
-  readonly symlinks: string[] = [];
+  /** Symbolic links seen so far (normalized paths): nothing may be written through one. */
   private readonly symlinkSet = new Set<string>();
 
   check(entryPath: string, kind: EntryKind, linkTarget?: string): void {
@@ -56,7 +57,6 @@ export class EntryGuard {
         else if (resolved.pop() === undefined) refuse(`is a symbolic link to '${target}', outside the install directory`);
       }
       const key = safe.join('/');
-      this.symlinks.push(key);
       this.symlinkSet.add(key);
     }
   }
@@ -67,24 +67,34 @@ function inside(root: string, p: string): boolean {
 }
 
 /**
- * After extraction: every symbolic link the archive made must resolve inside
- * `dir` (a dangling one must point inside too).
+ * After extraction, whatever the headers said: walks the whole tree and
+ * refuses any symbolic link that resolves outside `dir` (a dangling one
+ * must point inside too) and any special file (FIFO, socket, device).
  */
-export async function checkLinksStayInside(dir: string, symlinks: readonly string[]): Promise<void> {
+export async function checkTreeStaysInside(dir: string): Promise<void> {
   const root = await realpath(dir);
-  for (const rel of symlinks) {
-    const full = path.join(dir, rel);
-    const st = await lstat(full).catch(() => null);
-    if (!st?.isSymbolicLink()) continue;
-    let target: string;
-    try {
-      target = await realpath(full);
-    } catch {
-      const parent = await realpath(path.dirname(full)).catch(() => root);
-      target = path.resolve(parent, await readlink(full));
+  const pending = [root];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    for (const entry of await readdir(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name);
+      const rel = path.relative(root, full);
+      if (entry.isDirectory()) pending.push(full);
+      else if (entry.isSymbolicLink()) await checkLinkInside(root, full, rel);
+      else if (!entry.isFile()) throw new UnsafeArchiveError(`Refused the archive: '${rel}' was extracted as a device, FIFO or socket.`);
     }
-    if (!inside(root, target)) {
-      throw new UnsafeArchiveError(`Refused the archive: the symbolic link '${rel}' resolves outside the install directory.`);
-    }
+  }
+}
+
+async function checkLinkInside(root: string, full: string, rel: string): Promise<void> {
+  let target: string;
+  try {
+    target = await realpath(full);
+  } catch {
+    const parent = await realpath(path.dirname(full)).catch(() => root);
+    target = path.resolve(parent, await readlink(full));
+  }
+  if (!inside(root, target)) {
+    throw new UnsafeArchiveError(`Refused the archive: the symbolic link '${rel}' resolves outside the install directory.`);
   }
 }

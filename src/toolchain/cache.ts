@@ -5,10 +5,11 @@
  * `<arch>.complete` marker).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tc from '@actions/tool-cache';
+import { withProcessEnv } from '../common/process-env.js';
 
 /** The tool name under the cache root; distinct from xPack's and distro builds of the same GCC version. */
 export const TOOL_NAME = 'arm-gnu-toolchain';
@@ -23,7 +24,7 @@ export interface CacheDirs {
  * (on GitHub, the cache that hosted images pre-populate and self-hosted
  * runners keep); outside GitHub, a per-user cache and the system temp dir.
  */
-export function cacheDirs(opts: { toolCacheDir?: string; tempDir?: string }, env: NodeJS.ProcessEnv = process.env): CacheDirs {
+export function cacheDirs(opts: { toolCacheDir?: string; tempDir?: string }, env: NodeJS.ProcessEnv): CacheDirs {
   return {
     toolCacheDir: path.resolve(opts.toolCacheDir || env.RUNNER_TOOL_CACHE || path.join(os.homedir(), '.cache', 'allhw-ci', 'tool-cache')),
     tempDir: path.resolve(opts.tempDir || env.RUNNER_TEMP || os.tmpdir()),
@@ -37,21 +38,8 @@ export function cacheDirs(opts: { toolCacheDir?: string; tempDir?: string }, env
  * afterwards, so a caller-chosen cache (tests, the CLI) never leaks into the
  * rest of the process.
  */
-async function withToolCacheEnv<T>(dirs: CacheDirs, fn: () => T | Promise<T>): Promise<T> {
-  const saved = { cache: process.env.RUNNER_TOOL_CACHE, temp: process.env.RUNNER_TEMP };
-  process.env.RUNNER_TOOL_CACHE = dirs.toolCacheDir;
-  process.env.RUNNER_TEMP = dirs.tempDir;
-  try {
-    return await fn();
-  } finally {
-    restore('RUNNER_TOOL_CACHE', saved.cache);
-    restore('RUNNER_TEMP', saved.temp);
-  }
-}
-
-function restore(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
+function withToolCacheEnv<T>(dirs: CacheDirs, fn: () => T | Promise<T>): Promise<T> {
+  return withProcessEnv(['RUNNER_TOOL_CACHE', 'RUNNER_TEMP'], { RUNNER_TOOL_CACHE: dirs.toolCacheDir, RUNNER_TEMP: dirs.tempDir }, async () => fn());
 }
 
 /** The cached toolchain root for a version and arch, or null. */
@@ -60,10 +48,20 @@ export async function findCached(dirs: CacheDirs, version: string, arch: string)
   return found || null;
 }
 
-/** A fresh directory beside the cache entries (same filesystem, so committing is a rename). */
+/**
+ * A fresh directory to extract into before the checksum is known, outside
+ * the cache: in the temp dir when that is on the cache's filesystem (so
+ * committing stays a rename, not a copy of ~1 GB), else beside the cache
+ * entries under a name tool-cache's version scan skips (not a semver).
+ * Either way it is removed on any failure, and its size is capped while it
+ * fills (unpack-limits.ts).
+ */
 export async function stagingDir(dirs: CacheDirs, version: string, arch: string): Promise<string> {
-  // A name tool-cache's version scan skips: it is not a semver.
-  const dir = path.join(dirs.toolCacheDir, TOOL_NAME, `.staging-${version}-${arch}-${randomUUID().slice(0, 8)}`);
+  const toolDir = path.join(dirs.toolCacheDir, TOOL_NAME);
+  await Promise.all([mkdir(toolDir, { recursive: true }), mkdir(dirs.tempDir, { recursive: true })]);
+  const [cacheFs, tempFs] = await Promise.all([stat(toolDir), stat(dirs.tempDir)]);
+  const name = `staging-${version}-${arch}-${randomUUID().slice(0, 8)}`;
+  const dir = cacheFs.dev === tempFs.dev ? path.join(dirs.tempDir, `allhw-toolchain-${name}`) : path.join(toolDir, `.${name}`);
   await mkdir(dir, { recursive: true });
   return dir;
 }

@@ -9,9 +9,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
-import type { Logger } from '../log.js';
+import type { Logger } from '../common/log.js';
+import { redactUrl } from '../common/redact.js';
 import { ToolchainError } from './errors.js';
 import type { Checksum } from './table-shape.js';
+import { formatSize } from '../common/text.js';
 
 /** Where the downloaded bytes go. A failed write means the archive is unusable. */
 export interface DownloadSink {
@@ -38,28 +40,22 @@ export interface DownloadRequest extends DownloadTuning {
   checksum: Checksum;
   openSink: () => Promise<DownloadSink>;
   log: Logger;
+  /** Largest archive accepted. Default MAX_ARCHIVE_BYTES. */
+  maxBytes?: number;
 }
 
-const SECRET_PARAM = /key|token|secret|sig|signature|password|credential|^x-amz-/i;
+/** Arm's largest toolchain archives are a few hundred MB: a server sending more is sending something else. */
+export const MAX_ARCHIVE_BYTES = 2 * 1024 ** 3;
 
-/** A URL fit to print: no password, no secret-looking query values. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    for (const name of [...u.searchParams.keys()]) if (SECRET_PARAM.test(name)) u.searchParams.set(name, '***');
-    return u.toString().replace(/%2A%2A%2A/g, '***');
-  } catch {
-    return url.replace(/([?&][^=&]*(?:key|token|sig)[^=&]*=)[^&]*/gi, '$1***');
-  }
+
+function maxBytes(req: DownloadRequest): number {
+  return req.maxBytes ?? MAX_ARCHIVE_BYTES;
 }
 
 /** A failure that another try of the same URL will not fix. */
 class UrlFailed extends Error {}
 
-function mb(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}
+const mb = (bytes: number): string => formatSize(bytes, 'MB');
 
 class Progress {
   private readonly start = performance.now();
@@ -223,6 +219,10 @@ async function oneRequest(
     if (contentRange && contentRange[2] !== '*') t.total = Number(contentRange[2]);
     const etag = String(res.headers.etag ?? '');
     t.validator = etag && !etag.startsWith('W/') ? etag : res.headers['last-modified'] ? String(res.headers['last-modified']) : null;
+    if (t.total !== null && t.total > maxBytes(req)) {
+      await res.body.dump().catch(() => undefined);
+      throw new UrlFailed(`the server announces ${mb(t.total)}, more than any toolchain archive (the limit is ${mb(maxBytes(req))})`);
+    }
     const type = String(res.headers['content-type'] ?? '');
     if (type.startsWith('text/html')) req.log.warning(`${redactUrl(url)} answered with an HTML page, not an archive`);
   }
@@ -230,6 +230,10 @@ async function oneRequest(
     for await (const chunk of res.body as AsyncIterable<Buffer>) {
       t.hash.update(chunk);
       t.received += chunk.length;
+      if (t.received > maxBytes(req)) {
+        res.body.destroy();
+        throw new UrlFailed(`the server sent more than ${mb(maxBytes(req))}, more than any toolchain archive`);
+      }
       if (!t.sinkError) {
         try {
           await t.sink.write(chunk);
@@ -240,6 +244,7 @@ async function oneRequest(
       progress.update(t.received, t.total);
     }
   } catch (e) {
+    if (e instanceof UrlFailed) throw e;
     return `connection lost after ${mb(t.received)}: ${(e as Error).message}`;
   }
   if (t.total !== null && t.received < t.total) return `cut short at ${t.received} of ${t.total} bytes`;

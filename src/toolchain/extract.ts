@@ -1,8 +1,9 @@
 /**
  * Download sinks that extract. Tar archives are unpacked while they download
- * (tar-sink.ts). Zip files keep their directory at the end, so they are
- * written to disk, their entries checked from the central directory, then
- * unzipped.
+ * (tar-sink.ts), under size limits, into a staging directory that reaches
+ * the cache only once the checksum matched. Zip files keep their directory
+ * at the end, so they are written to disk, verified, their entries checked
+ * from the central directory and local headers, then unzipped.
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -11,12 +12,13 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import * as tc from '@actions/tool-cache';
-import { checkLinksStayInside, EntryGuard } from './archive-guard.js';
+import { checkTreeStaysInside, EntryGuard } from './archive-guard.js';
 import type { DownloadSink } from './download.js';
 import { ToolchainError } from './errors.js';
-import { findExecutable, runProcess } from './proc.js';
+import { findExecutable, runProcess } from '../common/process.js';
 import type { ArchiveFormat } from './table-shape.js';
 import { openTarSink } from './tar-sink.js';
+import { UnpackMeter, type UnpackLimits } from './unpack-limits.js';
 import { readZipEntries } from './zip.js';
 
 /** A sink that leaves the extracted archive in `dir`. */
@@ -31,8 +33,10 @@ export interface ExtractOptions {
   /** For zip files, which are written whole before extraction. */
   tempDir: string;
   platform: NodeJS.Platform;
-  /** Where to look for xz, bzip2, tar and unzip. */
+  /** Where to look for xz, bzip2 and unzip. */
   searchPath: string;
+  /** Default DEFAULT_UNPACK_LIMITS. */
+  limits?: UnpackLimits;
 }
 
 export async function openExtractingSink(o: ExtractOptions): Promise<ExtractingSink> {
@@ -49,23 +53,29 @@ async function openZipSink(o: ExtractOptions): Promise<ExtractingSink> {
   // Errors surface through once()/finished() below; this listener only keeps them from being uncaught.
   out.on('error', () => undefined);
   await once(out, 'open');
+  const meter = new UnpackMeter(o.limits);
   return {
     dir: o.dir,
     async write(chunk) {
+      meter.archive(chunk.length);
       if (!out.write(chunk)) await once(out, 'drain');
     },
     async finish() {
       out.end();
       await finished(out);
       const guard = new EntryGuard();
-      for (const entry of await readZipEntries(file)) guard.check(entry.name, entry.kind, entry.linkTarget);
+      for (const entry of await readZipEntries(file)) {
+        meter.entry();
+        meter.unpacked(entry.size);
+        for (const name of [entry.name, ...entry.otherNames]) guard.check(name, entry.kind, entry.linkTarget);
+      }
       if (unzip) {
         const r = await runProcess(unzip, ['-q', '-o', file, '-d', o.dir]);
         if (r.code !== 0) throw new ToolchainError(`unzip could not extract the archive (exit ${r.code ?? r.signal}): ${r.stderr.trim()}`);
       } else {
         await tc.extractZip(file, o.dir);
       }
-      await checkLinksStayInside(o.dir, guard.symlinks);
+      await checkTreeStaysInside(o.dir);
       await rm(file, { force: true });
     },
     async abort() {

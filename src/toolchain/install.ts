@@ -1,20 +1,19 @@
 /**
  * The toolchain stage, top to bottom: read the spec; `none` and `system` end
  * early; otherwise pick the release and this host's archive from the versions
- * table, look in the tool cache (a hit puts it on PATH without touching the
- * network), and on a miss download it from Arm (or the mirror) while
- * extracting and hashing it, check what its gcc reports, move it into the
- * cache and put its bin on PATH.
+ * table, look in the tool cache (a hit needs no network), and on a miss download
+ * it from Arm (or the mirror) while extracting and hashing it, check what its
+ * gcc reports and move it into the cache. Its bin directory is returned (and
+ * handed to onBinDir): putting it on PATH is the entry layer's business.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as core from '@actions/core';
-import { FlagError, flag, parseFlags } from '../cli-flags.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../common/log.js';
 import { cacheDirs, commitToCache, findCached, stagingDir } from './cache.js';
 import { toolchainCacheKey, toolchainCachePaths, type ToolchainCacheLayer } from './actions-cache.js';
-import { downloadVerified, redactUrl, type DownloadTuning } from './download.js';
+import { redactUrl } from '../common/redact.js';
+import { downloadVerified, type DownloadTuning } from './download.js';
 import { ToolchainError } from './errors.js';
 import { openExtractingSink } from './extract.js';
 import { systemToolchain } from './system.js';
@@ -51,12 +50,14 @@ export interface ToolchainOptions {
   /** Default: RUNNER_TEMP on GitHub, else the system temp dir. */
   tempDir?: string;
   log: Logger;
-  /** Where `system` looks for arm-none-eabi-gcc and extraction for xz/tar/unzip (default: PATH). */
-  searchPath?: string;
+  /** Where `system` looks for arm-none-eabi-gcc and extraction for xz/tar/unzip (the entry layer passes PATH). */
+  searchPath: string;
+  /** The runner's variables (RUNNER_TOOL_CACHE, RUNNER_TEMP) for the default directories; none when absent. */
+  env?: NodeJS.ProcessEnv;
   /** May `system` install the OS package when gcc is missing (default true)? */
   allowOsInstall?: boolean;
-  /** Put the toolchain's bin on PATH (default true). */
-  addToPath?: boolean;
+  /** Called with the bin directory of an installed or cached toolchain: the action puts it on PATH for later steps. */
+  onBinDir?: (binDir: string) => void;
   download?: DownloadTuning;
   /** The Actions cache, tried after a tool-cache miss and filled after a download (actions-cache.ts). */
   actionsCache?: ToolchainCacheLayer | null;
@@ -78,16 +79,6 @@ function parseSpec(spec: string): { name: string; pin: Checksum | null } {
     throw new ToolchainError(`toolchain '${spec}': pin a checksum on a named release (e.g. 13.2.Rel1@sha256:...), not on '${name}'.`);
   }
   return { name, pin: { algorithm: m[1] as Checksum['algorithm'], value: m[2].toLowerCase() } };
-}
-
-/**
- * Puts bin on PATH for this process and, on GitHub, for the following steps
- * (core.addPath writes GITHUB_PATH). Outside GitHub core.addPath would print
- * a workflow command, so only this process's PATH changes.
- */
-function putOnPath(binDir: string): void {
-  if (process.env.GITHUB_PATH) core.addPath(binDir);
-  else process.env.PATH = `${binDir}${path.delimiter}${process.env.PATH ?? ''}`;
 }
 
 /** The directory holding bin/arm-none-eabi-gcc: the extraction dir itself or one level or two below. */
@@ -125,7 +116,7 @@ export async function setupToolchain(opts: ToolchainOptions): Promise<Toolchain>
   const { log } = opts;
   const platform = opts.platform ?? process.platform;
   const arch = opts.arch ?? os.arch();
-  const searchPath = opts.searchPath ?? process.env.PATH ?? '';
+  const { searchPath } = opts;
   const { name, pin } = parseSpec(opts.spec.trim() || 'latest');
   const lower = name.toLowerCase();
   if (lower === 'none') {
@@ -153,11 +144,11 @@ export async function setupToolchain(opts: ToolchainOptions): Promise<Toolchain>
   }
   const version = cacheVersion(release.name)!;
   const cacheArch = host.slice(host.indexOf('-') + 1);
-  const dirs = cacheDirs(opts);
+  const dirs = cacheDirs(opts, opts.env ?? {});
   const started = performance.now();
   const finish = (source: 'cache' | 'download', root: string, line: string, where = 'the tool cache'): Toolchain => {
     const binDir = path.join(root, 'bin');
-    if (opts.addToPath ?? true) putOnPath(binDir);
+    opts.onBinDir?.(binDir);
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     log.info(`arm-none-eabi-gcc ${release.name} (${host}) ${source === 'cache' ? `from ${where}` : 'installed'} in ${seconds} s: ${binDir}`);
     log.info(`  ${line}`);
@@ -229,44 +220,4 @@ function mirrorUrl(mirror: string, file: string): string {
     throw new ToolchainError(`toolchain-mirror '${redactUrl(mirror)}' is not an http(s) URL; give the base URL that serves the Arm archives by file name.`);
   }
   return `${mirror.replace(/\/+$/, '')}/${encodeURIComponent(file)}`;
-}
-
-const COMMAND_USAGE = `usage: allhw toolchain install [--toolchain RELEASE|latest|system|none] [--toolchain-mirror URL] [--tool-cache-dir DIR]
-       allhw toolchain list`;
-
-/** `allhw toolchain install|list`. Returns the exit code. */
-export async function toolchainCommand(argv: string[], log: Logger): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'list') {
-    const table = defaultTable();
-    const here = `${process.platform}-${os.arch()}`;
-    log.info(`Arm GNU toolchain releases (newest first); this host: ${here}`);
-    for (const r of table.releases) {
-      const choice = archiveFor(r, process.platform, os.arch());
-      const note = choice ? `${choice.archive.checksum?.algorithm ?? 'no checksum'}${choice.emulated ? `, ${choice.host} build ${choice.emulated}` : ''}` : `no ${here} build`;
-      log.info(`  ${r.name.padEnd(18)} gcc ${r.gccVersion.padEnd(8)} ${note}`);
-    }
-    return 0;
-  }
-  if (sub !== 'install' || rest.includes('--help') || rest.includes('-h')) {
-    log.info(COMMAND_USAGE);
-    return sub === 'install' || sub === '--help' || sub === '-h' || sub === 'help' ? 0 : 2;
-  }
-  const parsed = parseFlags(rest, ['toolchain', 'toolchain-mirror', 'tool-cache-dir'], ['verbose']);
-  if (parsed.positionals.length) throw new FlagError(`Unexpected argument '${parsed.positionals[0]}'.\n${COMMAND_USAGE}`);
-  try {
-    const t = await setupToolchain({
-      spec: flag(parsed, 'toolchain') ?? 'latest',
-      mirror: flag(parsed, 'toolchain-mirror') || undefined,
-      toolCacheDir: flag(parsed, 'tool-cache-dir'),
-      log,
-      addToPath: false,
-    });
-    if (t.binDir) log.info(`To use it in this shell: export PATH="${t.binDir}${path.delimiter}$PATH"`);
-    return 0;
-  } catch (e) {
-    if (!(e instanceof ToolchainError)) throw e;
-    log.error(e.message);
-    return 1;
-  }
 }

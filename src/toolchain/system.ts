@@ -1,11 +1,11 @@
 /**
  * `toolchain: system`: the arm-none-eabi-gcc already on PATH, or, when there
  * is none and the runner can install OS packages (apt-get, as root or with
- * passwordless sudo), the distribution's package (src/os-packages.ts).
+ * passwordless sudo), the distribution's package (src/common/os-packages.ts).
  */
 import path from 'node:path';
-import type { Logger } from '../log.js';
-import { ensureCommand, OsPackageError } from '../os-packages.js';
+import type { Logger } from '../common/log.js';
+import { ensureCommand, OsPackageError } from '../common/os-packages.js';
 import { ToolchainError } from './errors.js';
 import type { Toolchain } from './types.js';
 import { gccVersionLine } from './verify.js';

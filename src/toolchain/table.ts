@@ -5,7 +5,7 @@
 import shipped from './versions.json' with { type: 'json' };
 import { ToolchainError } from './errors.js';
 import { HOST_KEYS, tableProblems, type HostArchive, type HostKey, type Release, type VersionsTable } from './table-shape.js';
-import { editDistance } from '../edit-distance.js';
+import { editDistance } from '../common/edit-distance.js';
 
 export * from './table-shape.js';
 

@@ -1,7 +1,7 @@
 /** Asking an installed arm-none-eabi-gcc what it is. */
 import path from 'node:path';
 import { ToolchainError } from './errors.js';
-import { runProcess } from './proc.js';
+import { runProcess } from '../common/process.js';
 
 export function gccExecutable(binDir: string, platform: NodeJS.Platform): string {
   return path.join(binDir, platform === 'win32' ? 'arm-none-eabi-gcc.exe' : 'arm-none-eabi-gcc');

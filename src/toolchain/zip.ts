@@ -10,6 +10,10 @@ import type { EntryKind } from './archive-guard.js';
 
 export interface ZipEntry {
   name: string;
+  /** Other names an extractor may use for it (Info-ZIP's Unicode Path extra field); each is checked like `name`. */
+  otherNames: string[];
+  /** Uncompressed size, as the central directory declares it. */
+  size: number;
   kind: EntryKind;
   /** For symbolic links: the target (stored as the entry's data). */
   linkTarget?: string;
@@ -76,13 +80,68 @@ function zip64Values(extra: Buffer, values: { compressed: number; uncompressed: 
   }
 }
 
-async function linkTarget(fh: FileHandle, offset: number, method: number, compressed: number): Promise<string> {
+/** Info-ZIP Unicode Path extra fields (0x7075: version, CRC of the plain name, UTF-8 name): unzip prefers them. */
+function unicodePaths(extra: Buffer): string[] {
+  const names: string[] = [];
+  for (let i = 0; i + 4 <= extra.length; ) {
+    const id = extra.readUInt16LE(i);
+    const len = extra.readUInt16LE(i + 2);
+    if (id === 0x7075 && len >= 5) names.push(extra.toString('utf8', i + 9, Math.min(i + 4 + len, extra.length)));
+    i += 4 + len;
+  }
+  return names;
+}
+
+interface LocalHeader {
+  name: Buffer;
+  extra: Buffer;
+  dataOffset: number;
+}
+
+async function localHeader(fh: FileHandle, offset: number): Promise<LocalHeader> {
   const local = await readAt(fh, offset, 30);
   if (local.length < 30 || local.readUInt32LE(0) !== LOCAL) throw corrupt('bad local file header');
-  const data = await readAt(fh, offset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28), Math.min(compressed, 65536));
+  const nameLength = local.readUInt16LE(26);
+  const extraLength = local.readUInt16LE(28);
+  const rest = await readAt(fh, offset + 30, nameLength + extraLength);
+  return { name: rest.subarray(0, nameLength), extra: rest.subarray(nameLength), dataOffset: offset + 30 + nameLength + extraLength };
+}
+
+async function linkTarget(fh: FileHandle, local: LocalHeader, method: number, compressed: number): Promise<string> {
+  const data = await readAt(fh, local.dataOffset, Math.min(compressed, 65536));
   if (method === 0) return data.toString('utf8');
   if (method === 8) return inflateRawSync(data).toString('utf8');
   throw corrupt(`symbolic link stored with compression method ${method}`);
+}
+
+/** MS-DOS, OS/2 HPFS, Windows NTFS, VFAT: hosts whose attributes are DOS bits, never a Unix file type. */
+const DOS_HOSTS = new Set([0, 6, 11, 14]);
+
+/**
+ * The Unix file type in an entry's external attributes, or 0. Not only Unix
+ * (host 3) entries carry one: unzip takes the mode from Unix, VMS, Acorn,
+ * Atari, AtheOS, BeOS, QDOS and Tandem entries alike and makes their
+ * symbolic links. So every host but the DOS-like ones, whose high bits are
+ * normally zero, counts; and on those a link type is believed too.
+ */
+function fileType(madeBy: number, mode: number, extra: Buffer): number {
+  const type = (mode || asiUnixMode(extra)) & 0o170000;
+  if (DOS_HOSTS.has(madeBy) && type !== 0o120000) return 0;
+  return type;
+}
+
+/**
+ * The mode in an "ASi Unix" extra field (0x756e: CRC, then the mode), which
+ * unzip takes when the external attributes leave the mode 0; 0 when none.
+ */
+function asiUnixMode(extra: Buffer): number {
+  for (let i = 0; i + 4 <= extra.length; ) {
+    const id = extra.readUInt16LE(i);
+    const len = extra.readUInt16LE(i + 2);
+    if (id === 0x756e && len >= 6 && i + 10 <= extra.length) return extra.readUInt16LE(i + 8);
+    i += 4 + len;
+  }
+  return 0;
 }
 
 /** Every entry of the zip file, in central-directory order. */
@@ -96,26 +155,31 @@ export async function readZipEntries(file: string): Promise<ZipEntry[]> {
     let p = 0;
     for (let i = 0; i < dir.count; i++) {
       if (p + 46 > buf.length || buf.readUInt32LE(p) !== CENTRAL) throw corrupt(`bad central directory entry ${i}`);
-      const madeBy = buf.readUInt16LE(p + 4) >> 8;
+      const madeBy = buf.readUInt16LE(p + 4) >> 8; // the host the entry was made on
       const method = buf.readUInt16LE(p + 10);
       const nameLength = buf.readUInt16LE(p + 28);
       const extraLength = buf.readUInt16LE(p + 30);
       const commentLength = buf.readUInt16LE(p + 32);
       const mode = buf.readUInt32LE(p + 38) >>> 16;
       const values = { compressed: buf.readUInt32LE(p + 20), uncompressed: buf.readUInt32LE(p + 24), offset: buf.readUInt32LE(p + 42) };
-      const name = buf.toString('utf8', p + 46, p + 46 + nameLength);
-      zip64Values(buf.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength), values);
+      const rawName = buf.subarray(p + 46, p + 46 + nameLength);
+      const name = rawName.toString('utf8');
+      const extra = buf.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength);
+      zip64Values(extra, values);
       p += 46 + nameLength + extraLength + commentLength;
-      // Only Unix-made entries carry a file type in the high bits of the external attributes.
-      const type = madeBy === 3 ? mode & 0o170000 : 0;
+      const local = await localHeader(fh, values.offset);
+      // unzip reads both headers: a local name that differs would be a second name to check, and no zip tool writes one.
+      if (!local.name.equals(rawName)) throw corrupt(`entry ${i}'s local header names another file than its central directory entry`);
+      const entry = { name, otherNames: [...unicodePaths(extra), ...unicodePaths(local.extra)], size: values.uncompressed };
+      const type = fileType(madeBy, mode, extra);
       if (type === 0o120000) {
-        entries.push({ name, kind: 'symlink', linkTarget: await linkTarget(fh, values.offset, method, values.compressed) });
+        entries.push({ ...entry, kind: 'symlink', linkTarget: await linkTarget(fh, local, method, values.compressed) });
       } else if (name.endsWith('/') || type === 0o040000) {
-        entries.push({ name, kind: 'directory' });
+        entries.push({ ...entry, kind: 'directory' });
       } else if (type === 0 || type === 0o100000) {
-        entries.push({ name, kind: 'file' });
+        entries.push({ ...entry, kind: 'file' });
       } else {
-        entries.push({ name, kind: 'other' });
+        entries.push({ ...entry, kind: 'other' });
       }
     }
     return entries;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AllhwClient, AllhwError, decodeOutput, redactUrl, retryAfterMs } from '../../src/allhw/client.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { freePort, type Loopback, parseMultipart, record, startLoopback } from './loopback.js';
 
 const KEY = 'k3y-5ecret-7b00ab0c-8566';

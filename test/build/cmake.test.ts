@@ -4,12 +4,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildProject, BuildError } from '../../src/build/build.js';
 import { gccMatcherFile, toolchainFile } from '../../src/build/assets.js';
 import type { MatcherFile } from '../../src/build/matcher.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { berkeleySize, fixture, removeTempDirs, REPO_ROOT, SYSTEM_TOOLCHAIN, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 
-const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN };
+const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN, env: process.env };
 
 /** A toolchain "installed by the action": a bin/ of its own (links to the system's tools). */
 async function installedToolchain(): Promise<{ root: string; binDir: string }> {

@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildProject, BuildError } from '../../src/build/build.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { berkeleySize, fixture, removeTempDirs, SYSTEM_TOOLCHAIN } from './helpers.js';
 
 afterAll(removeTempDirs);
 
-const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN };
+const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN, env: process.env };
 
 describe('plain Make projects', () => {
   it('builds through auto, finds one image (the ELF of app.elf/app.hex) and sizes it', async () => {

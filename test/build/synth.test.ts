@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildProject } from '../../src/build/build.js';
 import type { Build } from '../../src/build/types.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { berkeleySize, exampleCopy, removeTempDirs, sysvSections, SYSTEM_TOOLCHAIN } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -13,7 +13,7 @@ afterAll(removeTempDirs);
 async function buildExample(board: string): Promise<{ build: Build; project: string; log: ReturnType<typeof memoryLogger> }> {
   const { project, results } = await exampleCopy();
   const log = memoryLogger();
-  const build = await buildProject({ projectDir: project, system: 'auto', command: '', board, args: [], image: '', resultsDir: results, toolchain: SYSTEM_TOOLCHAIN, log });
+  const build = await buildProject({ projectDir: project, system: 'auto', command: '', board, args: [], image: '', resultsDir: results, toolchain: SYSTEM_TOOLCHAIN, env: process.env, log });
   return { build, project, log };
 }
 

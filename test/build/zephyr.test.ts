@@ -7,13 +7,13 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProject, BuildError } from '../../src/build/build.js';
-import { findOnPath } from '../../src/build/detect.js';
-import { memoryLogger } from '../../src/log.js';
+import { findExecutable } from '../../src/common/process.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { fixture, removeTempDirs, SYSTEM_TOOLCHAIN, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
 
-const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN };
+const base = { system: 'auto' as const, command: '', board: 'f746_disco', args: [] as string[], image: '', toolchain: SYSTEM_TOOLCHAIN, env: process.env };
 
 /** The environment without Zephyr settings the machine might have, and without west. */
 function cleanEnv(extraPath?: string): Record<string, string | undefined> {
@@ -70,7 +70,7 @@ describe('Zephyr builds', () => {
     expect(args).toEqual(['build', '-p', 'auto', '-b', 'stm32f746g_disco', '-d', path.join(project, 'build'), project, '--', '-DCONFIG_DEBUG=y']);
     const env = await readFile(`${record}.env`, 'utf8');
     // The system toolchain: the root above the bin/ holding arm-none-eabi-gcc.
-    const gcc = await findOnPath('arm-none-eabi-gcc', process.env.PATH);
+    const gcc = await findExecutable('arm-none-eabi-gcc', process.env.PATH ?? '');
     expect(env).toContain('ZEPHYR_TOOLCHAIN_VARIANT=gnuarmemb\n');
     expect(env).toContain(`GNUARMEMB_TOOLCHAIN_PATH=${path.dirname(path.dirname(gcc!))}\n`);
     expect(env).toContain(`cwd=${project}\n`);
@@ -96,7 +96,7 @@ describe('Zephyr builds', () => {
 
   it('without west: cmake -DBOARD=<Zephyr board> as microTVM does, with the same environment', async () => {
     const env = cleanEnv();
-    expect(await findOnPath('west', env.PATH)).toBeNull();
+    expect(await findExecutable('west', env.PATH ?? '')).toBeNull();
     const { project, results } = await fixture('zephyr-app');
     const log = memoryLogger();
     const error = (await buildProject({ ...base, projectDir: project, resultsDir: results, env, log }).catch((e: unknown) => e)) as BuildError;

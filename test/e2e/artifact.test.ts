@@ -69,7 +69,7 @@ describe('the action uploads its results as an artifact', () => {
     const results = JSON.parse(await readFile(path.join(work, 'results/results.json'), 'utf8'));
     const uartLogs = results.tasks.map((t: { log: string }) => t.log).sort();
     expect(uartLogs.length).toBeGreaterThan(0);
-    expect(entries).toEqual(['junit.xml', 'logs/build.log', ...uartLogs, 'results.json', 'summary.md'].sort());
+    expect(entries).toEqual(['junit.xml', 'logs/build.log', ...uartLogs, 'results.json', 'summary.md', 'tasks.jsonl'].sort());
     expect(r.summary).toContain('model-on-board');
   });
 

@@ -175,7 +175,7 @@ export const CASES: BadInputCase[] = [
     name: 'CSV with text',
     inputs: { inputs: 'rows.csv' },
     files: { 'rows.csv': 'pixel0,pixel1\n1,2\n' },
-    message: ["'inputs'", 'rows.csv:1', "'pixel0'", 'remove any header row'],
+    message: ["'inputs'", 'rows.csv:1:1: column 1 is not a number', 'remove any header row'],
     stage: 'run',
   },
   {
@@ -203,6 +203,13 @@ export const CASES: BadInputCase[] = [
     inputs: { golden: 'golden.json' },
     files: { 'golden.json': JSON.stringify({ version: 1, outputs: { 'a.txt': [1, 2, 3], 'b.txt': [1, 2] } }) },
     message: ["'golden'", 'golden.json', '"a.txt"', '3 values', '"b.txt"', '2'],
+    stage: 'run',
+  },
+  {
+    name: 'golden file whose keys match no input',
+    inputs: { golden: 'golden.json' },
+    files: { 'golden.json': JSON.stringify({ version: 1, outputs: { 'input-00.txt': [1, 2, 3], 'input-01.txt': [4, 5, 6] } }) },
+    message: ["'golden'", 'none of the 1 inputs has an entry in golden.json', "keys 'input-00.txt', 'input-01.txt' match no input", "e.g. 'a.txt'"],
     stage: 'run',
   },
   {

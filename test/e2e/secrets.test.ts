@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from 'vitest';
-import { memoryLogger, type MemoryLogger } from '../../src/log.js';
+import { memoryLogger, type MemoryLogger } from '../../src/common/log.js';
 import type { Results } from '../../src/results/types.js';
 import { startServe, type RunningServe } from '../../src/serve/server.js';
 import { EXAMPLE_DIR, exampleFirmware, type FirmwareImages } from '../helpers/firmware.js';

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AllhwClient, decodeOutput } from '../../src/allhw/client.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { runTasks } from '../../src/run/runner.js';
 import { startServe } from '../../src/serve/server.js';
 import { startLoopback, type Loopback } from '../allhw/loopback.js';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../src/allhw/contract.js';
-import { parseServeFlags } from '../../src/serve/command.js';
+import { parseServeFlags } from '../../src/cli/serve.js';
 import { FAULT_JOURNAL, parseFaultSpec, type FaultJournalEntry } from '../../src/serve/faults.js';
 import { startServe, type RunningServe } from '../../src/serve/server.js';
 import { postTask, tinyFirmware, waitFinished } from '../serve/helpers.js';

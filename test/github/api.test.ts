@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { GitHubApi, rateLimitWaitMs } from '../../src/github/api.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 
 describe('rate limits, as GitHub documents them', () => {
   const now = 1_800_000_000_000;

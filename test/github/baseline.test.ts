@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import type { Measurement } from '../../src/results/types.js';
 import { input, results } from '../report/fixtures.js';
 import { READ_TOKEN, WRITE_TOKEN, startWorld, type World } from './world.js';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { mixedRun } from '../report/fixtures.js';
 import { WRITE_TOKEN, startWorld, type World } from './world.js';
 

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import type { Results } from '../../src/results/types.js';
 import { COMMENT_LIMIT } from '../helpers/github-api.js';
 import { input, mixedRun, results } from '../report/fixtures.js';

@@ -1,7 +1,6 @@
 /** The PR-loop inputs: github-token, comment, shard, and the two report modes. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, publicConfig, type InputName } from '../../src/config.js';
-import { reportConfig, reportModeOf } from '../../src/github/report-modes.js';
+import { ConfigError, parseConfig, publicConfig, reportConfig, reportModeOf, type InputName } from '../../src/config.js';
 
 const parse = (inputs: Partial<Record<InputName, string>>) => parseConfig((n) => ({ inputs: 'in/*.txt', ...inputs })[n]);
 

@@ -6,7 +6,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { uploadResults } from '../../src/report/artifact.js';
 import type { Results } from '../../src/results/types.js';
 import type { GitHubContext } from '../../src/github/context.js';

@@ -1,7 +1,7 @@
 /** A PATH that hides programs: a directory holding symlinks to just the ones named (found on this machine's PATH). */
 import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { findExecutable } from '../../src/toolchain/proc.js';
+import { findExecutable } from '../../src/common/process.js';
 
 export async function pathWith(dir: string, programs: string[]): Promise<string> {
   await mkdir(dir, { recursive: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AnnotationProps, Logger } from '../../src/log.js';
+import type { AnnotationProps, Logger } from '../../src/common/log.js';
 import { emitAnnotations } from '../../src/report/annotations.js';
 import { computeOutputs } from '../../src/report/outputs.js';
 import { compareBaseline } from '../../src/results/gate.js';

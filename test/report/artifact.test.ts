@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { ArtifactNameClashError, listFiles, uploadResults } from '../../src/report/artifact.js';
 import { writeReportFiles } from '../../src/report/index.js';
 import { startArtifactService, type ArtifactService } from '../helpers/artifact-service.js';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyGolden, loadGolden, GoldenError, type Golden } from '../../src/results/gate.js';
 import { input } from '../report/fixtures.js';
+import { goldenCoverage } from '../../src/results/golden.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -123,11 +124,19 @@ describe('applyGolden', () => {
     }
   });
 
-  it('lets an input without a golden entry pass on its own merits, with a note', async () => {
+  it('fails an input without a golden entry, saying so', async () => {
     const [r] = applyGolden([input({ input: 'input-42.txt' })], await synthGolden());
-    expect(r.status).toBe('passed');
+    expect(r.status).toBe('failed');
     expect(r.expected).toBeNull();
-    expect(r.reason).toMatch(/^outputs not checked: g-.*\.json has no entry for 'input-42.txt'$/);
+    expect(r.reason).toMatch(/^no expected output: g-.*\.json has no entry for 'input-42.txt' \(add one, or leave the input out of 'inputs'\)$/);
+  });
+
+  it('tells which golden keys match no input and which inputs have no key', async () => {
+    const g = await synthGolden();
+    const { unmatchedKeys, inputsWithout } = goldenCoverage(g, ['input-00.txt', 'input-42.txt']);
+    expect(inputsWithout).toEqual(['input-42.txt']);
+    expect(unmatchedKeys).toHaveLength(g.outputs.size - 1);
+    expect(unmatchedKeys).not.toContain('input-00.txt');
   });
 
   it('keeps failed and errored inputs as they were, still filling what it can', async () => {
@@ -153,9 +162,10 @@ describe('applyGolden', () => {
       [input({ input: 'day1/input-00.txt', outputs: [1, 2] }), input({ input: 'day2/input-00.txt', outputs: [7, 8] })],
       g,
     );
+    // Neither is checked against the bare key, so neither may pass (no expected output).
     expect(results.map((r) => [r.status, r.expected])).toEqual([
-      ['passed', null],
-      ['passed', null],
+      ['failed', null],
+      ['failed', null],
     ]);
     expect(results[1].reason).toMatch(/no entry for 'day2\/input-00.txt'/);
     // An exact key still matches.

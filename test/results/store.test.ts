@@ -47,7 +47,7 @@ describe('ResultsStore', () => {
     const o = outcome({});
     o.log = await store.writeUartLog(o);
     expect(o.log).toBe('logs/synth/id-1.uart.log');
-    expect((await readFile(path.join(dir, o.log))).equals(o.uart)).toBe(true);
+    expect((await readFile(path.join(dir, o.log!))).equals(o.uart)).toBe(true);
     store.addTask(o, parseOutcome(o, { outputCount: 2 }));
     await store.save();
     const saved = await read();
@@ -126,11 +126,11 @@ describe('ResultsStore', () => {
     const secrets = [KEY, encodeURIComponent('k3y/with+chars')];
     const store = await ResultsStore.create(dir, { mode: 'allhw', config: {} }, { secrets });
     const leaky = outcome({ id: 'leaky', uart: Buffer.from(`banner ${KEY}\n${KEY}${KEY} k3y%2Fwith%2Bchars\xff\n`, 'latin1') });
-    const log = await readFile(path.join(dir, await store.writeUartLog(leaky)), 'latin1');
+    const log = await readFile(path.join(dir, (await store.writeUartLog(leaky))!), 'latin1');
     expect(log).toBe('banner ***\n****** ***\xff\n');
     const bytes = Buffer.from([...Array(256).keys()]);
     const clean = outcome({ id: 'clean', uart: Buffer.concat([bytes, Buffer.from(KEY.slice(0, -1))]) });
-    expect((await readFile(path.join(dir, await store.writeUartLog(clean)))).equals(clean.uart)).toBe(true);
+    expect((await readFile(path.join(dir, (await store.writeUartLog(clean))!))).equals(clean.uart)).toBe(true);
   });
 
   it('masks values, never property names, so a short key leaves results.json whole', async () => {

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { formatFloat32, formatFloat64, plainDecimal } from '../../src/run/decimal.js';
 import { loadInputs } from '../../src/run/inputs.js';
 import { float32LE, int8, npyBytes } from './npy-writer.js';
@@ -140,10 +140,10 @@ describe('loadInputs', () => {
     const cases: [string, RegExp][] = [
       ['empty.txt', /empty\.txt is empty/],
       ['plain.txt', /plain\.txt holds no '#input:' line.*\.csv/],
-      ['header.csv', /header\.csv:1: column 1 is 'a', not a number.*header row/],
-      ['text.json', /text\.json: \[1\] is "two", not a number/],
+      ['header.csv', /^header\.csv:1:1: column 1 is not a number.*header row/],
+      ['text.json', /^text\.json: \[1\] is a string of 3 characters, not a number/],
       ['mixed.json', /mixes numbers and arrays/],
-      ['broken.json', /broken\.json is not valid JSON/],
+      ['broken.json', /^broken\.json is not valid JSON \(it ends too early\)/],
       ['notnpy.npy', /notnpy\.npy: not a valid \.npy file: .*magic/],
       ['short.npy', /short\.npy: .*needs 16 data bytes, the file holds 8/],
       ['fortran.npy', /Fortran order; save it with np\.save/],
@@ -153,5 +153,44 @@ describe('loadInputs', () => {
     for (const [file, message] of cases) {
       await expect(loadInputs([file], dir), file).rejects.toThrow(message);
     }
+  });
+
+  it('never quotes a file in an error: a symlink to a secret file, bad cells and values', async () => {
+    const outside = await mkdtemp(path.join(tmpdir(), 'allhw-outside-'));
+    const SECRET = 'root:$6$SECRETHASH:19000:0:99999:7:::';
+    await writeFile(path.join(outside, 'shadow'), `${SECRET}\n`);
+    await symlink(path.join(outside, 'shadow'), path.join(dir, 'leak.csv'));
+    await symlink(path.join(outside, 'missing'), path.join(dir, 'dangling.txt'));
+    await put('secret-cell.csv', `1,2\n3,${SECRET}\n`);
+    await put('secret.json', `[1, "${SECRET}"]`);
+    await put('secret-syntax.json', `[1, ${SECRET}]`);
+    await put('secret.npy', Buffer.concat([Buffer.from('\x93NUMPY\x01\x00'), Buffer.from([0x30, 0]), Buffer.from(`{'descr': '${SECRET}', 'fortran_order': False, 'shape': (1,), }`.padEnd(48))]));
+    const cases: [string, RegExp][] = [
+      ['leak.csv', /^Input file leak\.csv is a symbolic link that leads out of the workspace \(to .*shadow\): inputs are read only from inside it/],
+      ['dangling.txt', /^Input file dangling\.txt is a symbolic link to a file that does not exist/],
+      ['secret-cell.csv', /^secret-cell\.csv:2:3: column 2 is not a number/],
+      ['secret.json', /^secret\.json: \[1\] is a string of \d+ characters, not a number/],
+      ['secret-syntax.json', /^secret-syntax\.json is not valid JSON \(at line 1, column 5: invalid symbol\)/],
+      ['secret.npy', /^secret\.npy: /],
+    ];
+    for (const [file, message] of cases) {
+      const err = await loadInputs([file], dir).catch((e: Error) => e);
+      expect(err, file).toBeInstanceOf(Error);
+      expect((err as Error).message, file).toMatch(message);
+      expect((err as Error).message, file).not.toContain('SECRETHASH');
+      expect((err as Error).message, file).not.toContain('root:');
+    }
+    await rm(outside, { recursive: true, force: true });
+  });
+
+  it('names the file for numbers too large for a float64 and for nesting too deep', async () => {
+    await put('huge.json', '[1, 1e999]');
+    await put('huge.csv', '1,-1e999\n');
+    await put('deep.json', '['.repeat(5000) + ']'.repeat(5000));
+    await put('very-deep.json', '['.repeat(2_000_000) + ']'.repeat(2_000_000));
+    await expect(loadInputs(['huge.json'], dir)).rejects.toThrow(/^huge\.json: \[1\] is a number too large for a float64, not a number/);
+    await expect(loadInputs(['huge.csv'], dir)).rejects.toThrow(/^huge\.csv:1:3: column 2 is a number too large for a float64/);
+    await expect(loadInputs(['deep.json'], dir)).rejects.toThrow(/^deep\.json: \[0\].* is nested more than 32 arrays deep/);
+    await expect(loadInputs(['very-deep.json'], dir)).rejects.toThrow(/^very-deep\.json( is not valid JSON \(nested too deeply to read\)|: \[0\].* is nested more than 32 arrays deep)/);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Image } from '../../src/build/types.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { loadInputs } from '../../src/run/inputs.js';
 import { groupInputs, planTasks } from '../../src/run/plan.js';
 import { DEFAULT_POLL_TIMING, PollSchedule } from '../../src/run/poll.js';

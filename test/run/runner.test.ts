@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AllhwClient } from '../../src/allhw/client.js';
 import type { Image } from '../../src/build/types.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { runTasks, type RunTasksOptions } from '../../src/run/runner.js';
 import type { InputItem, TaskOutcome } from '../../src/run/types.js';
 import { freePort } from '../allhw/loopback.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AllhwClient } from '../../src/allhw/client.js';
 import type { Image } from '../../src/build/types.js';
-import { memoryLogger, type MemoryLogger } from '../../src/log.js';
+import { memoryLogger, type MemoryLogger } from '../../src/common/log.js';
 import { parseOutcome } from '../../src/results/parse.js';
 import { ResultsStore } from '../../src/results/store.js';
 import type { InputResult, Results } from '../../src/results/types.js';

@@ -13,9 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pathWith as pathWithIn } from '../helpers/path-with.js';
-import { memoryLogger, type MemoryLogger } from '../../src/log.js';
+import { memoryLogger, type MemoryLogger } from '../../src/common/log.js';
 import { startServe } from '../../src/serve/server.js';
-import { findExecutable } from '../../src/toolchain/proc.js';
+import { findExecutable } from '../../src/common/process.js';
 import { exampleFirmware, REPO_ROOT, type FirmwareImages } from '../helpers/firmware.js';
 import { createTask, FIXTURES, NODE, TS_NODE_ARGS, waitFinished } from './helpers.js';
 

@@ -68,7 +68,8 @@ describe('serve: the example firmware', () => {
     const record = await waitFinished(serve.url, id);
     expect(record.code).toBe(CODE_INFRA);
     expect(record.output).toContain('neither an ELF nor an Intel HEX image');
-    expect(record.reservation).toBe(1); // the board it was given, like a real one
+    expect(record.reservation).toBeNull(); // refused as it was uploaded: no board was given to it
+    expect(record.started).toBe(record.finished);
   });
 
   it('writes the input at the set baud rate: 10 KB at 115200 baud take about 0.9 s of UART time', async () => {

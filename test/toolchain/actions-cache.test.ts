@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger } from '../../src/common/log.js';
 import { actionsCacheLayer, toolchainCacheKey } from '../../src/toolchain/actions-cache.js';
 import { setupToolchain } from '../../src/toolchain/install.js';
 import { startArtifactService, type ArtifactService } from '../helpers/artifact-service.js';
@@ -52,7 +52,7 @@ async function job(env: NodeJS.ProcessEnv, table = tableFor(archives, XZ, [`${mi
     toolCacheDir,
     tempDir: temp,
     log,
-    addToPath: false,
+    searchPath: process.env.PATH ?? '',
     actionsCache: actionsCacheLayer(jobEnv, log),
   });
   return { toolchain, log: log.lines.join('\n'), downloads: mirror.requests.length - before };

@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { memoryLogger, type MemoryLogger } from '../../src/log.js';
+import { memoryLogger, type MemoryLogger } from '../../src/common/log.js';
 import { setupToolchain, ToolchainError, type ToolchainOptions } from '../../src/toolchain/install.js';
 import { buildArchives, DEBIAN_GCC_VERSION, ROOT_NAME, scratch, sha256, tableFor, type Archives } from './fixtures.js';
 import { startMirror, type MirrorServer } from './mirror-server.js';
+import { addToPath } from '../../src/action/path.js';
 
 const XZ = `${ROOT_NAME}.tar.xz`;
 let archives: Archives;
@@ -45,6 +46,9 @@ function options(over: Partial<ToolchainOptions>): ToolchainOptions {
     toolCacheDir: path.join(dir, 'tool-cache'),
     tempDir: path.join(dir, 'temp'),
     log,
+    searchPath: process.env.PATH ?? '',
+    // What the action passes: PATH for this process, GITHUB_PATH on a runner.
+    onBinDir: addToPath,
     download: { attempts: 3, retryDelayMs: 10 },
     ...over,
   };

@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { memoryLogger, type MemoryLogger } from '../../src/log.js';
-import { setupToolchain, toolchainCommand, ToolchainError } from '../../src/toolchain/install.js';
+import { memoryLogger, type MemoryLogger } from '../../src/common/log.js';
+import { toolchainCommand } from '../../src/cli/toolchain.js';
+import { setupToolchain, ToolchainError } from '../../src/toolchain/install.js';
 import { DEBIAN_GCC_VERSION, scratch } from './fixtures.js';
 
 let log: MemoryLogger;
@@ -19,7 +20,7 @@ afterEach(async () => {
 
 describe('toolchain: system', () => {
   it('finds the Debian toolchain on PATH and leaves PATH alone', async () => {
-    const t = await setupToolchain({ spec: 'system', log });
+    const t = await setupToolchain({ spec: 'system', log, searchPath: process.env.PATH ?? '' });
     expect(t).toMatchObject({ source: 'system', release: 'system', binDir: '/usr/bin', path: '/usr' });
     expect(t.gccVersion).toMatch(new RegExp(`^arm-none-eabi-gcc \\(.*\\) ${DEBIAN_GCC_VERSION.replace(/\./g, '\\.')} `));
     expect(process.env.PATH).toBe(savedPath);

@@ -1,0 +1,217 @@
+/**
+ * The CLI: the same pipeline as the action, from a terminal.
+ *   allhw run [--<input> value ...]   build, run on All-HW or the emulator, report
+ *   allhw demo                        the example model on the emulated board
+ *   allhw serve [...]                 the local All-HW-compatible farm (QEMU boards)
+ *   allhw build [...]                 build a firmware project
+ *   allhw toolchain install [...]     install the GNU Arm toolchain
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, INPUT_DEFAULTS, INPUT_NAMES, parseConfig, type Config, type InputName } from '../config.js';
+import { FlagError, flag, parseFlags } from './flags.js';
+import { consoleLogger, type Logger } from '../common/log.js';
+import { runPipeline } from '../pipeline.js';
+import { serveCommand } from './serve.js';
+import { buildCommand } from './build.js';
+import { toolchainCommand } from './toolchain.js';
+import { abortOnStopSignals } from '../common/signals.js';
+import { mergeCommand } from './merge.js';
+
+const USAGE = `usage: allhw <command> [flags]
+
+commands:
+  run                 build the project, run every image with every input on All-HW
+                      (or the emulated board), check and report; flags are the
+                      action's inputs: --ci-url, --ci-timeout, --inputs, --golden, ...
+                      The API key comes from --ci-api-key or ALLHW_API_KEY.
+  demo                the example model (examples/synth) on the emulated board
+  serve               the local All-HW-compatible CI service (boards run in QEMU)
+  build               build a firmware project and find its images
+  toolchain install   install the GNU Arm toolchain (--toolchain, --toolchain-mirror)
+  toolchain list      the Arm releases it knows, with checksums
+  merge DIR...        merge the results folders of 'run --shard i/n' jobs into one report
+
+Run 'allhw <command> --help' for a command's flags.`;
+
+/** The CLI runs where a developer has a toolchain: 'system' unless told otherwise. */
+const CLI_DEFAULTS: Partial<Record<InputName, string>> = { toolchain: 'system' };
+
+function repoRoot(): string {
+  // dist/cli.js is one level below the root, src/cli/main.ts two: the root is the first folder up with package.json.
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+export function demoArgs(root = repoRoot()): string[] {
+  const example = path.join(root, 'examples/synth');
+  return [
+    '--mode', 'emulator',
+    '--toolchain', 'system',
+    '--project-dir', example,
+    '--inputs', path.join(example, 'inputs/*.txt'),
+    '--golden', path.join(example, 'golden.json'),
+    '--exit-line', '#exit',
+    '--ci-timeout', '30',
+  ];
+}
+
+/** `allhw run --help`: every flag with the default the CLI uses. */
+export function runUsage(): string {
+  const width = Math.max(...INPUT_NAMES.map((n) => n.length));
+  const shownDefault = (name: InputName): string => {
+    if (name === 'inputs') return '(required)';
+    if (name === 'ci-api-key') return '(empty; or the ALLHW_API_KEY environment variable)';
+    if (name === 'github-token') return '(empty; or the GITHUB_TOKEN environment variable)';
+    const value = CLI_DEFAULTS[name] ?? INPUT_DEFAULTS[name];
+    return value === '' ? '(empty)' : value;
+  };
+  return [
+    "usage: allhw run --inputs 'GLOB' [--project-dir DIR] [--golden FILE] [flags]",
+    '',
+    'Builds the project, runs every image with every input on All-HW (with a key) or on',
+    'the emulated board (without one), checks the outputs and writes the results directory.',
+    'Each flag is the action input of the same name (README, "Inputs"); quote globs so that',
+    'the shell leaves them alone. Flags and their defaults here:',
+    ...INPUT_NAMES.map((n) => `  --${n.padEnd(width)}  ${shownDefault(n)}`),
+    `  --${'verbose'.padEnd(width)}  also print debug lines`,
+  ].join('\n');
+}
+
+function demoUsage(): string {
+  const quoted = demoArgs('<repo>').map((a) => (/[*#<]/.test(a) ? `'${a}'` : a));
+  return `usage: allhw demo [run flags]
+
+Runs the example model (examples/synth) on the emulated board: the same as
+  allhw run ${quoted.join(' ')}
+Flags given here are added to those (e.g. --results-dir DIR, --verbose).`;
+}
+
+/** Advice for a positional argument: most often a glob the shell expanded. */
+function unexpectedArgument(arg: string): FlagError {
+  const glob = arg.includes('/') || arg.includes('.')
+    ? ` If it is a file your shell expanded from a glob, quote the glob (--inputs 'model/inputs/*.txt') or list files with commas.`
+    : '';
+  return new FlagError(`Unexpected argument '${arg}': flags are --name value.${glob} 'allhw run --help' lists the flags.`);
+}
+
+/** The config's messages name action inputs; on the command line each is a flag of that name. */
+function withFlagHint(e: ConfigError): ConfigError {
+  const how =
+    e.input === 'ci-api-key'
+      ? 'On the command line: --ci-api-key KEY, or the ALLHW_API_KEY environment variable.'
+      : e.input === 'inputs'
+        ? "On the command line: --inputs 'model/inputs/*.txt'."
+        : `On the command line: --${e.input}.`;
+  return new ConfigError(e.input, `${e.message} ${how}`);
+}
+
+async function runCommand(argv: string[], log: Logger, env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    log.info(runUsage());
+    return 0;
+  }
+  const parsed = parseFlags(argv, INPUT_NAMES, ['verbose']);
+  if (parsed.positionals.length) throw unexpectedArgument(parsed.positionals[0]);
+  const key = flag(parsed, 'ci-api-key') ?? env.ALLHW_API_KEY ?? '';
+  log.secret(key);
+  const token = flag(parsed, 'github-token') ?? env.GITHUB_TOKEN ?? '';
+  log.secret(token);
+  let config: Config;
+  try {
+    config = parseConfig((name) => {
+      if (name === 'ci-api-key') return key;
+      if (name === 'github-token') return token;
+      const values = parsed.values.get(name);
+      if (values) return values.join('\n');
+      return CLI_DEFAULTS[name];
+    });
+  } catch (e) {
+    throw e instanceof ConfigError ? withFlagHint(e) : e;
+  }
+  const stop = abortOnStopSignals((name) => log.warning(`${name}: stopping; writing what is known so far`));
+  try {
+    const outcome = await runPipeline(config, log, {
+      githubActions: false,
+      env,
+      workspace: process.cwd(),
+      signal: stop.signal,
+    });
+    // A run that stopped before any input has no table to show: the error says it all.
+    if (outcome.results.results.length > 0) log.info(outcome.textTable);
+    if (outcome.failed) {
+      log.error(outcome.reason);
+      return 1;
+    }
+    return 0;
+  } finally {
+    stop.dispose();
+  }
+}
+
+/**
+ * @actions/* libraries (the tool cache) print `::debug::` workflow commands
+ * that only a runner reads; in a terminal they are noise unless --verbose.
+ */
+function hideRunnerDebugLines(): void {
+  const write = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
+    typeof chunk === 'string' && chunk.startsWith('::debug::') ? true : write(chunk, ...rest)) as typeof process.stdout.write;
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  if (!verbose && !env.GITHUB_ACTIONS) hideRunnerDebugLines();
+  const log = consoleLogger({ verbose });
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest, log, env);
+      case 'demo':
+        if (rest.includes('--help') || rest.includes('-h')) {
+          log.info(demoUsage());
+          return 0;
+        }
+        return await runCommand([...demoArgs(), ...rest], log, env);
+      case 'serve':
+        return await serveCommand(rest, log);
+      case 'build':
+        return await buildCommand(rest, log);
+      case 'toolchain':
+        return await toolchainCommand(rest, log);
+      case 'merge':
+        return await mergeCommand(rest, log, env);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        log.info(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        log.error(`Unknown command '${command}'.\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof FlagError) {
+      log.error(e.message);
+      return 2;
+    }
+    log.error((e as Error).message);
+    return 1;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) process.exitCode = await main(process.argv.slice(2));

@@ -1,4 +1,0 @@
-// The action's post step (post-if: cancelled()): uploads whatever results exist.
-import { runPost } from './main.js';
-
-await runPost();

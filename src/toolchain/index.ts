@@ -1,0 +1,5 @@
+/** The toolchain stage's public face: what the pipeline, the entry layer and later stages use. */
+export { ToolchainError, setupToolchain } from './install.js';
+export { archiveFor, defaultTable } from './table.js';
+export type { Toolchain } from './types.js';
+export { actionsCacheLayer, type ToolchainCacheLayer } from './actions-cache.js';
