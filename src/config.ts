@@ -321,7 +321,10 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
   const apiKey = (get('ci-api-key') ?? '').trim();
   const requested = oneOf(raw, 'mode', ['auto', 'allhw', 'emulator', ...REPORT_MODES] as const);
   if (requested === 'comment' || requested === 'merge') {
-    throw new ConfigError('mode', `Input 'mode' is '${requested}', which builds and runs nothing: it is handled before a run's inputs are read (use it in its own step, README "Fork pull requests" / "Matrix").`);
+    throw new ConfigError(
+      'mode',
+      `Input 'mode' is '${requested}', which builds and runs nothing: it is handled before a run's inputs are read (use it in its own step, README "Fork pull requests" / "Matrix").`,
+    );
   }
   if (requested === 'allhw' && !apiKey) {
     throw new ConfigError(

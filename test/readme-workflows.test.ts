@@ -13,9 +13,19 @@ const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
 const action = parse(readFileSync(path.join(REPO_ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> };
 
 type Permissions = Record<string, string> | 'read-all' | 'write-all' | undefined;
-interface Step { uses?: string; with?: Record<string, unknown> }
-interface Job { permissions?: Permissions; steps?: Step[] }
-interface Workflow { on: unknown; permissions?: Permissions; jobs: Record<string, Job> }
+interface Step {
+  uses?: string;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  permissions?: Permissions;
+  steps?: Step[];
+}
+interface Workflow {
+  on: unknown;
+  permissions?: Permissions;
+  jobs: Record<string, Job>;
+}
 
 const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
 const workflows = blocks.filter((b) => /^jobs:/m.test(b)).map((b) => parse(b) as Workflow);
@@ -74,7 +84,11 @@ describe("the README's workflows", () => {
       for (const [jobName, job] of Object.entries(wf.jobs)) {
         const has = granted(wf, job);
         for (const step of job.steps ?? []) {
-          const need = step.uses?.startsWith('allhw-ci/allhw-ci@') ? needs(step, events) : step.uses?.startsWith('actions/checkout@') ? { contents: 'read' } : {};
+          const need = step.uses?.startsWith('allhw-ci/allhw-ci@')
+            ? needs(step, events)
+            : step.uses?.startsWith('actions/checkout@')
+              ? { contents: 'read' }
+              : {};
           for (const [scope, level] of Object.entries(need)) {
             expect(atLeast(has(scope), level), `job '${jobName}', step ${step.uses}: needs ${scope}: ${level}`).toBe(true);
           }

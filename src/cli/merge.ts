@@ -28,7 +28,11 @@ export async function mergeCommand(argv: string[], log: Logger, env: NodeJS.Proc
   const token = flag(parsed, 'github-token') ?? env.GITHUB_TOKEN ?? '';
   log.secret(token);
   const config = reportConfig((name) => (name === 'github-token' ? token : parsed.values.get(name)?.join('\n')));
-  const out = await runReportMode('merge', { ...config, github: { ...config.github, comment: 'never' } }, { env, workspace: process.cwd(), log, dirs: parsed.positionals });
+  const out = await runReportMode(
+    'merge',
+    { ...config, github: { ...config.github, comment: 'never' } },
+    { env, workspace: process.cwd(), log, dirs: parsed.positionals },
+  );
   if (out.results) log.info(renderTextTable(out.results, { withError: false }));
   if (!out.failed) return 0;
   log.error(out.reason);

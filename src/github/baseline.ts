@@ -83,15 +83,24 @@ export async function candidateRuns(api: GitHubApi, ctx: GitHubContext, branch: 
 }
 
 export async function artifactOf(api: GitHubApi, ctx: GitHubContext, runId: number, name: string): Promise<ArtifactEntry | null> {
-  const data = await api.call(LIST_ARTIFACTS, async (o) =>
-    (await o.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts', { owner: ctx.owner, repo: ctx.repo, run_id: runId, name, per_page: 100 })).data,
+  const data = await api.call(
+    LIST_ARTIFACTS,
+    async (o) =>
+      (await o.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts', { owner: ctx.owner, repo: ctx.repo, run_id: runId, name, per_page: 100 }))
+        .data,
   );
   const matching = (data.artifacts as ArtifactEntry[]).filter((a) => a.name === name && !a.expired);
   return matching.sort((a, b) => b.id - a.id)[0] ?? null;
 }
 
 /** Downloads and unpacks one artifact with the real client; returns the folder. */
-export async function downloadRunArtifact(api: GitHubApi, ctx: GitHubContext, token: string, artifact: { id: number; runId: number }, dir: string): Promise<string> {
+export async function downloadRunArtifact(
+  api: GitHubApi,
+  ctx: GitHubContext,
+  token: string,
+  artifact: { id: number; runId: number },
+  dir: string,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   // Loaded only here: most runs never download (see report/artifact.ts).
   const { DefaultArtifactClient } = await import('@actions/artifact');
@@ -115,7 +124,10 @@ export function sourceOf(ctx: GitHubContext, run: WorkflowRun): BaselineSource {
 export async function findAutoBaseline(opts: AutoBaselineOptions): Promise<AutoBaseline> {
   const { api, ctx } = opts;
   if (!ctx.owner || !ctx.workflowFile) {
-    return { found: false, reason: 'not running in a GitHub Actions workflow (no GITHUB_REPOSITORY/GITHUB_WORKFLOW_REF), so there are no earlier runs to look in' };
+    return {
+      found: false,
+      reason: 'not running in a GitHub Actions workflow (no GITHUB_REPOSITORY/GITHUB_WORKFLOW_REF), so there are no earlier runs to look in',
+    };
   }
   const branch = baselineBranch(ctx);
   if (!branch) return { found: false, reason: 'the branch of this run is unknown' };

@@ -81,7 +81,17 @@ export function renderComment(results: Results, opts: CommentOptions): string {
   const head: string[] = [opts.marker, `## ${opts.verdict.failed ? '❌' : '✅'} All-HW CI: ${mdCell(opts.verdict.reason, 600)}`, '', baselineLine(results), ''];
   if (results.gate) {
     const bad = results.gate.checks.filter((c) => !c.passed);
-    head.push(`Gate: ${results.gate.passed ? '✅ passed' : `❌ ${plural(bad.length, 'check')} failed: ${bad.slice(0, 5).map((c) => mdCell(c.detail, 200)).join('; ')}`}`, '');
+    head.push(
+      `Gate: ${
+        results.gate.passed
+          ? '✅ passed'
+          : `❌ ${plural(bad.length, 'check')} failed: ${bad
+              .slice(0, 5)
+              .map((c) => mdCell(c.detail, 200))
+              .join('; ')}`
+      }`,
+      '',
+    );
   }
   const sections: { header: string[]; rows: Row[]; image: string }[] = [];
   const boards = [...new Set(imagesOf(results).map((i) => i.board || 'unknown'))];
@@ -107,7 +117,11 @@ export function renderComment(results: Results, opts: CommentOptions): string {
 function tail(links: CommentLinks): string[] {
   const parts = [
     links.runUrl ? `[the run](${links.runUrl})` : null,
-    links.artifactUrl ? `[artifact ${mdCode(links.artifactName ?? 'results')}](${links.artifactUrl})` : links.artifactName ? `artifact ${mdCode(links.artifactName)}` : null,
+    links.artifactUrl
+      ? `[artifact ${mdCode(links.artifactName ?? 'results')}](${links.artifactUrl})`
+      : links.artifactName
+        ? `artifact ${mdCode(links.artifactName)}`
+        : null,
   ].filter(Boolean);
   return ['', '---', parts.length ? `Full results (every input, UART logs): ${parts.join(' · ')}.` : 'Full results: results.json in the results directory.'];
 }
@@ -138,7 +152,10 @@ function fitRows(head: string[], sections: { header: string[]; rows: Row[]; imag
       const bad = hidden.filter((r) => r.rank === 0).length;
       const changed = hidden.filter((r) => r.rank === 1).length;
       const what = bad + changed === 0 ? 'all passed, no latency change beyond the tolerance' : `${bad} failed or errored, ${changed} changed`;
-      lines.push('', `_${plural(hidden.length, 'more input')} of ${mdCode(s.image)} not shown (${what}) to stay under GitHub's comment size limit: every input is in the artifact._`);
+      lines.push(
+        '',
+        `_${plural(hidden.length, 'more input')} of ${mdCode(s.image)} not shown (${what}) to stay under GitHub's comment size limit: every input is in the artifact._`,
+      );
     }
     lines.push('');
   });

@@ -47,9 +47,7 @@ interface TriggeringRun {
 export class CommentModeError extends Error {}
 
 function triggeringRun(payload: Record<string, unknown>): TriggeringRun {
-  const run = payload.workflow_run as
-    | { id?: number; head_sha?: string; event?: string; pull_requests?: { number?: number }[] }
-    | undefined;
+  const run = payload.workflow_run as { id?: number; head_sha?: string; event?: string; pull_requests?: { number?: number }[] } | undefined;
   if (!run || typeof run.id !== 'number' || !run.head_sha) {
     throw new CommentModeError(
       "mode 'comment' reads the results of another workflow's run: use it in a workflow triggered by `on: workflow_run` (README, \"Fork pull requests\"); this event has no workflow_run.",
@@ -65,7 +63,9 @@ async function staleReason(opts: CommentModeOptions, prNumber: number, run: Trig
   if (results.run?.headSha && results.run.headSha !== run.headSha) {
     return `the artifact says it tested ${results.run.headSha.slice(0, 7)}, but run ${run.id} was for ${run.headSha.slice(0, 7)}`;
   }
-  const { data } = await githubApi(opts).call(GET_PULL, (o) => o.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner: opts.ctx.owner, repo: opts.ctx.repo, pull_number: prNumber }));
+  const { data } = await githubApi(opts).call(GET_PULL, (o) =>
+    o.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner: opts.ctx.owner, repo: opts.ctx.repo, pull_number: prNumber }),
+  );
   if (data.head.sha !== run.headSha) {
     return `pull request #${prNumber}'s head is now ${data.head.sha.slice(0, 7)}, but run ${run.id} tested ${run.headSha.slice(0, 7)} (a newer push, or results of another PR): not posting them`;
   }

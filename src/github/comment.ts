@@ -53,7 +53,12 @@ export async function upsertComment(opts: UpsertOptions): Promise<UpsertedCommen
     return { action: 'updated', id: Number(data.id), url: data.html_url };
   }
   const { data } = await opts.api.call(CREATE, (o) =>
-    o.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: opts.owner, repo: opts.repo, issue_number: opts.issueNumber, body: opts.body }),
+    o.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      owner: opts.owner,
+      repo: opts.repo,
+      issue_number: opts.issueNumber,
+      body: opts.body,
+    }),
   );
   return { action: 'created', id: Number(data.id), url: data.html_url };
 }

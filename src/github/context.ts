@@ -42,9 +42,7 @@ function readPayload(file: string | undefined): Record<string, unknown> {
 }
 
 function pullRequestOf(payload: Record<string, unknown>): PullRequestInfo | null {
-  const pr = payload.pull_request as
-    | { number?: number; base?: { ref?: string }; head?: { sha?: string; repo?: { full_name?: string } | null } }
-    | undefined;
+  const pr = payload.pull_request as { number?: number; base?: { ref?: string }; head?: { sha?: string; repo?: { full_name?: string } | null } } | undefined;
   if (!pr || typeof pr.number !== 'number') return null;
   return {
     number: pr.number,

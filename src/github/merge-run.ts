@@ -78,7 +78,8 @@ export async function runMerge(opts: MergeRunOptions): Promise<MergeOutcome> {
   const report = await writeReportFiles(merged, opts.resultsDir, { artifactName: opts.artifactName });
   let artifactId: number | null = null;
   try {
-    artifactId = (await uploadResults({ dir: opts.resultsDir, name: opts.artifactName, retentionDays: opts.retentionDays, env: opts.env, log: opts.log }))?.id ?? null;
+    artifactId =
+      (await uploadResults({ dir: opts.resultsDir, name: opts.artifactName, retentionDays: opts.retentionDays, env: opts.env, log: opts.log }))?.id ?? null;
   } catch (e) {
     opts.log.warning(`Artifact upload failed: ${(e as Error).message}`);
   }

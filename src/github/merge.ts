@@ -57,12 +57,13 @@ export function mergeResults(input: Results[]): Results {
   images.sort((a, b) => byText(a.name, b.name));
   const imageOrder = new Map(images.map((i, n) => [i.name, n]));
   // An unsharded run reports per image, inputs in their loaded (sorted) order.
-  const results = parts
-    .flatMap((p) => p.results)
-    .sort((a, b) => (imageOrder.get(a.image) ?? 0) - (imageOrder.get(b.image) ?? 0) || byText(a.input, b.input));
+  const results = parts.flatMap((p) => p.results).sort((a, b) => (imageOrder.get(a.image) ?? 0) - (imageOrder.get(b.image) ?? 0) || byText(a.input, b.input));
   const errors = parts.map((p, n) => (p.error ? `shard ${p.shard ? `${p.shard.index}/${p.shard.count}` : n + 1}: ${p.error}` : null)).filter(Boolean);
   const times = parts.map((p) => p.startedAt).sort();
-  const ends = parts.map((p) => p.finishedAt).filter((t): t is string => Boolean(t)).sort();
+  const ends = parts
+    .map((p) => p.finishedAt)
+    .filter((t): t is string => Boolean(t))
+    .sort();
   return {
     ...parts[0],
     startedAt: times[0],
@@ -113,13 +114,16 @@ export interface DownloadShardsOptions {
 /** Every shard artifact of this run, downloaded and read. */
 export async function downloadShards(opts: DownloadShardsOptions): Promise<Results[]> {
   const { ctx } = opts;
-  if (!ctx.runId || !ctx.owner) throw new MergeError("mode 'merge' downloads this run's shard artifacts: it runs only in a GitHub Actions job (no GITHUB_RUN_ID).");
+  if (!ctx.runId || !ctx.owner)
+    throw new MergeError("mode 'merge' downloads this run's shard artifacts: it runs only in a GitHub Actions job (no GITHUB_RUN_ID).");
   const all = await opts.api.call(LIST, (o) =>
     o.paginate('GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts', { owner: ctx.owner, repo: ctx.repo, run_id: ctx.runId!, per_page: 100 }),
   );
   const shards = (all as { id: number; name: string; expired: boolean }[]).filter((a) => a.name.startsWith(`${opts.prefix}-`) && !a.expired);
   if (shards.length === 0) {
-    throw new MergeError(`This run has no artifacts named '${opts.prefix}-…' to merge: run the shards with 'shard: i/n' (and 'artifact-name' unset or starting with '${opts.prefix}-'), and make this job 'needs:' them.`);
+    throw new MergeError(
+      `This run has no artifacts named '${opts.prefix}-…' to merge: run the shards with 'shard: i/n' (and 'artifact-name' unset or starting with '${opts.prefix}-'), and make this job 'needs:' them.`,
+    );
   }
   opts.log.info(`Merging ${shards.length} shard artifact(s): ${shards.map((s) => s.name).join(', ')}`);
   const parts: Results[] = [];

@@ -68,7 +68,13 @@ async function autoBaseline(opts: BaselineChoiceOptions): Promise<BaselineChoice
     return { results: null, source: null };
   }
   try {
-    const found = await findAutoBaseline({ api: githubApi(opts), ctx: opts.ctx, token: opts.token, artifactName: opts.artifactName, downloadDir: opts.downloadDir });
+    const found = await findAutoBaseline({
+      api: githubApi(opts),
+      ctx: opts.ctx,
+      token: opts.token,
+      artifactName: opts.artifactName,
+      downloadDir: opts.downloadDir,
+    });
     if (found.found) return { results: found.results, source: found.source };
     opts.log.notice(`baseline 'auto': no baseline: ${found.reason}. Latency and size are not gated in this run.`);
   } catch (e) {
@@ -149,7 +155,12 @@ function skipReason(opts: CommentStepOptions, prNumber: number | null): string |
 export async function commentStep(results: Results, opts: CommentStepOptions): Promise<CommentOutcome> {
   const runId = opts.runId ?? opts.ctx.runId;
   const marker = commentMarker(opts.artifactName);
-  const body = renderComment(results, { marker, links: commentLinks(opts.ctx, runId, opts.artifactName, opts.artifactId), verdict: opts.verdict, latencyTolerancePct: opts.latencyTolerancePct });
+  const body = renderComment(results, {
+    marker,
+    links: commentLinks(opts.ctx, runId, opts.artifactName, opts.artifactId),
+    verdict: opts.verdict,
+    latencyTolerancePct: opts.latencyTolerancePct,
+  });
   const out: CommentOutcome = { body, file: null, posted: null };
   if (opts.policy === 'never') return out;
   const prNumber = opts.pullRequest ?? opts.ctx.pullRequest?.number ?? null;

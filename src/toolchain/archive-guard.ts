@@ -1,10 +1,10 @@
 /**
  * Keeps an archive inside its destination. Entries are checked before they
- * reach the extractor (tar: each entry as node-tar parsed it, before it
- * writes it; zip: from the central directory and local headers), and after
- * extraction the whole tree is walked and every symbolic link resolved on
- * disk, which catches chains that only escape once combined and anything the
- * headers did not tell.
+ * reach the extractor (tar: each entry as node-tar parsed it, before the
+ * system tar gets it re-written; zip: from the central directory and the
+ * local headers), and after extraction the whole tree is walked and every
+ * symbolic link resolved on disk, which catches chains that only escape
+ * once combined and anything the headers did not tell.
  */
 import { readdir, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';

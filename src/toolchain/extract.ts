@@ -33,7 +33,7 @@ export interface ExtractOptions {
   /** For zip files, which are written whole before extraction. */
   tempDir: string;
   platform: NodeJS.Platform;
-  /** Where to look for xz, bzip2 and unzip. */
+  /** Where to look for xz, bzip2, gzip, tar and unzip. */
   searchPath: string;
   /** Default DEFAULT_UNPACK_LIMITS. */
   limits?: UnpackLimits;

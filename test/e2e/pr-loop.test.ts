@@ -57,7 +57,15 @@ async function runAction(run: ActionRun) {
     },
     {
       ...world.artifacts.env,
-      ...runnerEnv(world.gh, { id: run.id, workflow: WORKFLOW, branch, sha: run.sha, event: run.event, eventPath, headRef: run.event === 'pull_request' ? 'feature' : '' }),
+      ...runnerEnv(world.gh, {
+        id: run.id,
+        workflow: WORKFLOW,
+        branch,
+        sha: run.sha,
+        event: run.event,
+        eventPath,
+        headRef: run.event === 'pull_request' ? 'feature' : '',
+      }),
       GITHUB_OUTPUT: output,
       GITHUB_WORKSPACE: world.work,
       RUNNER_TEMP: dir,
@@ -67,7 +75,17 @@ async function runAction(run: ActionRun) {
   const results = JSON.parse(await readFile(path.join(dir, 'results/results.json'), 'utf8')) as Results;
   // The run is now a completed run on GitHub, with its artifact.
   const stored = world.artifacts.artifacts.at(-1)!;
-  world.gh.runs.push({ id: run.id, workflow: WORKFLOW, head_sha: run.sha, head_branch: branch, event: run.event, created_at: new Date().toISOString(), conclusion: r.code === 0 ? 'success' : 'failure', status: 'completed', headRepository: 'acme/model' });
+  world.gh.runs.push({
+    id: run.id,
+    workflow: WORKFLOW,
+    head_sha: run.sha,
+    head_branch: branch,
+    event: run.event,
+    created_at: new Date().toISOString(),
+    conclusion: r.code === 0 ? 'success' : 'failure',
+    status: 'completed',
+    headRepository: 'acme/model',
+  });
   world.gh.artifacts.push({ id: 1000 + run.id, name: stored.name, runId: run.id, blobUrl: world.artifacts.blobUrl(stored), size: stored.size });
   return { ...r, results, output: await readFile(output, 'utf8'), dir };
 }
@@ -106,7 +124,9 @@ describe('the PR loop through the action', () => {
     expect(comments[0].body).toContain('Baseline: run [801](https://github.com/acme/model/actions/runs/801)');
     // The summary names it too: run, commit, date.
     const summary = await readFile(path.join(r.dir, 'results/summary.md'), 'utf8');
-    expect(summary).toContain(`Baseline: run [801](https://github.com/acme/model/actions/runs/801) (commit \`1111111\` on \`main\`, ${r.results.baseline!.date})`);
+    expect(summary).toContain(
+      `Baseline: run [801](https://github.com/acme/model/actions/runs/801) (commit \`1111111\` on \`main\`, ${r.results.baseline!.date})`,
+    );
     expect(comments[0].body).toContain('✅ All-HW CI');
     expect(r.output).toMatch(/comment-body<</);
     await expectNoToken(r, WRITE_TOKEN);
@@ -126,8 +146,12 @@ describe('the PR loop through the action', () => {
     world.gh.fault({ method: 'GET', path: /\/issues\/5\/comments$/, status: 502, times: 3 });
     const r = await runAction({ id: 805, event: 'pull_request', token: WRITE_TOKEN, sha: '5'.repeat(40) });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/::warning::baseline 'auto': no baseline, the lookup failed: GitHub API: listing the workflow runs failed: GitHub answered 503 after retries/);
-    expect(r.stdout).toMatch(/::notice::The PR comment was not posted: GitHub API: listing the pull request's comments failed: GitHub answered 502 after retries/);
+    expect(r.stdout).toMatch(
+      /::warning::baseline 'auto': no baseline, the lookup failed: GitHub API: listing the workflow runs failed: GitHub answered 503 after retries/,
+    );
+    expect(r.stdout).toMatch(
+      /::notice::The PR comment was not posted: GitHub API: listing the pull request's comments failed: GitHub answered 502 after retries/,
+    );
     expect(r.results.gate).toBeNull();
     await expectNoToken(r, WRITE_TOKEN);
   });

@@ -66,7 +66,12 @@ describe('shards merged', () => {
 
   it('gated against the whole run as a baseline, the merge passes', async () => {
     const out = path.join(work, 'merged-gated');
-    const r = await runNode('dist/cli.js', ['merge', '--results-dir', out, '--baseline', path.join(work, 'whole'), ...[1, 2, 3].map((i) => path.join(work, `s${i}`))], env, work);
+    const r = await runNode(
+      'dist/cli.js',
+      ['merge', '--results-dir', out, '--baseline', path.join(work, 'whole'), ...[1, 2, 3].map((i) => path.join(work, `s${i}`))],
+      env,
+      work,
+    );
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const merged = await load(out);
     expect(merged.gate?.passed).toBe(true);

@@ -90,16 +90,24 @@ describe('baseline: auto', () => {
     const { log, run } = choose({ ctx: world.context({ pullRequest: { number: 7, baseRef: 'release', headSha: 'e'.repeat(40), headRepo: 'acme/model' } }) });
     const choice = await run();
     expect(choice).toEqual({ results: null, source: null });
-    expect(log.lines).toContainEqual(expect.stringMatching(/^notice: baseline 'auto': no baseline: no earlier successful run of allhw.yml on the base branch 'release'/));
+    expect(log.lines).toContainEqual(
+      expect.stringMatching(/^notice: baseline 'auto': no baseline: no earlier successful run of allhw.yml on the base branch 'release'/),
+    );
   });
 
   it('a baseline measured on the farm, or with another timing model, is skipped with a notice saying why', async () => {
-    const farm = await world.addRun({ id: 300, head_branch: 'farm' }, baseResults(500, { mode: 'allhw', measurement: { mode: 'farm', board: 'f746_disco', timing: null } }));
+    const farm = await world.addRun(
+      { id: 300, head_branch: 'farm' },
+      baseResults(500, { mode: 'allhw', measurement: { mode: 'farm', board: 'f746_disco', timing: null } }),
+    );
     const ctx = world.context({ pullRequest: { number: 7, baseRef: farm.head_branch, headSha: 'e'.repeat(40), headRepo: 'acme/model' } });
     const { log, run } = choose({ ctx });
     const choice = await run();
     expect(choice.results).toBeNull();
-    expect(choice.source).toMatchObject({ runId: 300, skipped: expect.stringContaining('on the All-HW farm (board f746_disco), this run on the emulated board (board mps2_an500, icount shift=2)') });
+    expect(choice.source).toMatchObject({
+      runId: 300,
+      skipped: expect.stringContaining('on the All-HW farm (board f746_disco), this run on the emulated board (board mps2_an500, icount shift=2)'),
+    });
     expect(log.lines).toContainEqual(expect.stringMatching(/^notice: Baseline skipped: the baseline was measured on the All-HW farm/));
 
     const { log: log2, run: run2 } = choose({ measurement: { ...EMULATED, timing: 'icount shift=4' } });
@@ -116,35 +124,79 @@ describe('baseline: auto', () => {
 });
 
 describe('baseline: auto when the API fails', () => {
-  const cases: { name: string; path: RegExp; method?: string; status: number; headers?: Record<string, string>; body?: unknown; times?: number; expect: RegExp | null }[] = [
-    { name: 'runs 404 (private repository, no actions: read)', path: /\/runs$/, status: 404, expect: /listing the workflow runs failed with 404 .*permissions: actions: read/ },
-    { name: 'runs 403', path: /\/runs$/, status: 403, body: { message: 'Resource not accessible by integration' }, expect: /403 \(GitHub said: Resource not accessible by integration\).*permissions: actions: read/ },
+  const cases: {
+    name: string;
+    path: RegExp;
+    method?: string;
+    status: number;
+    headers?: Record<string, string>;
+    body?: unknown;
+    times?: number;
+    expect: RegExp | null;
+  }[] = [
+    {
+      name: 'runs 404 (private repository, no actions: read)',
+      path: /\/runs$/,
+      status: 404,
+      expect: /listing the workflow runs failed with 404 .*permissions: actions: read/,
+    },
+    {
+      name: 'runs 403',
+      path: /\/runs$/,
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+      expect: /403 \(GitHub said: Resource not accessible by integration\).*permissions: actions: read/,
+    },
     { name: 'runs 401', path: /\/runs$/, status: 401, body: { message: 'Bad credentials' }, expect: /401 .*check 'github-token'/ },
     { name: 'runs 5xx throughout', path: /\/runs$/, status: 502, times: 3, expect: /listing the workflow runs failed: GitHub answered 502 after retries/ },
     { name: 'artifacts 404', path: /\/runs\/\d+\/artifacts$/, status: 404, expect: /listing a run's artifacts failed with 404/ },
     { name: 'zip 403', path: /\/zip$/, status: 403, expect: /downloading the baseline artifact failed with 403/ },
-    { name: 'rate limit longer than the step waits', path: /\/runs$/, status: 429, headers: { 'retry-after': '3600' }, expect: /rate limited \(429.*3600 s more/ },
+    {
+      name: 'rate limit longer than the step waits',
+      path: /\/runs$/,
+      status: 429,
+      headers: { 'retry-after': '3600' },
+      expect: /rate limited \(429.*3600 s more/,
+    },
     // Recovered: the call is retried after the wait GitHub asks for.
     { name: 'one 429 with Retry-After', path: /\/runs$/, status: 429, headers: { 'retry-after': '1' }, expect: null },
-    { name: 'one primary rate limit 403 with x-ratelimit-reset', path: /\/artifacts$/, status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000)) }, body: { message: 'API rate limit exceeded for installation ID 1.' }, expect: null },
-    { name: 'one secondary rate limit 403 with Retry-After', path: /\/zip$/, status: 403, headers: { 'retry-after': '1' }, body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, expect: null },
+    {
+      name: 'one primary rate limit 403 with x-ratelimit-reset',
+      path: /\/artifacts$/,
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000)) },
+      body: { message: 'API rate limit exceeded for installation ID 1.' },
+      expect: null,
+    },
+    {
+      name: 'one secondary rate limit 403 with Retry-After',
+      path: /\/zip$/,
+      status: 403,
+      headers: { 'retry-after': '1' },
+      body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
+      expect: null,
+    },
     { name: 'two 503s', path: /\/runs$/, status: 503, times: 2, expect: null },
   ];
   for (const c of cases) {
-    it(c.name, async () => {
-      world.gh.fault({ method: c.method ?? 'GET', path: c.path, status: c.status, headers: c.headers, body: c.body, times: c.times });
-      const { log, run } = choose({ token: WRITE_TOKEN });
-      const choice = await run();
-      const text = log.lines.join('\n');
-      expect(text).not.toContain(WRITE_TOKEN);
-      if (c.expect) {
-        expect(choice.results).toBeNull();
-        expect(log.lines).toContainEqual(expect.stringMatching(/^warning: baseline 'auto': no baseline, the lookup failed: GitHub API: /));
-        expect(text).toMatch(c.expect);
-        expect(text).toMatch(/Latency and size are not gated in this run\./);
-      } else {
-        expect(choice.source?.runId, text).toBe(103);
-      }
-    }, 30_000);
+    it(
+      c.name,
+      async () => {
+        world.gh.fault({ method: c.method ?? 'GET', path: c.path, status: c.status, headers: c.headers, body: c.body, times: c.times });
+        const { log, run } = choose({ token: WRITE_TOKEN });
+        const choice = await run();
+        const text = log.lines.join('\n');
+        expect(text).not.toContain(WRITE_TOKEN);
+        if (c.expect) {
+          expect(choice.results).toBeNull();
+          expect(log.lines).toContainEqual(expect.stringMatching(/^warning: baseline 'auto': no baseline, the lookup failed: GitHub API: /));
+          expect(text).toMatch(c.expect);
+          expect(text).toMatch(/Latency and size are not gated in this run\./);
+        } else {
+          expect(choice.source?.runId, text).toBe(103);
+        }
+      },
+      30_000,
+    );
   }
 });

@@ -29,7 +29,16 @@ function commentMode(workflowRun: Record<string, unknown> | undefined) {
   const log = memoryLogger();
   const ctx = world.context({ eventName: 'workflow_run', pullRequest: null, runId: 701, payload: workflowRun ? { workflow_run: workflowRun } : {} });
   const run = () =>
-    mode.runCommentMode({ ctx, token: WRITE_TOKEN, log, artifactName: 'allhw-results', policy: 'auto', resultsDir: path.join(world.work, `cm-${Math.random()}`), failOn: 'any', latencyTolerancePct: 10 });
+    mode.runCommentMode({
+      ctx,
+      token: WRITE_TOKEN,
+      log,
+      artifactName: 'allhw-results',
+      policy: 'auto',
+      resultsDir: path.join(world.work, `cm-${Math.random()}`),
+      failOn: 'any',
+      latencyTolerancePct: 10,
+    });
   return { log, run };
 }
 
@@ -47,7 +56,9 @@ describe('mode: comment', () => {
     expect(comments).toHaveLength(1);
     expect(comments[0].body).toContain('❌ All-HW CI: 1 of 4 inputs failed');
     // Links point at the PR's run and its artifact, not at this workflow_run job.
-    expect(comments[0].body).toMatch(/\[the run\]\(https:\/\/github.com\/acme\/model\/actions\/runs\/700\) · \[artifact `allhw-results`\]\(https:\/\/github.com\/acme\/model\/actions\/runs\/700\/artifacts\/\d+\)/);
+    expect(comments[0].body).toMatch(
+      /\[the run\]\(https:\/\/github.com\/acme\/model\/actions\/runs\/700\) · \[artifact `allhw-results`\]\(https:\/\/github.com\/acme\/model\/actions\/runs\/700\/artifacts\/\d+\)/,
+    );
   });
 
   it("refuses when the PR's head moved on since the run (or the artifact names another PR)", async () => {

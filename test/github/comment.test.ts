@@ -67,7 +67,13 @@ describe('the PR comment', () => {
   it('holds the verdict, a row per input with golden and latency delta, flash/RAM deltas, run and artifact links', async () => {
     const r = mixedRun();
     r.baseline = {
-      kind: 'run', runId: 103, url: 'https://github.com/acme/model/actions/runs/103', sha: 'abcdef0123', branch: 'main', date: '2026-01-01T01:43:00.000Z', skipped: null,
+      kind: 'run',
+      runId: 103,
+      url: 'https://github.com/acme/model/actions/runs/103',
+      sha: 'abcdef0123',
+      branch: 'main',
+      date: '2026-01-01T01:43:00.000Z',
+      skipped: null,
       figures: { latencyUs: { synth: { 'input-00.txt': 1000, 'input-01.txt': 1250 } }, size: { synth: { flash: 50_000, ram: 12_000 } } },
     };
     const { run } = step(r, { pullRequest: 8 });
@@ -78,7 +84,9 @@ describe('the PR comment', () => {
     expect(body).toMatch(/\| `input-03.txt` \| ⚠️ error \| — \| — \| — \|/);
     // Failures first.
     expect(body.indexOf('input-02.txt')).toBeLessThan(body.indexOf('input-00.txt'));
-    expect(body).toContain('[the run](https://github.com/acme/model/actions/runs/5000) · [artifact `allhw-results`](https://github.com/acme/model/actions/runs/5000/artifacts/42)');
+    expect(body).toContain(
+      '[the run](https://github.com/acme/model/actions/runs/5000) · [artifact `allhw-results`](https://github.com/acme/model/actions/runs/5000/artifacts/42)',
+    );
   });
 
   it('a read-only token gives a notice, and the body is in comment.md and the output', async () => {
@@ -87,7 +95,11 @@ describe('the PR comment', () => {
     expect(out.posted).toBeNull();
     expect(onPr(9)).toHaveLength(0);
     expect(await readFile(out.file!, 'utf8')).toBe(out.body);
-    expect(log.lines).toContainEqual(expect.stringMatching(/^notice: The PR comment was not posted: GitHub API: posting the pull request comment failed with 403 \(GitHub said: Resource not accessible by integration\).*pull-requests: write.*'comment-body' output/));
+    expect(log.lines).toContainEqual(
+      expect.stringMatching(
+        /^notice: The PR comment was not posted: GitHub API: posting the pull request comment failed with 403 \(GitHub said: Resource not accessible by integration\).*pull-requests: write.*'comment-body' output/,
+      ),
+    );
     expect(log.lines.join('\n')).not.toContain(READ_TOKEN);
   });
 
@@ -114,10 +126,24 @@ describe('the PR comment', () => {
 
   it('stays under 65536 characters with thousands of inputs, failures and changes first, the rest counted', async () => {
     const rows = Array.from({ length: 3000 }, (_, i) =>
-      input({ input: `inputs/a-rather-long-input-file-name-${String(i).padStart(5, '0')}.npy`, status: i % 997 === 5 ? 'failed' : 'passed', reason: i % 997 === 5 ? 'output[1] = 3, expected 2' : null, latencyUs: 1000 + (i === 2999 ? 500 : 0) }),
+      input({
+        input: `inputs/a-rather-long-input-file-name-${String(i).padStart(5, '0')}.npy`,
+        status: i % 997 === 5 ? 'failed' : 'passed',
+        reason: i % 997 === 5 ? 'output[1] = 3, expected 2' : null,
+        latencyUs: 1000 + (i === 2999 ? 500 : 0),
+      }),
     );
     const r = results({ results: rows });
-    r.baseline = { kind: 'run', runId: 1, url: 'u', sha: 's', branch: 'main', date: 'd', skipped: null, figures: { latencyUs: { synth: Object.fromEntries(rows.map((x) => [x.input, 1000])) }, size: {} } };
+    r.baseline = {
+      kind: 'run',
+      runId: 1,
+      url: 'u',
+      sha: 's',
+      branch: 'main',
+      date: 'd',
+      skipped: null,
+      figures: { latencyUs: { synth: Object.fromEntries(rows.map((x) => [x.input, 1000])) }, size: {} },
+    };
     const { run } = step(r, { pullRequest: 11 });
     const out = await run();
     expect(out.body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
@@ -136,6 +162,8 @@ describe('the PR comment', () => {
     world.gh.fault({ method: 'GET', path: /\/issues\/13\/comments$/, status: 404 });
     const gone = step(mixedRun(), { pullRequest: 13 });
     expect((await gone.run()).posted).toBeNull();
-    expect(gone.log.lines).toContainEqual(expect.stringMatching(/^notice: The PR comment was not posted: GitHub API: listing the pull request's comments failed with 404/));
+    expect(gone.log.lines).toContainEqual(
+      expect.stringMatching(/^notice: The PR comment was not posted: GitHub API: listing the pull request's comments failed with 404/),
+    );
   });
 });

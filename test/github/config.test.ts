@@ -27,7 +27,7 @@ describe('PR-loop inputs', () => {
     }
   });
 
-  it("comment is auto, always or never", () => {
+  it('comment is auto, always or never', () => {
     expect(parse({}).github.comment).toBe('auto');
     expect(refused({ comment: 'sometimes' }).message).toBe("Input 'comment' has value 'sometimes': allowed values are 'auto', 'always', 'never'.");
   });
@@ -39,7 +39,7 @@ describe('PR-loop inputs', () => {
     expect(parse({ 'github-token': '${{ github.token }}' }).github.token).toBe('');
   });
 
-  it('merge and comment are report modes: their inputs are checked without a run\'s', () => {
+  it("merge and comment are report modes: their inputs are checked without a run's", () => {
     const get = (v: Partial<Record<InputName, string>>) => (n: InputName) => v[n];
     expect(reportModeOf(get({ mode: 'merge' }))).toBe('merge');
     expect(reportModeOf(get({ mode: 'emulator' }))).toBeNull();

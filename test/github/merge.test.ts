@@ -60,7 +60,7 @@ function mergeRun(runId: number, over: Partial<Parameters<typeof merge.runMerge>
 }
 
 describe('mode: merge', () => {
-  it("downloads every shard artifact of this run and writes one report, one comment", async () => {
+  it('downloads every shard artifact of this run and writes one report, one comment', async () => {
     const { log, run } = mergeRun(900);
     const out = await run();
     expect(out.failed, out.reason).toBe(false);
@@ -82,7 +82,10 @@ describe('mode: merge', () => {
   });
 
   it('several boards in one matrix: image names kept apart, one table per board', async () => {
-    const f746 = shard(1, 1, ['a.txt'], { images: [{ name: 'synth', path: '', board: 'f746_disco', size: null }], measurement: { mode: 'farm', board: 'f746_disco', timing: null } });
+    const f746 = shard(1, 1, ['a.txt'], {
+      images: [{ name: 'synth', path: '', board: 'f746_disco', size: null }],
+      measurement: { mode: 'farm', board: 'f746_disco', timing: null },
+    });
     const emu = shard(1, 1, ['a.txt'], { measurement: EMU });
     await world.addRun({ id: 920 }, f746, 'allhw-results-f746_disco');
     await world.addRun({ id: 920 }, emu, 'allhw-results-mps2_an500');

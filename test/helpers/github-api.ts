@@ -241,15 +241,19 @@ export async function startGitHubApi(options: StartOptions = {}): Promise<GitHub
       const issue = Number(m[1]);
       if (state.private && perms.pullRequests === 'none') return notFound();
       if (method === 'GET') {
-        const { page, headers } = paginate(url, state.comments.filter((c) => c.issue === issue).sort((a, b) => a.id - b.id));
+        const { page, headers } = paginate(
+          url,
+          state.comments.filter((c) => c.issue === issue).sort((a, b) => a.id - b.id),
+        );
         return { status: 200, body: page.map(commentJson), headers };
       }
-      if (method === 'POST') return writeComment(req, perms, (body) => {
-        const now = new Date().toISOString();
-        const c: StandInComment = { id: ++nextId, issue, body, user: 'github-actions[bot]', created_at: now, updated_at: now };
-        state.comments.push(c);
-        return { status: 201, body: commentJson(c), headers: { location: `${base}${prefix}/issues/comments/${c.id}` } };
-      });
+      if (method === 'POST')
+        return writeComment(req, perms, (body) => {
+          const now = new Date().toISOString();
+          const c: StandInComment = { id: ++nextId, issue, body, user: 'github-actions[bot]', created_at: now, updated_at: now };
+          state.comments.push(c);
+          return { status: 201, body: commentJson(c), headers: { location: `${base}${prefix}/issues/comments/${c.id}` } };
+        });
     }
     if (method === 'PATCH' && (m = p.match(/^\/issues\/comments\/(\d+)$/))) {
       const c = state.comments.find((x) => x.id === Number(m![1]));
@@ -265,7 +269,10 @@ export async function startGitHubApi(options: StartOptions = {}): Promise<GitHub
 
   const writeComment = async (req: http.IncomingMessage, perms: Permissions, apply: (body: string) => Answer): Promise<Answer> => {
     if (perms.pullRequests !== 'write') {
-      return { status: 403, body: { message: 'Resource not accessible by integration', documentation_url: `${DOCS}/issues/comments#create-an-issue-comment`, status: '403' } };
+      return {
+        status: 403,
+        body: { message: 'Resource not accessible by integration', documentation_url: `${DOCS}/issues/comments#create-an-issue-comment`, status: '403' },
+      };
     }
     let data: { body?: unknown };
     try {
@@ -340,7 +347,10 @@ export async function startGitHubApi(options: StartOptions = {}): Promise<GitHub
 }
 
 /** The variables a runner sets that the action reads about its run. */
-export function runnerEnv(gh: GitHubStandIn, run: { id: number; workflow: string; branch: string; sha: string; event: string; eventPath: string; headRef?: string }): Record<string, string> {
+export function runnerEnv(
+  gh: GitHubStandIn,
+  run: { id: number; workflow: string; branch: string; sha: string; event: string; eventPath: string; headRef?: string },
+): Record<string, string> {
   return {
     GITHUB_API_URL: gh.url,
     GITHUB_SERVER_URL: 'https://github.com',

@@ -6,7 +6,11 @@ import { input, mixedRun } from './fixtures.js';
 
 describe('latency figure', () => {
   it('bars for this run, a line for the baseline, failed inputs marked', () => {
-    const rows = [input({ input: 'a.txt', latencyUs: 1000 }), input({ input: 'b.txt', latencyUs: 3000, status: 'failed' }), input({ input: 'c.txt', latencyUs: 2000 })];
+    const rows = [
+      input({ input: 'a.txt', latencyUs: 1000 }),
+      input({ input: 'b.txt', latencyUs: 3000, status: 'failed' }),
+      input({ input: 'c.txt', latencyUs: 2000 }),
+    ];
     const lines = latencyFigure('t', rows, { 'a.txt': 1000, 'b.txt': 1500 }, 50);
     expect(lines).toContain('    x-axis ["a.txt", "✗ b.txt", "c.txt"]');
     expect(lines).toContain('    bar [1, 3, 2]');
@@ -16,7 +20,12 @@ describe('latency figure', () => {
   });
 
   it('no line without a baseline; untimed (errored) inputs are named under the chart', () => {
-    const lines = latencyFigure('t', [input({ input: 'a.txt', latencyUs: 1000 }), input({ input: 'b.txt', latencyUs: 1200 }), input({ input: 'c.txt', latencyUs: null, status: 'error' })], undefined, 50);
+    const lines = latencyFigure(
+      't',
+      [input({ input: 'a.txt', latencyUs: 1000 }), input({ input: 'b.txt', latencyUs: 1200 }), input({ input: 'c.txt', latencyUs: null, status: 'error' })],
+      undefined,
+      50,
+    );
     expect(lines.some((l) => l.startsWith('    line'))).toBe(false);
     expect(lines).toContain('_No latency (not timed): `c.txt`._');
   });
@@ -33,7 +42,16 @@ describe('latency figure', () => {
 
   it('the summary draws it with the baseline figures results.json carries', () => {
     const r = mixedRun();
-    r.baseline = { kind: 'run', runId: 9, url: 'https://github.com/a/b/actions/runs/9', sha: '0123456789', branch: 'main', date: '2026-01-02T03:04:05Z', skipped: null, figures: { latencyUs: { synth: { 'input-00.txt': 1000 } }, size: {} } };
+    r.baseline = {
+      kind: 'run',
+      runId: 9,
+      url: 'https://github.com/a/b/actions/runs/9',
+      sha: '0123456789',
+      branch: 'main',
+      date: '2026-01-02T03:04:05Z',
+      skipped: null,
+      figures: { latencyUs: { synth: { 'input-00.txt': 1000 } }, size: {} },
+    };
     const md = renderSummary(r);
     expect(md).toContain('    line [1, 1.25, 1.234]');
     expect(md).toContain('Baseline: run [9](https://github.com/a/b/actions/runs/9) (commit `0123456` on `main`, 2026-01-02T03:04:05Z).');

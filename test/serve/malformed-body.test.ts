@@ -157,21 +157,14 @@ describe('serve: a malformed multipart body is answered at once', () => {
     return { ...got, closedByServer: closed };
   }
 
-  it('200 MB with no boundary: 400 after the first KiBs, then the server hangs up', async () => {
-    const got = await streamUntilAnswered('', Buffer.alloc(64 * 1024, 0x41), 200 * 1024 * 1024);
-    expect(got.status).toBe(400);
-    expect(got.body).toContain('does not start with the boundary');
-    expect(got.sentWhenAnswered).toBeLessThan(32 * 1024 * 1024);
-    expect(got.closedByServer).toBe(true);
-    expect(await tasksLeft()).toEqual([]);
-  });
-
-  it('an endless unknown part is 413 once the body passes the limit; the server hangs up', async () => {
-    const head = `--${B}\r\nContent-Disposition: form-data; name="padding"\r\n\r\n`;
-    const got = await streamUntilAnswered(head, Buffer.alloc(256 * 1024, 0x42), 200 * 1024 * 1024);
-    expect(got.status).toBe(413);
-    expect(got.body).toContain('--max-image-mb and --max-input-mb');
-    expect(got.sentWhenAnswered).toBeLessThan(48 * 1024 * 1024);
+  it.each([
+    ['200 MB with no boundary: 400 after the first KiBs', '', 0x41, 400, 'does not start with the boundary', 32],
+    ['an endless unknown part: 413 once the body passes the limit', `--${B}\r\nContent-Disposition: form-data; name="padding"\r\n\r\n`, 0x42, 413, '--max-image-mb and --max-input-mb', 48],
+  ] as const)('%s, then the server hangs up', async (_name, head, fill, status, reason, answeredWithinMiB) => {
+    const got = await streamUntilAnswered(head, Buffer.alloc(64 * 1024, fill), 200 * 1024 * 1024);
+    expect(got.status).toBe(status);
+    expect(got.body).toContain(reason);
+    expect(got.sentWhenAnswered).toBeLessThan(answeredWithinMiB * 1024 * 1024);
     expect(got.closedByServer).toBe(true);
     expect(await tasksLeft()).toEqual([]);
   });

@@ -91,7 +91,9 @@ describe('the toolchain in the Actions cache', () => {
     expect(other.toolchain.source).toBe('download');
     // Asked for its own key only: restore keys would match by prefix and could hand over the other archive's toolchain.
     const asked = svc.calls.filter((c) => c.method === 'CacheService/GetCacheEntryDownloadURL').slice(lookups);
-    expect(asked.map((c) => [c.body.key, c.body.restore_keys ?? []])).toEqual([[expect.stringMatching(/^allhw-toolchain-12\.2\.Rel1-linux-x64-sha256-[0-9a-f]{64}$/), []]]);
+    expect(asked.map((c) => [c.body.key, c.body.restore_keys ?? []])).toEqual([
+      [expect.stringMatching(/^allhw-toolchain-12\.2\.Rel1-linux-x64-sha256-[0-9a-f]{64}$/), []],
+    ]);
     expect(asked[0].body.key).not.toBe(key());
   });
 

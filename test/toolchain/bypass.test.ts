@@ -5,8 +5,12 @@
  * the extracting sink, to look at what was written.
  */
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, link, lstat, mkdir, readdir, readFile, readlink, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../src/common/log.js';
 import { UnsafeArchiveError } from '../../src/toolchain/archive-guard.js';
@@ -175,6 +179,39 @@ describe('what the extractor writes is what the guard judged', () => {
   });
 });
 
+describe('re-written headers keep what the archive meant', () => {
+  it('long paths and links (pax), non-ASCII names, modes, hard links: the tree GNU tar makes from the original', async () => {
+    const run = promisify(execFile);
+    const src = path.join(dir, 'src');
+    const deep = `tc/${'d'.repeat(90)}/${'e'.repeat(90)}/${'f'.repeat(90)}`;
+    await mkdir(path.join(src, deep), { recursive: true });
+    await writeFile(path.join(src, deep, 'größe-ü.txt'), 'x'.repeat(1234));
+    await chmod(path.join(src, deep, 'größe-ü.txt'), 0o750);
+    await symlink(`${'e'.repeat(90)}/${'f'.repeat(90)}/größe-ü.txt`, path.join(src, `tc/${'d'.repeat(90)}`, 'long-link'));
+    await link(path.join(src, deep, 'größe-ü.txt'), path.join(src, 'tc', 'hard'));
+    const archive = path.join(dir, 'long.tar.xz');
+    await run('tar', ['--format=pax', '-C', src, '-cJf', archive, 'tc']);
+    const expected = path.join(dir, 'expected');
+    await mkdir(expected);
+    await run('tar', ['-C', expected, '-xJf', archive]);
+
+    const out = path.join(dir, 'out');
+    const sink = await openExtractingSink({ format: 'tar.xz', dir: out, tempDir: dir, platform: 'linux', searchPath: process.env.PATH! });
+    await sink.write(await readFile(archive));
+    await sink.finish();
+    const listing = async (root: string): Promise<string[]> =>
+      Promise.all(
+        (await tree(root)).sort().map(async (rel) => {
+          const st = await lstat(path.join(root, rel));
+          const target = st.isSymbolicLink() ? await readlink(path.join(root, rel)) : '';
+          return `${rel} ${st.mode.toString(8)} ${st.isFile() ? st.size : ''} ${target}`;
+        }),
+      );
+    expect(await listing(out)).toEqual(await listing(expected));
+    expect((await lstat(path.join(out, 'tc', 'hard'))).nlink).toBe(2);
+  });
+});
+
 describe('a decompression bomb', () => {
   it('is stopped by the size limits long before it is unpacked, with the checksum right: nothing ever in the cache', async () => {
     const bomb = archives.files.get('bomb.tar.xz')!;
@@ -219,7 +256,6 @@ describe('staging', () => {
 describe('the download itself is capped', () => {
   /** A server that announces `length` (or sends chunked) and then sends zeros until the client hangs up. */
   async function endlessServer(length: number | null): Promise<{ url: string; sent: () => number; close: () => Promise<void> }> {
-    const { createServer } = await import('node:http');
     let sent = 0;
     const server = createServer((_req, res) => {
       res.writeHead(200, length === null ? {} : { 'content-length': String(length) });
@@ -231,7 +267,7 @@ describe('the download itself is capped', () => {
       pump();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as import('node:net').AddressInfo;
+    const { port } = server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}/a.tar.xz`,
       sent: () => sent,
