@@ -57,6 +57,9 @@ export const INPUT_DEFAULTS = {
   'fail-on': 'any',
   'artifact-name': '',
   'retention-days': '',
+  'github-token': '${{ github.token }}',
+  comment: 'auto',
+  shard: '',
 } as const;
 
 export type InputName = keyof typeof INPUT_DEFAULTS;
@@ -136,6 +139,15 @@ export interface Config {
     failOn: 'any' | 'none';
   };
   report: { artifactName: string; retentionDays: number | null };
+  github: GitHubConfig;
+}
+
+export interface GitHubConfig {
+  /** Secret: never print it. Empty: no GitHub API calls. */
+  token: string;
+  comment: 'auto' | 'always' | 'never';
+  /** `shard: i/n`: this job runs the i-th of n parts (1-based). */
+  shard: { index: number; count: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -355,6 +367,45 @@ function compareInput(raw: Raw): CompareMode | null {
   return parseCompare(value) ?? bad('compare', value, COMPARE_HINT);
 }
 
+/** The modes that build and run nothing (the entry layer dispatches them before a run's config is read). */
+export const REPORT_MODES = ['comment', 'merge'] as const;
+export type ReportMode = (typeof REPORT_MODES)[number];
+
+export function reportModeOf(get: (name: InputName) => string | undefined): ReportMode | null {
+  const mode = (get('mode') ?? '').trim();
+  return (REPORT_MODES as readonly string[]).includes(mode) ? (mode as ReportMode) : null;
+}
+
+/**
+ * A report mode's config: its inputs are checked by parseConfig, so a bad
+ * `fail-on` or `latency-tolerance` gets the same message as in a run; the
+ * build and run parts are unused.
+ */
+export function reportConfig(get: (name: InputName) => string | undefined): Config {
+  // 'inputs' is required of a run, not of a report: any value passes the check.
+  return parseConfig((name) => (name === 'mode' ? 'emulator' : name === 'inputs' ? 'unused' : get(name)));
+}
+
+/** `${{ github.token }}` reaches the CLI unexpanded (the action's default): that is no token. */
+export function githubToken(value: string | undefined): string {
+  const v = (value ?? '').trim();
+  return v.startsWith('${{') ? '' : v;
+}
+
+const MAX_SHARDS = 256;
+
+function shardInput(raw: Raw): GitHubConfig['shard'] {
+  const value = raw('shard').trim();
+  if (!value) return null;
+  const [indexText, countText, ...rest] = value.split('/').map((part) => part.trim());
+  const count = rest.length === 0 && countText !== undefined ? wholeNumberIn(countText, 1, MAX_SHARDS) : null;
+  const index = count === null ? null : wholeNumberIn(indexText, 1, count);
+  if (count === null || index === null) {
+    bad('shard', value, `expected 'i/n' with 1 ≤ i ≤ n ≤ ${MAX_SHARDS}, e.g. shard: \${{ matrix.shard }}/3`);
+  }
+  return { index, count };
+}
+
 export function parseConfig(get: (name: InputName) => string | undefined): Config {
   const raw: Raw = (name) => {
     const v = get(name);
@@ -362,7 +413,13 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
   };
 
   const apiKey = (get('ci-api-key') ?? '').trim();
-  const requested = oneOf(raw, 'mode', ['auto', 'allhw', 'emulator'] as const);
+  const requested = oneOf(raw, 'mode', ['auto', 'allhw', 'emulator', ...REPORT_MODES] as const);
+  if (requested === 'comment' || requested === 'merge') {
+    throw new ConfigError(
+      'mode',
+      `Input 'mode' is '${requested}', which builds and runs nothing: it is handled before a run's inputs are read (use it in its own step, README "Fork pull requests" / "Matrix").`,
+    );
+  }
   if (requested === 'allhw' && !apiKey) {
     throw new ConfigError(
       'ci-api-key',
@@ -470,10 +527,19 @@ export function parseConfig(get: (name: InputName) => string | undefined): Confi
       artifactName: artifactName(raw),
       retentionDays: retentionRaw ? wholeNumber(raw, 'retention-days', 1, 90) : null,
     },
+    github: {
+      token: githubToken(get('github-token')),
+      comment: oneOf(raw, 'comment', ['auto', 'always', 'never'] as const),
+      shard: shardInput(raw),
+    },
   };
 }
 
 /** The configuration as it may be written to results.json: no secrets. */
 export function publicConfig(config: Config): unknown {
-  return { ...config, allhw: { ...config.allhw, apiKey: config.allhw.apiKey ? '***' : '' } };
+  return {
+    ...config,
+    allhw: { ...config.allhw, apiKey: config.allhw.apiKey ? '***' : '' },
+    github: { ...config.github, token: config.github.token ? '***' : '' },
+  };
 }

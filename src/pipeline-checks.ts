@@ -59,7 +59,8 @@ export async function preflight(config: Config, workspace: string, env: NodeJS.P
     });
   }
   let baseline: Results | null = null;
-  if (config.results.baseline) {
+  // 'auto' is looked up on GitHub after the run (github/pr-loop.ts).
+  if (config.results.baseline && config.results.baseline !== 'auto') {
     const file = path.resolve(workspace, config.results.baseline);
     // The first run of a repository (or a branch whose base has none) has
     // no baseline yet: that is not the user's mistake, only nothing to gate.

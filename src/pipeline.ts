@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { AllhwClient } from './allhw/index.js';
 import { buildProject } from './build/index.js';
@@ -20,7 +21,7 @@ import { computeOutputs } from './report/index.js';
 import { emitAnnotations } from './report/index.js';
 import { collectProblems, describeProblem } from './report/index.js';
 import { renderSummary, renderTextTable, type SummaryOptions } from './report/index.js';
-import { checkCorrectness, compareBaseline, verdict } from './results/index.js';
+import { checkCorrectness, verdict } from './results/index.js';
 import { parseOutcome } from './results/index.js';
 import { ResultsStore } from './results/index.js';
 import type { InputResult, Results } from './results/index.js';
@@ -31,6 +32,9 @@ import type { TaskOutcome } from './run/index.js';
 import { startServe, type RunningServe } from './serve/index.js';
 import { cacheDirs, setupToolchain } from './toolchain/index.js';
 import type { Toolchain } from './toolchain/index.js';
+import { commentStep, gateAgainstBaseline, githubContext, measurementOf, runInfoOf, shardPlan } from './github/index.js';
+import { DEFAULT_ICOUNT_SHIFT } from './serve/index.js';
+import type { ToolchainCacheLayer } from './toolchain/index.js';
 
 /** The embedded farm's per-task lines repeat the runner's: keep them for --verbose. */
 function quieter(log: Logger): Logger {
@@ -46,13 +50,16 @@ export interface PipelineContext {
   githubActions: boolean;
   /**
    * The environment, passed in: the stages get what they need of it as
-   * options. (The toolchain and report stages still set process.env around
-   * @actions/tool-cache and @actions/artifact calls, the only way those
+   * options. (The toolchain and report stages still set process.env
+   * around @actions/tool-cache, @actions/cache and @actions/artifact calls,
+   * from this env, through common/process-env.ts: the only way those
    * libraries take their directories and tokens.)
    */
   env: NodeJS.ProcessEnv;
   /** Called with the toolchain's bin directory (the action puts it on PATH for the job's later steps). */
   onToolchainBin?: (binDir: string) => void;
+  /** The Actions cache for the toolchain across jobs (the action passes actionsCacheLayer(env); the CLI none). */
+  toolchainCache?: ToolchainCacheLayer | null;
   /** Relative paths in the config are relative to this. */
   workspace: string;
   signal?: AbortSignal;
@@ -81,7 +88,10 @@ export interface PipelineOutcome {
  * upload time with a message that says to set `artifact-name`.
  */
 export function artifactName(config: Config): string {
-  return config.report.artifactName || 'allhw-results';
+  const shard = config.github.shard;
+  // Shards of one run need names of their own; `mode: merge` finds them by the prefix.
+  const suffix = shard && !config.report.artifactName ? `-shard-${shard.index}-of-${shard.count}` : '';
+  return (config.report.artifactName || 'allhw-results') + suffix;
 }
 
 /** The results directory, or a ConfigError naming 'results-dir' (nothing is written then). */
@@ -131,14 +141,20 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
   // made here so that every writer below masks it along with the user's.
   const emulatorKey = config.mode === 'emulator' ? randomUUID() : '';
   const redactor = ctx.redactor ?? new Redactor();
-  for (const s of [config.allhw.apiKey, emulatorKey, ...environmentTokens(ctx.env)].filter(Boolean)) {
+  for (const s of [config.allhw.apiKey, emulatorKey, config.github.token, ...environmentTokens(ctx.env)].filter(Boolean)) {
     redactor.add(s);
     log.secret(s);
   }
   const resultsDir = await makeResultsDir(config, ctx.workspace);
   log.notice(config.modeReason);
+  const github = githubContext(ctx.env);
+  const measurement = measurementOf({ mode: config.mode, board: config.build.board, icountShift: DEFAULT_ICOUNT_SHIFT });
 
-  const store = await ResultsStore.create(resultsDir, { mode: config.mode, config: publicConfig(config) }, { redactor });
+  const store = await ResultsStore.create(
+    resultsDir,
+    { mode: config.mode, config: publicConfig(config), measurement, run: runInfoOf(github), shard: config.github.shard },
+    { redactor },
+  );
   let serve: RunningServe | null = null;
   let outcomes: TaskOutcome[] = [];
   const parsedByTask = new Map<number, InputResult[]>();
@@ -158,6 +174,7 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
         env: ctx.env,
         onBinDir: ctx.onToolchainBin,
         log,
+        actionsCache: ctx.toolchainCache ?? null,
       }),
     );
     store.setToolchain(toolchain);
@@ -213,6 +230,9 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
           runTiming,
           log,
           signal: ctx.signal,
+          plan: config.github.shard
+            ? shardPlan(build.images, inputs, config.github.shard, { inputsPerTask: config.run.inputsPerTask, uartBuffer: config.run.uartBuffer, exitLine: config.run.exitLine, log })
+            : undefined,
           onTaskCreated: (planIndex, attempt, id, task) => store.recordCreated({ planIndex, attempt, id, ...task }),
           onTaskEnd: async (o) => {
             o.log = await store.writeUartLog(o);
@@ -265,8 +285,21 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
   if (correctness) results = correctness.results;
   store.setResults(results);
   store.setCorrectness(correctness?.correctness ?? null);
-  if (checked?.baseline && !fatal) {
-    store.setGate(compareBaseline(store.snapshot(), checked.baseline, { ...config.results, mode: config.results.gate }));
+  const ghSteps = { ctx: github, token: config.github.token, log, signal: ctx.signal };
+  if (!fatal && (checked?.baseline || config.results.baseline === 'auto')) {
+    // Never inside the results directory: that one is uploaded.
+    const downloadDir = path.join(ctx.env.RUNNER_TEMP || os.tmpdir(), 'allhw-baseline');
+    const { source, gate } = await gateAgainstBaseline(store.snapshot(), {
+      ...ghSteps,
+      file: checked?.baseline ?? null,
+      auto: config.results.baseline === 'auto',
+      artifactName: artifactName(config),
+      downloadDir,
+      measurement,
+      tolerances: { ...config.results, mode: config.results.gate },
+    });
+    store.setBaselineSource(source);
+    store.setGate(gate);
   }
   // A full disk must not hide what is known: what could not be written is
   // said in the error, and the reports (made in memory) still reach stdout
@@ -321,10 +354,20 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
     // A run stopped before any input has no totals worth a notice (a line of zeros is noise).
     totals: final.results.length > 0,
   });
+  // A shard's comment would be a part of the report: `mode: merge` posts the whole one.
+  const comment = await commentStep(final, {
+    ...ghSteps,
+    policy: config.github.shard ? 'never' : config.github.comment,
+    resultsDir,
+    artifactName: name,
+    artifactId: upload.state === 'uploaded' ? upload.id : null,
+    verdict: { failed, reason },
+    latencyTolerancePct: config.results.latencyTolerancePct,
+  });
   // What the entry point prints or writes (outputs, job summary, the failure) is redacted like the files.
   return redactor.redactValues({
     results: final,
-    outputs: computeOutputs(final, { resultsDir, artifactId: upload.state === 'uploaded' ? upload.id : null }),
+    outputs: { ...computeOutputs(final, { resultsDir, artifactId: upload.state === 'uploaded' ? upload.id : null }), 'comment-body': comment.body },
     failed,
     reason,
     reasonAnnotated,

@@ -6,10 +6,12 @@
 import * as core from '@actions/core';
 import { actionsLogger } from './log.js';
 import { ConfigError, type Config } from '../config.js';
-import { readConfig } from './inputs.js';
+import { readConfig, readReportMode } from './inputs.js';
 import { addToPath } from './path.js';
 import { markFinished } from './state.js';
 import { runPipeline } from '../pipeline.js';
+import { runReportMode } from '../report-modes.js';
+import { actionsCacheLayer } from '../toolchain/index.js';
 import { abortOnStopSignals } from '../common/signals.js';
 import type { Logger } from '../common/log.js';
 import { Redactor } from '../common/secrets.js';
@@ -32,14 +34,21 @@ export async function run(): Promise<void> {
   // A cancelled job gets SIGINT, then SIGTERM: write what is known before the kill.
   const stop = abortOnStopSignals((name) => log.warning(`${name}: the job is being cancelled; writing the partial results`));
   try {
-    const outcome = await runPipeline(config, log, {
-      githubActions: true,
-      env: process.env,
-      workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
-      onToolchainBin: addToPath,
-      signal: stop.signal,
-      redactor,
-    });
+    const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+    const mode = readReportMode();
+    const outcome = mode
+      ? await runReportMode(mode, config, { env: process.env, workspace, log, signal: stop.signal })
+      : await runPipeline(config, log, {
+          githubActions: true,
+          env: process.env,
+          workspace,
+          onToolchainBin: addToPath,
+          // @actions/cache reads its settings only from process.env: the layer
+          // is made here, from the environment, and sets them around each call.
+          toolchainCache: actionsCacheLayer(process.env, log),
+          signal: stop.signal,
+          redactor,
+        });
     for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, redactor.redact(value));
     await writeJobSummary(redactor.redact(outcome.summaryMarkdown), log);
     markFinished();

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { artifactName } from '../pipeline.js';
 import { uploadResults } from '../report/index.js';
-import { readConfig } from './inputs.js';
+import { readConfig, readReportMode } from './inputs.js';
 import { actionsLogger } from './log.js';
 import { mainStepFinished } from './state.js';
 
@@ -12,6 +12,8 @@ import { mainStepFinished } from './state.js';
  */
 export async function run(): Promise<void> {
   if (mainStepFinished()) return;
+  // The report modes write their results only at the end: a cancel leaves nothing to upload.
+  if (readReportMode()) return;
   const log = actionsLogger();
   try {
     const config = readConfig(log);

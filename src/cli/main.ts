@@ -20,6 +20,7 @@ import { buildCommand } from './build.js';
 import { generateCommand } from './generate.js';
 import { toolchainCommand } from './toolchain.js';
 import { abortOnStopSignals } from '../common/signals.js';
+import { mergeCommand } from './merge.js';
 
 const USAGE = `usage: allhw <command> [flags]
 
@@ -37,6 +38,7 @@ commands:
   generate            write a CMake project for a board from an MLF tarball (--model, --out, --board)
   toolchain install   install the GNU Arm toolchain (--toolchain, --toolchain-mirror)
   toolchain list      the Arm releases it knows, with checksums
+  merge DIR...        merge the results folders of 'run --shard i/n' jobs into one report
 
 Run 'allhw <command> --help' for a command's flags.`;
 
@@ -81,6 +83,7 @@ export function runUsage(): string {
   const shownDefault = (name: InputName): string => {
     if (name === 'inputs') return '(required)';
     if (name === 'ci-api-key') return '(empty) prefer the ALLHW_API_KEY environment variable: a command line is visible in ps';
+    if (name === 'github-token') return '(empty; or the GITHUB_TOKEN environment variable)';
     const value = CLI_DEFAULTS[name] ?? INPUT_DEFAULTS[name];
     return value === '' ? '(empty)' : value;
   };
@@ -147,10 +150,13 @@ async function runCommand(argv: string[], log: Logger, env: NodeJS.ProcessEnv, r
   if (parsed.positionals.length) throw unexpectedArgument(parsed.positionals[0]);
   const key = apiKey(parsed, env, log);
   log.secret(key);
+  const token = flag(parsed, 'github-token') ?? env.GITHUB_TOKEN ?? '';
+  log.secret(token);
   let config: Config;
   try {
     config = parseConfig((name) => {
       if (name === 'ci-api-key') return key;
+      if (name === 'github-token') return token;
       const values = parsed.values.get(name);
       if (values) return values.join('\n');
       return CLI_DEFAULTS[name];
@@ -217,6 +223,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await generateCommand(rest, log);
       case 'toolchain':
         return await toolchainCommand(rest, log);
+      case 'merge':
+        return await mergeCommand(rest, log, env);
       case undefined:
       case 'help':
       case '--help':

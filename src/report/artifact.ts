@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Logger } from '../common/log.js';
 import { plural } from '../common/text.js';
 import { redactSecretParams } from '../common/redact.js';
+import { withProcessEnv } from '../common/process-env.js';
 
 export interface UploadOptions {
   dir: string;
@@ -89,21 +90,9 @@ const CLIENT_ENV = [
   'ACTIONS_ARTIFACT_UPLOAD_TIMEOUT_MS',
 ] as const;
 
-/** Runs fn with the client's variables taken from `env` (and only from it), then puts process.env back. */
-async function withClientEnv<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
-  const saved = new Map(CLIENT_ENV.map((k) => [k, process.env[k]]));
-  for (const k of CLIENT_ENV) {
-    if (env[k] === undefined) delete process.env[k];
-    else process.env[k] = env[k];
-  }
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of saved) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+/** Runs fn with the client's variables taken from `env` (and only from it). */
+function withClientEnv<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
+  return withProcessEnv(CLIENT_ENV, env, fn);
 }
 
 /**

@@ -16,7 +16,8 @@ export { computeOutputs } from './outputs.js';
 export { uploadResults, uploadWithStatus, ArtifactNameClashError, type ArtifactStatus, type UploadedArtifact } from './artifact.js';
 export { collectProblems, describeProblem } from './problems.js';
 export { renderJUnit } from './junit.js';
-export { renderSummary, renderTextTable, type SummaryOptions } from './summary.js';
+export { baselineLine, renderSummary, renderTextTable, type SummaryOptions } from './summary.js';
+export { mdCell, mdCode } from './markdown.js';
 
 export interface ReportOptions extends SummaryOptions {
   /** The run's redactor: the files are made from masked results, and redacted once more as written. */

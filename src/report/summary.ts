@@ -11,8 +11,20 @@ import { clip, formatBytes, formatMs, formatNumber, plural, usToMs } from '../co
 import { mdCell, mdCode } from './markdown.js';
 import type { ArtifactStatus } from './artifact.js';
 import { describeSplit } from '../build/index.js';
+import { latencyFigure } from './latency-chart.js';
 
 /** GitHub's step summary limit is 1 MiB; stay well below it (the caller may add a line or two). */
+/** One line naming the baseline's run, commit and date (or why it was not compared); also in the job summary. */
+export function baselineLine(results: Results): string {
+  const b = results.baseline;
+  if (!b) return 'Baseline: none given.';
+  const what =
+    b.kind === 'run'
+      ? `run [${b.runId}](${b.url ?? ''}) (commit ${mdCode((b.sha ?? '').slice(0, 7) || '?')}${b.branch ? ` on ${mdCode(b.branch)}` : ''}, ${mdCell(b.date ?? '', 40)})`
+      : 'the file given in `baseline`';
+  return b.skipped ? `Baseline: ${b.runId || b.kind === 'file' ? `${what}, ` : ''}not compared: ${mdCell(b.skipped, 400)}.` : `Baseline: ${what}.`;
+}
+
 export const SUMMARY_BYTE_BUDGET = 1024 * 1024 - 64 * 1024;
 
 export interface SummaryOptions {
@@ -75,34 +87,6 @@ function gateSection(gate: GateResult, max: number): string[] {
   return lines;
 }
 
-/** A Mermaid bar chart of latency per input; GitHub renders ```mermaid blocks. */
-export function latencyChart(title: string, rows: InputResult[], maxBars: number): string[] {
-  let timed = rows.filter((r) => r.latencyUs !== null);
-  if (timed.length === 0) return [];
-  let note = '';
-  if (timed.length > maxBars) {
-    const slowest = new Set([...timed].sort((a, b) => (b.latencyUs ?? 0) - (a.latencyUs ?? 0)).slice(0, maxBars));
-    note = `_The ${maxBars} slowest of ${timed.length} timed inputs._`;
-    timed = timed.filter((r) => slowest.has(r));
-  }
-  // Labels are quoted Mermaid strings: no quotes, brackets or control characters in them.
-  const label = (s: string): string => `"${clip(s.replace(/["[\]\\;#`\x00-\x1f]/g, '_'), 24)}"`;
-  const values = timed.map((r) => usToMs(r.latencyUs) ?? 0);
-  const top = Math.max(...values);
-  const lines = [
-    '```mermaid',
-    'xychart-beta',
-    `    title "${title.replace(/["\x00-\x1f]/g, '_')}"`,
-    `    x-axis [${timed.map((r) => label(r.input)).join(', ')}]`,
-    `    y-axis "latency (ms)" 0 --> ${formatNumber(top > 0 ? Number((top * 1.1).toPrecision(3)) : 1)}`,
-    `    bar [${values.map((v) => formatNumber(v)).join(', ')}]`,
-    '```',
-  ];
-  if (note) lines.push(note);
-  lines.push('');
-  return lines;
-}
-
 function taskRows(tasks: TaskEntry[], max: number): string[] {
   const lines = [
     '| task id | attempt | status | code | reservation | inputs | log | reason |',
@@ -120,7 +104,14 @@ function taskRows(tasks: TaskEntry[], max: number): string[] {
   return lines;
 }
 
-function imageSection(img: ImageEntry, rows: InputResult[], tasks: TaskEntry[], rowCap: number, opts: Required<SummaryOptions>): string[] {
+function imageSection(
+  img: ImageEntry,
+  rows: InputResult[],
+  tasks: TaskEntry[],
+  rowCap: number,
+  opts: Required<SummaryOptions>,
+  baseline?: Record<string, number | null>,
+): string[] {
   const c = counts(rows);
   const lines = [`### Image ${mdCode(img.name)} on board ${mdCode(img.board || 'unknown')}`, ''];
   if (img.size) {
@@ -148,7 +139,7 @@ function imageSection(img: ImageEntry, rows: InputResult[], tasks: TaskEntry[], 
       );
     }
     lines.push('');
-    lines.push(...latencyChart(`Latency per input (ms), ${img.name}`, rows, opts.maxChartBars));
+    lines.push(...latencyFigure(`Latency per input (ms), ${img.name}`, rows, baseline, opts.maxChartBars));
   }
   if (tasks.length > 0) {
     lines.push(`<details><summary>${plural(tasks.length, 'task')}: ids and reservations (what All-HW support asks for)</summary>`, '');
@@ -192,6 +183,7 @@ export function renderSummary(results: Results, options: SummaryOptions = {}): s
   );
   if (results.error) lines.push(`> [!CAUTION]`, `> The run stopped early: ${mdCell(results.error, 1000)}`, '');
   lines.push(...correctnessLines(results));
+  if (results.baseline) lines.push(baselineLine(results), '');
   if (results.gate) lines.push(...gateSection(results.gate, opts.maxGateRows));
   lines.push(...problemSection(opts.problems));
 
@@ -204,7 +196,7 @@ export function renderSummary(results: Results, options: SummaryOptions = {}): s
   for (const img of images) {
     const rows = results.results.filter((r) => r.image === img.name);
     const tasks = results.tasks.filter((t) => t.image === img.name);
-    lines.push(...imageSection(img, rows, tasks, rowCap, opts));
+    lines.push(...imageSection(img, rows, tasks, rowCap, opts, results.baseline?.figures?.latencyUs[img.name]));
   }
 
   lines.push('---', '');

@@ -144,7 +144,7 @@ function metricChecks(label: string, r: InputResult, before: InputResult, tolPct
 const us = (n: number): string => `${formatNumber(n)} µs`;
 
 /** Pairs current images with baseline images: by name, else the only one with the only one. */
-function matchImages(current: ImageEntry[], baseline: ImageEntry[]): Map<string, string> {
+export function matchImages(current: ImageEntry[], baseline: ImageEntry[]): Map<string, string> {
   const map = new Map<string, string>();
   const baseNames = new Set(baseline.map((i) => i.name));
   for (const img of current) if (baseNames.has(img.name)) map.set(img.name, img.name);
@@ -153,7 +153,7 @@ function matchImages(current: ImageEntry[], baseline: ImageEntry[]): Map<string,
 }
 
 /** Distinct names from results when results.json lists no images (e.g. a run that failed early). */
-function imageNames(r: Results): ImageEntry[] {
+export function imageNames(r: Results): ImageEntry[] {
   if (r.images.length > 0) return r.images;
   return [...new Set(r.results.map((x) => x.image))].map((name) => ({ name, path: '', board: '', size: null }));
 }

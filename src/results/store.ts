@@ -97,6 +97,10 @@ export class ResultsStore {
       gate: base.gate ?? null,
       totals: { inputs: 0, passed: 0, failed: 0, errors: 0, tasks: 0 },
       error: base.error ?? null,
+      measurement: base.measurement ?? null,
+      baseline: base.baseline ?? null,
+      shard: base.shard ?? null,
+      run: base.run ?? null,
     };
     const redactor = options.redactor ?? new Redactor();
     for (const s of options.secrets ?? []) redactor.add(s);
@@ -189,6 +193,10 @@ export class ResultsStore {
 
   setTiming(timing: TimingRecord | null): void {
     this.data.timing = timing;
+  }
+
+  setBaselineSource(source: Results['baseline']): void {
+    this.data.baseline = source ?? null;
   }
 
   setError(message: string | null): void {

@@ -103,6 +103,49 @@ export interface ImageEntry {
   size: SizeReport | null;
 }
 
+/** How a run was measured: a baseline is compared only with a run measured the same way. */
+export interface Measurement {
+  /** 'farm': All-HW boards; 'emulated': the emulated board (QEMU). */
+  mode: 'farm' | 'emulated';
+  /** The board kind built for and run on. */
+  board: string;
+  /** The emulated board's timing model (e.g. 'icount shift=2'); null on the farm. */
+  timing: string | null;
+}
+
+/** Which earlier run the baseline came from (baseline: auto), for the summary and the comment. */
+export interface BaselineSource {
+  /** 'run': a workflow run's artifact; 'file': a path given in 'baseline'. */
+  kind: 'run' | 'file';
+  runId: number | null;
+  url: string | null;
+  sha: string | null;
+  branch: string | null;
+  /** When the baseline run was created (ISO 8601). */
+  date: string | null;
+  /** Set when a baseline was found but not compared (measured differently, unreadable), or none was found. */
+  skipped: string | null;
+  /** The baseline's figures for this run's images and inputs (so reports need not read the baseline again). */
+  figures?: BaselineFigures;
+}
+
+export interface BaselineFigures {
+  /** Keyed by this run's image name, then input. */
+  latencyUs: Record<string, Record<string, number | null>>;
+  size: Record<string, { flash: number; ram: number } | null>;
+}
+
+/** The workflow run that wrote a results.json (mode: comment checks the PR's head against it). */
+export interface RunInfo {
+  runId: number | null;
+  url: string | null;
+  repository: string;
+  sha: string;
+  pullRequest: number | null;
+  /** The PR's head commit when the run was for a pull request. */
+  headSha: string | null;
+}
+
 /** results.json: the one source of truth (and the next run's baseline). */
 export interface Results {
   version: 1;
@@ -118,6 +161,12 @@ export interface Results {
   totals: { inputs: number; passed: number; failed: number; errors: number; tasks: number };
   /** Set when the run stopped early (build failure, cancel, crash). */
   error: string | null;
+  /** Absent in results.json files written before it was recorded. */
+  measurement?: Measurement | null;
+  baseline?: BaselineSource | null;
+  /** `shard: i/n` of a matrix job, when the run did a part of the work. */
+  shard?: { index: number; count: number } | null;
+  run?: RunInfo | null;
   /** Outputs against golden over the data set (with a golden file). */
   correctness?: Correctness | null;
   /** What the run learned of the farm's timing: the next run's prior. */

@@ -9,6 +9,7 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tc from '@actions/tool-cache';
+import { withProcessEnv } from '../common/process-env.js';
 
 /** The tool name under the cache root; distinct from xPack's and distro builds of the same GCC version. */
 export const TOOL_NAME = 'arm-gnu-toolchain';
@@ -37,21 +38,8 @@ export function cacheDirs(opts: { toolCacheDir?: string; tempDir?: string }, env
  * afterwards, so a caller-chosen cache (tests, the CLI) never leaks into the
  * rest of the process.
  */
-async function withToolCacheEnv<T>(dirs: CacheDirs, fn: () => T | Promise<T>): Promise<T> {
-  const saved = { cache: process.env.RUNNER_TOOL_CACHE, temp: process.env.RUNNER_TEMP };
-  process.env.RUNNER_TOOL_CACHE = dirs.toolCacheDir;
-  process.env.RUNNER_TEMP = dirs.tempDir;
-  try {
-    return await fn();
-  } finally {
-    restore('RUNNER_TOOL_CACHE', saved.cache);
-    restore('RUNNER_TEMP', saved.temp);
-  }
-}
-
-function restore(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
+function withToolCacheEnv<T>(dirs: CacheDirs, fn: () => T | Promise<T>): Promise<T> {
+  return withProcessEnv(['RUNNER_TOOL_CACHE', 'RUNNER_TEMP'], { RUNNER_TOOL_CACHE: dirs.toolCacheDir, RUNNER_TEMP: dirs.tempDir }, async () => fn());
 }
 
 /** The cached toolchain root for a version and arch, or null. */

@@ -4,3 +4,4 @@ export { ToolchainError, setupToolchain } from './install.js';
 export { archiveFor, defaultTable } from './table.js';
 export type { Toolchain } from './types.js';
 export { EntryGuard } from './archive-guard.js';
+export { actionsCacheLayer, type ToolchainCacheLayer } from './actions-cache.js';

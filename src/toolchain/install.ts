@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../common/log.js';
 import { cacheDirs, commitToCache, findCached, stagingDir } from './cache.js';
+import { toolchainCacheKey, toolchainCachePaths, type ToolchainCacheLayer } from './actions-cache.js';
 import { redactUrl } from '../common/redact.js';
 import { downloadVerified, type DownloadTuning } from './download.js';
 import { ToolchainError } from './errors.js';
@@ -58,6 +59,8 @@ export interface ToolchainOptions {
   /** Called with the bin directory of an installed or cached toolchain: the action puts it on PATH for later steps. */
   onBinDir?: (binDir: string) => void;
   download?: DownloadTuning;
+  /** The Actions cache, tried after a tool-cache miss and filled after a download (actions-cache.ts). */
+  actionsCache?: ToolchainCacheLayer | null;
 }
 
 const NONE: Toolchain = { source: 'none', release: 'none', path: null, binDir: null, gccVersion: null };
@@ -143,11 +146,11 @@ export async function setupToolchain(opts: ToolchainOptions): Promise<Toolchain>
   const cacheArch = host.slice(host.indexOf('-') + 1);
   const dirs = cacheDirs(opts, opts.env ?? {});
   const started = performance.now();
-  const finish = (source: 'cache' | 'download', root: string, line: string): Toolchain => {
+  const finish = (source: 'cache' | 'download', root: string, line: string, where = 'the tool cache'): Toolchain => {
     const binDir = path.join(root, 'bin');
     opts.onBinDir?.(binDir);
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
-    log.info(`arm-none-eabi-gcc ${release.name} (${host}) ${source === 'cache' ? 'from the tool cache' : 'installed'} in ${seconds} s: ${binDir}`);
+    log.info(`arm-none-eabi-gcc ${release.name} (${host}) ${source === 'cache' ? `from ${where}` : 'installed'} in ${seconds} s: ${binDir}`);
     log.info(`  ${line}`);
     return { source, release: release.name, path: root, binDir, gccVersion: line };
   };
@@ -170,9 +173,16 @@ export async function setupToolchain(opts: ToolchainOptions): Promise<Toolchain>
     }
   }
 
+  const cacheKey = toolchainCacheKey(release.name, host, checksum);
+  const cachePaths = toolchainCachePaths(dirs, version, cacheArch);
+  if (opts.actionsCache && (await opts.actionsCache.restore(cachePaths, cacheKey))) {
+    const restored = await findCached(dirs, version, cacheArch);
+    if (restored) return finish('cache', restored, await checkVersion(restored), `the Actions cache (${cacheKey})`);
+  }
+
   const format = archiveFormat(archive.file)!;
   const urls = opts.mirror ? [mirrorUrl(opts.mirror, archive.file)] : [archive.url, ...archive.mirrors];
-  log.info(`${release.name} is not in the tool cache (${dirs.toolCacheDir}); downloading ${archive.file}, ${checksum.algorithm} ${checksum.value}`);
+  log.info(`${release.name} is not in the tool cache (${dirs.toolCacheDir})${opts.actionsCache ? " nor in the Actions cache" : ""}; downloading ${archive.file}, ${checksum.algorithm} ${checksum.value}`);
   const staging = await stagingDir(dirs, version, cacheArch);
   try {
     let tries = 0;
@@ -190,7 +200,10 @@ export async function setupToolchain(opts: ToolchainOptions): Promise<Toolchain>
     });
     const root = await toolchainRoot(extracted, platform);
     const line = await checkVersion(root);
-    return finish('download', await commitToCache(dirs, root, version, cacheArch), line);
+    const committed = finish('download', await commitToCache(dirs, root, version, cacheArch), line);
+    // Only a verified toolchain goes into the cache: a restore is trusted like a tool-cache hit.
+    await opts.actionsCache?.save(cachePaths, cacheKey);
+    return committed;
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

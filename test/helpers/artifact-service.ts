@@ -27,6 +27,16 @@ const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I
 const CONTAINER = 'actions-results';
 const SAS_VERSION = '2021-08-06';
 const TWIRP_PREFIX = '/twirp/github.actions.results.api.v1.ArtifactService/';
+/** The results service also hosts the cache (v2): same origin, same token. */
+const CACHE_PREFIX = '/twirp/github.actions.results.api.v1.CacheService/';
+
+export interface CacheEntry {
+  key: string;
+  version: string;
+  blob: string;
+  size: number;
+  finalized: boolean;
+}
 
 export interface StoredArtifact {
   id: number;
@@ -52,9 +62,17 @@ export interface ArtifactService {
   artifacts: StoredArtifact[];
   /** Every Twirp call received, with the status answered. */
   calls: TwirpCall[];
+  /** Cache entries (CacheService), in creation order. */
+  cacheEntries: CacheEntry[];
+  /** Env for @actions/cache (v2 service): `env` plus the flag that selects it. */
+  cacheEnv: { ACTIONS_RUNTIME_TOKEN: string; ACTIONS_RESULTS_URL: string; ACTIONS_CACHE_SERVICE_V2: string };
   blobEndpoint: string;
-  /** The zip of a finalized artifact, read back from the blob store. */
+  /** The zip of a finalized artifact (the newest of that name), read back from the blob store. */
   download(name: string): Promise<Buffer>;
+  /** A read URL of a finalized artifact's zip, as GitHub's /zip endpoint redirects to. */
+  blobUrl(artifact: StoredArtifact): string;
+  /** Starts another workflow run: later uploads belong to it (names are unique per run only); updates `env`. */
+  newRun(): ArtifactService['env'];
   close(): Promise<void>;
 }
 
@@ -110,7 +128,8 @@ async function startAzurite(location: string): Promise<{ child: ChildProcess; en
   return { child, endpoint };
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+/** A request's whole body as text (the stand-ins' bodies are small JSON). */
+export function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -122,18 +141,62 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 export async function startArtifactService(): Promise<ArtifactService> {
   const location = await mkdtemp(path.join(os.tmpdir(), 'azurite-'));
   const { child, endpoint } = await startAzurite(location);
-  const runId = randomUUID();
-  const jobId = randomUUID();
-  const token = [
-    b64url(JSON.stringify({ alg: 'none', typ: 'JWT' })),
-    b64url(JSON.stringify({ scp: `Actions.GenericRead:00000000 Actions.Results:${runId}:${jobId}` })),
-    'unsigned',
-  ].join('.');
+  let runId = randomUUID();
+  let jobId = randomUUID();
+  const makeToken = (): string =>
+    [
+      b64url(JSON.stringify({ alg: 'none', typ: 'JWT' })),
+      b64url(JSON.stringify({ scp: `Actions.GenericRead:00000000 Actions.Results:${runId}:${jobId}` })),
+      'unsigned',
+    ].join('.');
+  let token = makeToken();
   const artifacts: StoredArtifact[] = [];
   const pending = new Map<string, StoredArtifact>();
   const calls: TwirpCall[] = [];
 
+  const cacheEntries: CacheEntry[] = [];
+  const blobSize = async (blob: string): Promise<number | null> => {
+    const head = await fetch(`${endpoint}/${CONTAINER}/${blob}?${accountSas()}`, { method: 'HEAD', headers: { 'x-ms-version': SAS_VERSION } });
+    return head.status === 200 ? Number(head.headers.get('content-length')) : null;
+  };
+  /** CacheService: keys match exactly (with the version); restore keys as prefixes, newest entry first. */
+  const cacheCall = async (method: string, body: Record<string, unknown>): Promise<[number, object]> => {
+    const key = String(body.key ?? '');
+    const version = String(body.version ?? '');
+    const done = cacheEntries.filter((e) => e.finalized && e.version === version);
+    if (method === 'GetCacheEntryDownloadURL') {
+      const restoreKeys = (body.restore_keys as string[] | undefined) ?? [];
+      const hit = done.findLast((e) => e.key === key) ?? restoreKeys.map((k) => done.findLast((e) => e.key.startsWith(k))).find(Boolean);
+      if (!hit) return [200, { ok: false }];
+      return [200, { ok: true, signed_download_url: `${endpoint}/${CONTAINER}/${hit.blob}?${accountSas()}`, matched_key: hit.key }];
+    }
+    if (method === 'CreateCacheEntry') {
+      if (cacheEntries.some((e) => e.key === key && e.version === version)) {
+        return [409, { code: 'already_exists', msg: 'cache entry with the same key, version, and scope already exists' }];
+      }
+      const blob = `cache-${cacheEntries.length + 1}.tzst`;
+      cacheEntries.push({ key, version, blob, size: 0, finalized: false });
+      return [200, { ok: true, signed_upload_url: `${endpoint}/${CONTAINER}/${blob}?${blobSas(blob)}` }];
+    }
+    if (method === 'FinalizeCacheEntryUpload') {
+      const entry = cacheEntries.find((e) => e.key === key && e.version === version && !e.finalized);
+      if (!entry) return [404, { code: 'not_found', msg: `no cache entry '${key}' was created` }];
+      const size = await blobSize(entry.blob);
+      if (size === null || String(size) !== String(body.size_bytes)) return [400, { code: 'failed_precondition', msg: `blob size ${size}, claimed ${String(body.size_bytes)}` }];
+      Object.assign(entry, { size, finalized: true });
+      return [200, { ok: true, entry_id: String(cacheEntries.indexOf(entry) + 1) }];
+    }
+    return [404, { code: 'bad_route', msg: `unknown method ${method}` }];
+  };
+
   const handle = async (req: http.IncomingMessage): Promise<[number, object]> => {
+    if (req.method === 'POST' && req.url?.startsWith(CACHE_PREFIX)) {
+      const method = req.url.slice(CACHE_PREFIX.length);
+      const body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
+      const [status, out] = req.headers.authorization === `Bearer ${token}` ? await cacheCall(method, body) : [401, { code: 'unauthenticated', msg: 'bad token' }];
+      calls.push({ method: `CacheService/${method}`, body, status });
+      return [status, out];
+    }
     if (req.method !== 'POST' || !req.url?.startsWith(TWIRP_PREFIX)) return [404, { code: 'bad_route', msg: `no route ${req.method} ${req.url}` }];
     const method = req.url.slice(TWIRP_PREFIX.length);
     const text = await readBody(req);
@@ -155,7 +218,7 @@ export async function startArtifactService(): Promise<ArtifactService> {
     if (method === 'CreateArtifact') {
       if (body.version !== 7) return answer(400, { code: 'invalid_argument', msg: `unsupported version ${String(body.version)}` });
       // The real service refuses a second artifact of the same name in a run.
-      if (pending.has(name) || artifacts.some((a) => a.name === name)) {
+      if (pending.has(name) || artifacts.some((a) => a.name === name && a.runId === runId)) {
         return answer(409, { code: 'already_exists', msg: 'an artifact with this name already exists on the workflow run' });
       }
       const blob = `artifact-${pending.size + artifacts.length + 1}.zip`;
@@ -191,13 +254,26 @@ export async function startArtifactService(): Promise<ArtifactService> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
+  const env = { ACTIONS_RUNTIME_TOKEN: token, ACTIONS_RESULTS_URL: `http://127.0.0.1:${port}/` };
   return {
-    env: { ACTIONS_RUNTIME_TOKEN: token, ACTIONS_RESULTS_URL: `http://127.0.0.1:${port}/` },
+    env,
+    cacheEntries,
+    get cacheEnv() {
+      return { ...env, ACTIONS_CACHE_SERVICE_V2: 'true' };
+    },
+    blobUrl: (a) => `${endpoint}/${CONTAINER}/${a.blob}?${accountSas()}`,
+    newRun() {
+      runId = randomUUID();
+      jobId = randomUUID();
+      token = makeToken();
+      env.ACTIONS_RUNTIME_TOKEN = token;
+      return env;
+    },
     artifacts,
     calls,
     blobEndpoint: endpoint,
     async download(name) {
-      const a = artifacts.find((x) => x.name === name);
+      const a = artifacts.findLast((x) => x.name === name);
       if (!a) throw new Error(`no finalized artifact '${name}' (have: ${artifacts.map((x) => x.name).join(', ') || 'none'})`);
       const res = await fetch(`${endpoint}/${CONTAINER}/${a.blob}?${accountSas()}`, { headers: { 'x-ms-version': SAS_VERSION } });
       if (res.status !== 200) throw new Error(`downloading ${a.blob}: ${res.status} ${await res.text()}`);

@@ -56,7 +56,7 @@ describe('summary.md for a run with passes, a value mismatch and an infrastructu
         '```mermaid',
         'xychart-beta',
         '    title "Latency per input (ms), synth"',
-        '    x-axis ["input-00.txt", "input-01.txt", "input-02.txt"]',
+        '    x-axis ["input-00.txt", "input-01.txt", "✗ input-02.txt"]',
         '    y-axis "latency (ms)" 0 --> 1.38',
         '    bar [1.234, 1.25, 1.234]',
         '```',
