@@ -37,7 +37,6 @@ function outcome(i: number): TaskOutcome {
     finished: '2026-12-01T00:00:02Z',
     uart: Buffer.from(`banner\n#result:${values}:3911\n#result:${values}:3912\n`),
     reason: null,
-    log: `logs/synth/${i}.uart.log`,
   };
 }
 

@@ -133,7 +133,51 @@ async function finalSummary(final: Results, resultsDir: string, opts: SummaryOpt
   return { markdown: `${renderSummary(final, opts)}\n\n> [!WARNING]\n> ${lost}\n`, lost };
 }
 
+/** What the steps of one run share: set up by prepare(), filled in as the run goes. */
+interface Run {
+  config: Config;
+  /** The entry point's logger: annotations go there. */
+  actionLog: Logger;
+  /** The stages' logger (in the action, it holds their problems for the annotations at the end). */
+  log: Logger;
+  problems: ReturnType<typeof collectProblems>;
+  ctx: PipelineContext;
+  redactor: Redactor;
+  /** The embedded farm's key (emulator mode), else ''. */
+  emulatorKey: string;
+  resultsDir: string;
+  github: ReturnType<typeof githubContext>;
+  measurement: ReturnType<typeof measurementOf>;
+  store: ResultsStore;
+  parseOptions: Parameters<typeof parseOutcome>[1];
+  checked: Preflight | null;
+  outcomes: TaskOutcome[];
+  /** Each task's last attempt, parsed as it ended. */
+  parsedByTask: Map<number, InputResult[]>;
+  serve: RunningServe | null;
+  fatal: Error | null;
+}
+
+/**
+ * The whole run as named steps: prepare → build → run on the farm → judge →
+ * publish. A failure in build or run is kept (run.fatal), and judge and
+ * publish still write and report whatever is known.
+ */
 export async function runPipeline(config: Config, actionLog: Logger, ctx: PipelineContext): Promise<PipelineOutcome> {
+  const run = await prepare(config, actionLog, ctx);
+  try {
+    const build = await buildImages(run);
+    await runOnFarm(run, build);
+  } catch (e) {
+    run.fatal = e as Error;
+  }
+  if (ctx.signal?.aborted) run.fatal = cancelled(run);
+  const final = await judge(run);
+  return publish(run, final);
+}
+
+/** Secrets known to the redactor and the logger, the results directory and its store. */
+export async function prepare(config: Config, actionLog: Logger, ctx: PipelineContext): Promise<Run> {
   // In the action, the stages' errors and warnings are annotated at the end, root cause first (see annotations.ts).
   const problems = collectProblems(actionLog, { hold: ctx.githubActions });
   const log = problems.logger;
@@ -149,153 +193,173 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
   log.notice(config.modeReason);
   const github = githubContext(ctx.env);
   const measurement = measurementOf({ mode: config.mode, board: config.build.board, icountShift: DEFAULT_ICOUNT_SHIFT });
-
   const store = await ResultsStore.create(
     resultsDir,
     { mode: config.mode, config: publicConfig(config), measurement, run: runInfoOf(github), shard: config.github.shard },
     { redactor },
   );
-  let serve: RunningServe | null = null;
-  let outcomes: TaskOutcome[] = [];
-  const parsedByTask = new Map<number, InputResult[]>();
-  let fatal: Error | null = null;
-  let checked: Preflight | null = null;
   // A generated MLF firmware answers each #input with a #result or one Error line.
   const parseOptions = { outputCount: config.run.outputCount, repeat: config.run.repeat, warmup: config.run.warmup, errorAnswers: config.model !== '' };
-  try {
-    checked = await preflight(config, ctx.workspace, ctx.env, log);
-    const { inputs, projectDir, qemuPath } = checked;
+  return {
+    config,
+    actionLog,
+    log,
+    problems,
+    ctx,
+    redactor,
+    emulatorKey,
+    resultsDir,
+    github,
+    measurement,
+    store,
+    parseOptions,
+    checked: null,
+    outcomes: [],
+    parsedByTask: new Map(),
+    serve: null,
+    fatal: null,
+  };
+}
 
-    const toolchain: Toolchain = await log.group('Toolchain', () =>
-      setupToolchain({
-        spec: config.toolchain.spec,
-        mirror: config.toolchain.mirror || undefined,
-        searchPath: ctx.env.PATH ?? '',
-        env: ctx.env,
-        onBinDir: ctx.onToolchainBin,
+/** The checks before any spending, the toolchain and the build (of the project, or of one generated from `model`). */
+export async function buildImages(run: Run): Promise<Build> {
+  const { config, ctx, log, store } = run;
+  run.checked = await preflight(config, ctx.workspace, ctx.env, log);
+  const toolchain: Toolchain = await log.group('Toolchain', () =>
+    setupToolchain({
+      spec: config.toolchain.spec,
+      mirror: config.toolchain.mirror || undefined,
+      searchPath: ctx.env.PATH ?? '',
+      env: ctx.env,
+      onBinDir: ctx.onToolchainBin,
+      log,
+      actionsCache: ctx.toolchainCache ?? null,
+    }),
+  );
+  store.setToolchain(toolchain);
+  throwIfCancelled(ctx.signal);
+
+  const projectDir = run.checked.projectDir;
+  const buildOptions = { ...config.build, projectDir, resultsDir: run.resultsDir, toolchain, githubActions: ctx.githubActions, env: withoutKeyVariables(ctx.env), redactor: run.redactor, log };
+  // A project generated earlier and kept (project-dir) gets its memory split too.
+  const build: Build = await log.group('Build', () =>
+    config.model ? buildModelProject(buildOptions) : buildProject({ ...buildOptions, memorySplit: projectMemorySplit }),
+  );
+  store.setImages(build.images);
+  await store.save();
+  throwIfCancelled(ctx.signal);
+  if (config.mode === 'emulator') await checkEmulatorImages(build.images);
+  return build;
+}
+
+/** The farm to send tasks to: All-HW, or the embedded emulated one (started here, closed by publish). */
+async function connectFarm(run: Run): Promise<AllhwClient> {
+  const { config, log } = run;
+  let baseUrl = config.allhw.url;
+  let apiKey = config.allhw.apiKey;
+  if (config.mode === 'emulator') {
+    apiKey = run.emulatorKey;
+    run.serve = await startServe({ port: 0, boards: config.run.emulatorBoards, keys: [apiKey], qemuPath: run.checked?.qemuPath, log: quieter(log) });
+    baseUrl = run.serve.url;
+    log.info(`emulated All-HW farm with ${config.run.emulatorBoards} board(s) on ${baseUrl}`);
+  }
+  const { timeoutS, rate } = config.allhw;
+  return new AllhwClient({ baseUrl, apiKey, timeoutS, rate, log: config.allhw.log, core: config.allhw.core || undefined, logger: log });
+}
+
+/** Every image with every input on the farm; each task's log, results and journal lines recorded as it ends. */
+export async function runOnFarm(run: Run, build: Build): Promise<void> {
+  const { config, ctx, log, store } = run;
+  const inputs = run.checked?.inputs ?? [];
+  const client = await connectFarm(run);
+  const guard = stopOnServiceRefusal(client);
+  const farm = farmKey(config.mode, config.allhw.url, config.build.board);
+  // The timing file lives in the tool cache, found from the environment here, not in the run stage.
+  const { toolCacheDir } = cacheDirs({}, ctx.env);
+  const runTiming = await loadRunTiming({ baseline: run.checked?.baseline ?? null, key: farm, toolCacheDir, log });
+  const packing = { inputsPerTask: config.run.inputsPerTask, uartBuffer: config.run.uartBuffer, exitLine: config.run.exitLine };
+  try {
+    run.outcomes = await log.group('Run', () =>
+      runTasks({
+        ...packing,
+        client: guard.client,
+        images: build.images,
+        inputs,
+        sends: config.run.warmup + config.run.repeat,
+        maxParallel: config.run.maxParallel,
+        retries: config.run.retries,
+        timeoutS: config.allhw.timeoutS,
+        queueTimeoutS: config.allhw.queueTimeoutS,
+        rate: config.allhw.rate,
+        runTiming,
         log,
-        actionsCache: ctx.toolchainCache ?? null,
+        signal: ctx.signal,
+        plan: config.github.shard ? shardPlan(build.images, inputs, config.github.shard, { ...packing, log }) : undefined,
+        onTaskCreated: (planIndex, attempt, id, task) => store.recordCreated({ planIndex, attempt, id, ...task }),
+        onTaskEnd: (o) => recordAttempt(run, o),
+        // The bytes are in the UART log once recorded: a run of many tasks
+        // with large outputs must not hold them all until it ends.
+        releaseOutput: true,
       }),
     );
-    store.setToolchain(toolchain);
-    throwIfCancelled(ctx.signal);
-
-    const buildOptions = { ...config.build, projectDir, resultsDir, toolchain, githubActions: ctx.githubActions, env: withoutKeyVariables(ctx.env), redactor, log };
-    // A project generated earlier and kept (project-dir) gets its memory split too.
-    const build: Build = await log.group('Build', () =>
-      config.model ? buildModelProject(buildOptions) : buildProject({ ...buildOptions, memorySplit: projectMemorySplit }),
-    );
-    store.setImages(build.images);
-    await store.save();
-    throwIfCancelled(ctx.signal);
-    if (config.mode === 'emulator') await checkEmulatorImages(build.images);
-
-    let baseUrl = config.allhw.url;
-    let apiKey = config.allhw.apiKey;
-    if (config.mode === 'emulator') {
-      apiKey = emulatorKey;
-      serve = await startServe({ port: 0, boards: config.run.emulatorBoards, keys: [apiKey], qemuPath, log: quieter(log) });
-      baseUrl = serve.url;
-      log.info(`emulated All-HW farm with ${config.run.emulatorBoards} board(s) on ${baseUrl}`);
-    }
-    const client = new AllhwClient({
-      baseUrl,
-      apiKey,
-      timeoutS: config.allhw.timeoutS,
-      rate: config.allhw.rate,
-      log: config.allhw.log,
-      core: config.allhw.core || undefined,
-      logger: log,
-    });
-    const guard = stopOnServiceRefusal(client);
-    const farm = farmKey(config.mode, config.allhw.url, config.build.board);
-    // The timing file lives in the tool cache, found from the environment here, not in the run stage.
-    const { toolCacheDir } = cacheDirs({}, ctx.env);
-    const runTiming = await loadRunTiming({ baseline: checked.baseline, key: farm, toolCacheDir, log });
-    try {
-      outcomes = await log.group('Run', () =>
-        runTasks({
-          client: guard.client,
-          images: build.images,
-          inputs,
-          inputsPerTask: config.run.inputsPerTask,
-          uartBuffer: config.run.uartBuffer,
-          exitLine: config.run.exitLine,
-          sends: config.run.warmup + config.run.repeat,
-          maxParallel: config.run.maxParallel,
-          retries: config.run.retries,
-          timeoutS: config.allhw.timeoutS,
-          queueTimeoutS: config.allhw.queueTimeoutS,
-          rate: config.allhw.rate,
-          runTiming,
-          log,
-          signal: ctx.signal,
-          plan: config.github.shard
-            ? shardPlan(build.images, inputs, config.github.shard, { inputsPerTask: config.run.inputsPerTask, uartBuffer: config.run.uartBuffer, exitLine: config.run.exitLine, log })
-            : undefined,
-          onTaskCreated: (planIndex, attempt, id, task) => store.recordCreated({ planIndex, attempt, id, ...task }),
-          onTaskEnd: async (o) => {
-            o.log = await store.writeUartLog(o);
-            // Parsed now, so the journal (and soon results.json) holds every result known so far.
-            const parsed = parseOutcome(o, parseOptions);
-            parsedByTask.set(o.planIndex, parsed);
-            store.addTask(o, parsed);
-            store.saveSoon();
-            // The bytes are in the log now: a run of many tasks with large
-            // outputs must not hold them all until it ends.
-            o.uart = Buffer.alloc(0);
-          },
-        }),
-      );
-    } finally {
-      await client.close();
-      store.setTiming(timingRecord(runTiming, farm));
-      await saveRunTiming(timingRecord(runTiming, farm), toolCacheDir, log);
-    }
-    const refusal = guard.stoppedBy();
-    if (refusal) {
-      const what = refusal.kind === 'key-rejected' ? 'rejection' : 'failure to reach the service (check ci-url)';
-      throw new Error(`${refusal.message}. No task was sent after the first ${what}.`);
-    }
-  } catch (e) {
-    fatal = e as Error;
+  } finally {
+    await client.close();
+    store.setTiming(timingRecord(runTiming, farm));
+    await saveRunTiming(timingRecord(runTiming, farm), toolCacheDir, log);
   }
-
-  if (ctx.signal?.aborted) {
-    const inFlight = outcomes.filter((o) => o.id && o.end !== 'finished' && o.end !== 'timeout' && o.end !== 'infra');
-    const ids = inFlight.map((o) => o.id).join(', ');
-    // A stage the signal cut short (a build killed by SIGINT) fails with its
-    // own message: the cancel is the cause, so it leads, the stage's line follows.
-    const interrupted = fatal && !/^cancelled\b/.test(fatal.message) ? ` (It stopped: ${fatal.message.split('\n')[0]})` : '';
-    fatal = new Error(
-      `The run was cancelled; partial results are in ${resultsDir}.` +
-        (inFlight.length
-          ? ` ${inFlight.length} task(s) were still in flight: ${ids}. All-HW has no cancel call: they run on to their timeout.`
-          : '') +
-        interrupted,
-    );
+  const refusal = guard.stoppedBy();
+  if (refusal) {
+    const what = refusal.kind === 'key-rejected' ? 'rejection' : 'failure to reach the service (check ci-url)';
+    throw new Error(`${refusal.message}. No task was sent after the first ${what}.`);
   }
+}
 
-  // Whatever happened above, what is known is written and reported.
-  // The last attempt of each task was parsed as it ended; tasks never sent are parsed here.
-  let results: InputResult[] = outcomes.flatMap(
-    (o) => parsedByTask.get(o.planIndex) ?? parseOutcome(o, parseOptions),
+/** An attempt that ended: its UART log written, its inputs parsed now, so the journal (and soon results.json) holds every result known so far. */
+async function recordAttempt(run: Run, o: TaskOutcome): Promise<void> {
+  await run.store.writeUartLog(o);
+  const parsed = parseOutcome(o, run.parseOptions);
+  run.parsedByTask.set(o.planIndex, parsed);
+  run.store.addTask(o, parsed);
+  run.store.saveSoon();
+}
+
+/** The error a cancelled run reports: where its partial results are, and which tasks still run on. */
+function cancelled(run: Run): Error {
+  const { fatal, outcomes, resultsDir } = run;
+  const inFlight = outcomes.filter((o) => o.id && o.end !== 'finished' && o.end !== 'timeout' && o.end !== 'infra');
+  const ids = inFlight.map((o) => o.id).join(', ');
+  // A stage the signal cut short (a build killed by SIGINT) fails with its
+  // own message: the cancel is the cause, so it leads, the stage's line follows.
+  const interrupted = fatal && !/^cancelled\b/.test(fatal.message) ? ` (It stopped: ${fatal.message.split('\n')[0]})` : '';
+  return new Error(
+    `The run was cancelled; partial results are in ${resultsDir}.` +
+      (inFlight.length ? ` ${inFlight.length} task(s) were still in flight: ${ids}. All-HW has no cancel call: they run on to their timeout.` : '') +
+      interrupted,
   );
+}
+
+/**
+ * Whatever happened before, what is known is judged and written: outputs
+ * against golden, the gate against the baseline, results.json. Returns the
+ * results as results.json holds them (secrets masked): every report is made from it.
+ */
+export async function judge(run: Run): Promise<Results> {
+  const { config, store, checked } = run;
+  // The last attempt of each task was parsed as it ended; tasks never sent are parsed here.
+  let results: InputResult[] = run.outcomes.flatMap((o) => run.parsedByTask.get(o.planIndex) ?? parseOutcome(o, run.parseOptions));
   const correctness = checked?.golden ? checkCorrectness(results, checked.golden, config.results) : null;
   if (correctness) results = correctness.results;
   store.setResults(results);
   store.setCorrectness(correctness?.correctness ?? null);
-  const ghSteps = { ctx: github, token: config.github.token, log, signal: ctx.signal };
-  if (!fatal && (checked?.baseline || config.results.baseline === 'auto')) {
-    // Never inside the results directory: that one is uploaded.
-    const downloadDir = path.join(ctx.env.RUNNER_TEMP || os.tmpdir(), 'allhw-baseline');
+  if (!run.fatal && (checked?.baseline || config.results.baseline === 'auto')) {
     const { source, gate } = await gateAgainstBaseline(store.snapshot(), {
-      ...ghSteps,
+      ...githubSteps(run),
       file: checked?.baseline ?? null,
       auto: config.results.baseline === 'auto',
       artifactName: artifactName(config),
-      downloadDir,
-      measurement,
+      // Never inside the results directory: that one is uploaded.
+      downloadDir: path.join(run.ctx.env.RUNNER_TEMP || os.tmpdir(), 'allhw-baseline'),
+      measurement: run.measurement,
       tolerances: { ...config.results, mode: config.results.gate },
     });
     store.setBaselineSource(source);
@@ -305,76 +369,79 @@ export async function runPipeline(config: Config, actionLog: Logger, ctx: Pipeli
   // said in the error, and the reports (made in memory) still reach stdout
   // and the job summary.
   await store.finish().catch(() => undefined);
-  fatal = withLostWrites(fatal, store.failedWrites(), resultsDir);
-  if (fatal) {
-    store.setError(fatal.message);
+  run.fatal = withLostWrites(run.fatal, store.failedWrites(), run.resultsDir);
+  if (run.fatal) {
+    store.setError(run.fatal.message);
     await store.save().catch(() => undefined);
   }
-  // Reports, annotations and outputs are made from what results.json holds: secrets masked.
-  const final = store.masked();
+  return store.masked();
+}
 
+function githubSteps(run: Run) {
+  return { ctx: run.github, token: run.config.github.token, log: run.log, signal: run.ctx.signal };
+}
+
+/** The artifact upload, as a status the summary can tell (a failure is kept as the run's error). */
+async function upload(run: Run, name: string): Promise<ArtifactStatus> {
+  try {
+    return await uploadWithStatus({ dir: run.resultsDir, name, retentionDays: run.config.report.retentionDays, env: run.ctx.env, log: run.log });
+  } catch (e) {
+    // A clash (matrix jobs sharing a name) would silently lose this job's
+    // artifact: that fails the step; other upload failures only warn.
+    run.fatal ??= e as Error;
+    return { state: 'failed', name, why: (e as Error).message, dir: run.resultsDir };
+  }
+}
+
+/** junit.xml, summary.md, the artifact, annotations, the PR comment, and what the entry point prints. */
+export async function publish(run: Run, final: Results): Promise<PipelineOutcome> {
+  const { config, resultsDir, redactor } = run;
   const name = artifactName(config);
   const reportsLost = await writeReportFiles(final, resultsDir, { artifactName: name, redactor }).then(
     () => null,
     (e: Error) => e.message,
   );
-  if (serve) await serve.close();
-
-  let upload: ArtifactStatus;
-  try {
-    upload = await uploadWithStatus({ dir: resultsDir, name, retentionDays: config.report.retentionDays, env: ctx.env, log });
-  } catch (e) {
-    // A clash (matrix jobs sharing a name) would silently lose this job's
-    // artifact: that fails the step; other upload failures only warn.
-    fatal ??= e as Error;
-    upload = { state: 'failed', name, why: (e as Error).message, dir: resultsDir };
-  }
+  if (run.serve) await run.serve.close();
+  const artifact = await upload(run, name);
   // The summary was written before the upload: now it can say what became of it, and list every problem.
-  const summary = await finalSummary(
-    final,
-    resultsDir,
-    {
-      artifactName: name,
-      artifact: upload,
-      // Stage messages are not masked by the store: the summary is a file anyone with the artifact reads.
-      problems: problems.problems().map((p) => redactor.redact(describeProblem(p))),
-    },
-    reportsLost,
-  );
-  if (summary.lost) fatal = withLostWrites(fatal, [summary.lost], resultsDir);
+  // Stage messages are not masked by the store: the summary is a file anyone with the artifact reads.
+  const problems = run.problems.problems().map((p) => redactor.redact(describeProblem(p)));
+  const summary = await finalSummary(final, resultsDir, { artifactName: name, artifact, problems }, reportsLost);
+  if (summary.lost) run.fatal = withLostWrites(run.fatal, [summary.lost], resultsDir);
   const v = verdict(final, config.results.failOn);
-  const failed = Boolean(fatal) || v.failed;
-  const reason = fatal ? fatal.message : v.reason;
+  const failed = Boolean(run.fatal) || v.failed;
+  const reason = run.fatal ? run.fatal.message : v.reason;
   // The action annotates the reason itself, first; the CLI prints it as its last line.
-  const reasonAnnotated = ctx.githubActions && failed;
-  emitAnnotations(final, actionLog, {
+  const reasonAnnotated = run.ctx.githubActions && failed;
+  emitAnnotations(final, run.actionLog, {
     rootCause: reasonAnnotated ? reason : null,
-    problems: ctx.githubActions ? problems.problems() : [],
+    problems: run.ctx.githubActions ? run.problems.problems() : [],
     failOn: config.results.failOn,
     // A run stopped before any input has no totals worth a notice (a line of zeros is noise).
     totals: final.results.length > 0,
   });
+  const artifactId = artifact.state === 'uploaded' ? artifact.id : null;
   // A shard's comment would be a part of the report: `mode: merge` posts the whole one.
   const comment = await commentStep(final, {
-    ...ghSteps,
+    ...githubSteps(run),
     policy: config.github.shard ? 'never' : config.github.comment,
     resultsDir,
     artifactName: name,
-    artifactId: upload.state === 'uploaded' ? upload.id : null,
+    artifactId,
     verdict: { failed, reason },
     latencyTolerancePct: config.results.latencyTolerancePct,
   });
   // What the entry point prints or writes (outputs, job summary, the failure) is redacted like the files.
   return redactor.redactValues({
     results: final,
-    outputs: { ...computeOutputs(final, { resultsDir, artifactId: upload.state === 'uploaded' ? upload.id : null }), 'comment-body': comment.body },
+    outputs: { ...computeOutputs(final, { resultsDir, artifactId }), 'comment-body': comment.body },
     failed,
     reason,
     reasonAnnotated,
     summaryMarkdown: summary.markdown,
-    // The CLI prints the reason as its last (error) line, right after the table.
-    textTable: renderTextTable(final, { withError: false, withTasks: summary.lost !== null || store.failedWrites().length > 0 }),
     resultsDir,
+    // The CLI prints the reason as its last (error) line, right after the table.
+    textTable: renderTextTable(final, { withError: false, withTasks: summary.lost !== null || run.store.failedWrites().length > 0 }),
   });
 }
 

@@ -45,7 +45,11 @@ export interface ResultsStoreOptions {
   snapshotMs?: number;
 }
 
-export function taskEntry(o: TaskOutcome): TaskEntry {
+/** One attempt of one planned task. */
+const attemptKey = (o: Pick<TaskOutcome, 'planIndex' | 'attempt'>): string => `${o.planIndex}/${o.attempt}`;
+
+/** The entry results.json keeps of an attempt; `log` is its UART log's path, if one was written. */
+export function taskEntry(o: TaskOutcome, log: string | null = null): TaskEntry {
   return {
     id: o.id,
     image: o.image,
@@ -58,7 +62,7 @@ export function taskEntry(o: TaskOutcome): TaskEntry {
     created: o.created,
     started: o.started,
     finished: o.finished,
-    log: o.log,
+    log,
     reason: o.reason,
   };
 }
@@ -68,6 +72,8 @@ export class ResultsStore {
   private readonly data: Results;
   private readonly redactor: Redactor;
   private saving: Promise<void> = Promise.resolve();
+  /** Each attempt's UART log path (writeUartLog), for its task entry. */
+  private readonly logPaths = new Map<string, string | null>();
   private readonly snapshotMs: number;
   private lastWriteAt = 0;
   private lastWriteMs = 0;
@@ -119,6 +125,7 @@ export class ResultsStore {
     const name = outcome.id ? this.redactor.pathComponent(outcome.id) : `plan-${outcome.planIndex + 1}-attempt-${outcome.attempt}`;
     const rel = ['logs', this.redactor.pathComponent(outcome.image), `${name}.uart.log`];
     const file = path.join(this.dir, ...rel);
+    let kept: string | null = rel.join('/');
     try {
       await mkdir(path.dirname(file), { recursive: true });
       await this.noting(writeLogFile(file, this.redactor.redactBytes(outcome.uart)));
@@ -126,11 +133,14 @@ export class ResultsStore {
       if (!(e instanceof FileWriteError)) throw e;
       // Cut (it says so in its last line) or not written at all: the task is
       // still recorded, and failedWrites() says what was lost.
-      if ((await stat(file).catch(() => null))?.size) return rel.join('/');
-      await rm(file, { force: true });
-      return null;
+      if (!(await stat(file).catch(() => null))?.size) {
+        await rm(file, { force: true });
+        kept = null;
+      }
     }
-    return rel.join('/');
+    // The task's entry (addTask) names its log: the store keeps the path, the outcome stays the run stage's.
+    this.logPaths.set(attemptKey(outcome), kept);
+    return kept;
   }
 
   /**
@@ -163,7 +173,7 @@ export class ResultsStore {
    * replacing earlier ones for the same image and input.
    */
   addTask(outcome: TaskOutcome, results?: InputResult[]): void {
-    const entry = taskEntry(outcome);
+    const entry = taskEntry(outcome, this.logPaths.get(attemptKey(outcome)) ?? null);
     const at = this.data.tasks.findIndex(
       (t) => (outcome.id !== null && t.id === outcome.id) || (t.id === null && t.image === entry.image && t.attempt === entry.attempt && t.inputs.join('\n') === entry.inputs.join('\n')),
     );

@@ -57,7 +57,6 @@ function emptyOutcome(task: PlannedTask, attempt: number): TaskOutcome {
     finished: null,
     uart: Buffer.alloc(0),
     reason: null,
-    log: null,
   };
 }
 

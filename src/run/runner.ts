@@ -40,6 +40,12 @@ export interface RunTasksOptions {
   signal?: AbortSignal;
   /** Called as soon as an attempt ends (also a failed one); awaited before the next attempt. */
   onTaskEnd?: (outcome: TaskOutcome) => Promise<void>;
+  /**
+   * Drop each attempt's UART bytes once onTaskEnd has recorded them (the
+   * outcomes returned then hold none): a run of many tasks with large
+   * outputs must not hold them all until it ends.
+   */
+  releaseOutput?: boolean;
   onTaskCreated?: (planIndex: number, attempt: number, id: string, task: { image: string; inputs: string[] }) => void;
   /** Seconds allowed past timeout + queue time before a task is given up (default 10). */
   deadlineMarginS?: number;
@@ -102,6 +108,7 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskOutcome[]> {
           log.error(`${taskLabel(task)}: could not record the outcome: ${(e as Error).message}`);
         }
       }
+      if (opts.releaseOutput && opts.onTaskEnd) outcome.uart = Buffer.alloc(0);
       if (last) return outcome;
       log.warning(`${taskLabel(task)}: infrastructure failure on attempt ${attempt}; trying again (attempt ${attempt + 1} of ${opts.retries + 1})`, {
         cause: 'had an infrastructure failure and were tried again',

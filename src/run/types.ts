@@ -42,6 +42,4 @@ export interface TaskOutcome {
   /** Raw UART bytes (decoded from base64), possibly partial. */
   uart: Buffer;
   reason: string | null;
-  /** Path of the UART log relative to the results dir, once written. */
-  log: string | null;
 }

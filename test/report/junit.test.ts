@@ -178,13 +178,12 @@ describe('junit.xml carries each input its own UART lines', () => {
     finished: null,
     uart: Buffer.from(uart),
     reason: null,
-    log: 'logs/synth/task-9.uart.log',
   };
   let cases: any[];
   beforeAll(() => {
     const rows = parseOutcome(outcome, { outputCount: 3 });
     rows[1] = { ...rows[1], status: 'failed', reason: 'output[0] = 3, expected 0' };
-    const r = results({ results: rows, tasks: [task({ id: 'task-9', inputs: outcome.inputs, log: outcome.log })] });
+    const r = results({ results: rows, tasks: [task({ id: 'task-9', inputs: outcome.inputs, log: 'logs/synth/task-9.uart.log' })] });
     cases = parse(renderJUnit(r)).testsuites.testsuite[0].testcase;
   });
 

@@ -26,7 +26,6 @@ function taskOf(input: string, latencies: number[], metric = ''): TaskOutcome {
     finished: null,
     uart: Buffer.from(lines.join('\n')),
     reason: null,
-    log: null,
   };
 }
 

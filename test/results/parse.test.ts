@@ -39,7 +39,6 @@ function outcome(uart: string, inputs: string[], end: TaskEnd = 'finished', extr
     finished: null,
     uart: Buffer.from(uart, 'utf8'),
     reason: null,
-    log: null,
     ...extra,
   };
 }

@@ -22,7 +22,6 @@ function outcome(lines: string[], inputs: string[], end: TaskEnd = 'finished'): 
     finished: null,
     uart: Buffer.from([BANNER, ...lines, ''].join('\r\n'), 'utf8'),
     reason: end === 'deadline' ? 'no end within 40 s' : null,
-    log: null,
   };
 }
 

@@ -32,7 +32,6 @@ function outcome(extra: Partial<TaskOutcome>): TaskOutcome {
     finished: '2024-01-01T00:00:02Z',
     uart: Buffer.from('banner\n#result:1,2:10\n#result:3,4:20\n'),
     reason: null,
-    log: null,
     ...extra,
   };
 }
@@ -45,9 +44,9 @@ describe('ResultsStore', () => {
     expect(await read()).toMatchObject({ version: 1, mode: 'emulator', finishedAt: null, tasks: [], results: [] });
 
     const o = outcome({});
-    o.log = await store.writeUartLog(o);
-    expect(o.log).toBe('logs/synth/id-1.uart.log');
-    expect((await readFile(path.join(dir, o.log!))).equals(o.uart)).toBe(true);
+    const log = await store.writeUartLog(o);
+    expect(log).toBe('logs/synth/id-1.uart.log');
+    expect((await readFile(path.join(dir, log!))).equals(o.uart)).toBe(true);
     store.addTask(o, parseOutcome(o, { outputCount: 2 }));
     await store.save();
     const saved = await read();
@@ -87,15 +86,16 @@ describe('ResultsStore', () => {
     const first = outcome({ id: 'id-1', end: 'infra', code: 255, uart: Buffer.from('no board\n'), reason: 'code 255' });
     const second = outcome({ id: 'id/2?', attempt: 2 });
     const never = outcome({ id: null, planIndex: 4, inputs: ['c'], attempt: 1, end: 'error', uart: Buffer.alloc(0), reason: 'HTTP 500' });
+    const logs = new Map<TaskOutcome, string | null>();
     for (const o of [first, second, never]) {
-      o.log = await store.writeUartLog(o);
+      logs.set(o, await store.writeUartLog(o));
       store.addTask(o, parseOutcome(o, { outputCount: null }));
     }
     await store.save();
     // An id unsafe in a path keeps its plain characters and gains a hash: 'id/2?' and 'id_2_' never share a log.
-    expect(second.log).toMatch(/^logs\/synth\/id_2_-[0-9a-f]{8}\.uart\.log$/);
-    expect(never.log).toBe('logs/synth/plan-5-attempt-1.uart.log');
-    expect((await readdir(path.join(dir, 'logs/synth'))).sort()).toEqual(['id-1.uart.log', path.basename(second.log!), 'plan-5-attempt-1.uart.log']);
+    expect(logs.get(second)).toMatch(/^logs\/synth\/id_2_-[0-9a-f]{8}\.uart\.log$/);
+    expect(logs.get(never)).toBe('logs/synth/plan-5-attempt-1.uart.log');
+    expect((await readdir(path.join(dir, 'logs/synth'))).sort()).toEqual(['id-1.uart.log', path.basename(logs.get(second)!), 'plan-5-attempt-1.uart.log']);
     const saved = await read();
     expect(saved.tasks.map((t) => [t.id, t.attempt, t.end])).toEqual([
       ['id-1', 1, 'infra'],
@@ -114,7 +114,7 @@ describe('ResultsStore', () => {
   it('never writes a secret, even one hidden in a reason or a URL', async () => {
     const store = await ResultsStore.create(dir, { mode: 'allhw', config: { allhw: { apiKey: KEY } } }, { secrets: [KEY] });
     const o = outcome({ end: 'error', reason: `POST https://h/ci?key=other-key&timeout=5 failed; key ${KEY}` });
-    o.log = await store.writeUartLog(o);
+    await store.writeUartLog(o);
     store.addTask(o);
     await store.save();
     const text = await readFile(path.join(dir, 'results.json'), 'utf8');
@@ -129,15 +129,15 @@ describe('ResultsStore', () => {
     const id = Buffer.from(KEY).toString('base64');
     store.recordCreated({ planIndex: 0, attempt: 1, image: 'synth', inputs: ['a'], id });
     const o = outcome({ id, end: 'error', reason: `refused ${KEY.replace(/-/g, '\\u002d')}` });
-    o.log = await store.writeUartLog(o);
+    const log = await store.writeUartLog(o);
     store.addTask(o);
     const journal = await readFile(path.join(dir, JOURNAL_FILE), 'utf8');
     expect(journal.trim().split('\n').map((l) => JSON.parse(l).event)).toEqual(['created', 'ended']);
-    for (const text of [journal, o.log!]) {
+    for (const text of [journal, log!]) {
       expect(text).not.toContain(id);
       expect(text).not.toContain('4242');
     }
-    expect(o.log).toMatch(/^logs\/synth\/masked-[0-9a-f]{16}\.uart\.log$/);
+    expect(log).toMatch(/^logs\/synth\/masked-[0-9a-f]{16}\.uart\.log$/);
   });
 
   it('masks the secrets in a UART log, and writes any other log byte for byte', async () => {

@@ -80,7 +80,7 @@ async function runOnServe(serveOpts: ServeOptions, runOpts: Partial<RunTasksOpti
       queueTimeoutS: 60,
       log,
       onTaskEnd: async (o) => {
-        o.log = await store.writeUartLog(o);
+        await store.writeUartLog(o);
         store.addTask(o, parseOutcome(o, { outputCount: 10 }));
         attempts.push({ ...o });
         await store.save();
