@@ -35,13 +35,19 @@ describe('README', () => {
     expect(section('Releases')).toMatch(/moving major tag\s+`v1`/);
   });
 
-  it('gives the baseline snippet the actions: read permission (and contents: read for the checkout)', () => {
-    const use = section('Use it in a workflow');
-    const gate = use.slice(use.indexOf('**Gating on latency and size.**'));
-    const job = yamlBlocks(gate).find((b) => typeof b === 'object' && b !== null && 'jobs' in b) as { jobs: Record<string, { permissions: Record<string, string>; steps: { uses?: string }[] }> };
-    const board = Object.values(job.jobs)[0];
-    expect(board.permissions).toEqual({ contents: 'read', actions: 'read' });
-    expect(board.steps.map((s) => s.uses)).toContain('dawidd6/action-download-artifact@v6');
+  it('gives the baseline workflow the actions: read permission (and contents: read for the checkout)', () => {
+    const pr = section('Pull requests: baseline, comment, forks, matrices');
+    type Workflow = { permissions?: Record<string, string>; jobs: Record<string, { permissions?: Record<string, string>; steps: { uses?: string; with?: Record<string, string> }[] }> };
+    const flows = yamlBlocks(pr).filter((b): b is Workflow => typeof b === 'object' && b !== null && 'jobs' in b);
+    const gated = flows.filter((w) => Object.values(w.jobs).some((j) => j.steps.some((st) => st.with?.baseline === 'auto')));
+    expect(gated.length).toBeGreaterThan(0);
+    for (const w of gated) {
+      for (const job of Object.values(w.jobs)) {
+        const permissions = { ...w.permissions, ...job.permissions };
+        expect(permissions).toMatchObject({ actions: 'read' });
+        if (job.steps.some((st) => st.uses?.startsWith('actions/checkout'))) expect(permissions).toMatchObject({ contents: 'read' });
+      }
+    }
   });
 
   it('says the fork-PR fallback builds BOARD=mps2_an500, which a microTVM project does not know, and points at model:', () => {
