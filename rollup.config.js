@@ -4,6 +4,7 @@ import commonjs from '@rollup/plugin-commonjs';
 import json from '@rollup/plugin-json';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
+import { rmSync } from 'node:fs';
 
 const outDir = process.env.ALLHW_BUNDLE_DIR || 'dist';
 
@@ -21,6 +22,9 @@ export default {
     banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
   },
   plugins: [
+    // Chunk names follow the sources: without a clean start, chunks of moved
+    // or deleted modules would stay in dist/ (and in every commit of it).
+    { name: 'clean-output', buildStart: () => rmSync(outDir, { recursive: true, force: true }) },
     typescript({
       tsconfig: './tsconfig.json',
       compilerOptions: { outDir, rootDir: 'src', sourceMap: true, declaration: false },
