@@ -251,7 +251,7 @@ export function buildSystemValue(value: string, subject: Subject = AS_INPUT): Bu
 }
 
 /** A name BOARD can carry to make, CMake and west (Zephyr's own names have `/` qualifiers). */
-const BOARD_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*$/;
+const BOARD_NAME = /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/;
 
 /**
  * The one check of 'board' (parseConfig and `allhw build`): any board name is

@@ -7,7 +7,7 @@ import { correctnessLines, gateHeading, latencyCell, metricsNote, thresholdLines
 import { printable, visibleControls } from '../common/printable.js';
 import { redactSecretParams } from '../common/redact.js';
 import type { GateResult, ImageEntry, InputResult, Results, TaskEntry } from '../results/index.js';
-import { clip, formatBytes, formatMs, formatNumber, plural, usToMs } from '../common/text.js';
+import { clip, formatBytes, formatMs, formatNumber, plural } from '../common/text.js';
 import { mdCell, mdCode } from './markdown.js';
 import type { ArtifactStatus } from './artifact.js';
 import { describeSplit } from '../build/index.js';

@@ -121,7 +121,10 @@ export const V7_KWS: TestModel = {
   expected([x, [g]]) {
     let even = 0;
     let odd = 0;
-    for (let i = 0; i < 6; i++) (i % 2 ? (odd += x[i] * g) : (even += x[i] * g));
+    for (let i = 0; i < 6; i++) {
+      if (i % 2) odd += x[i] * g;
+      else even += x[i] * g;
+    }
     const e = x.reduce((s, v) => s + v * v, 0);
     return [[even, odd], [wrap(16, true)(e)]];
   },

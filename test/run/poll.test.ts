@@ -141,7 +141,7 @@ describe('PollSchedule, step by step', () => {
   it('a queued task is looked at soon after another task of the run is seen ending', () => {
     let freed: number | null = null;
     const s = new PollSchedule(created, 30_000, {}, () => ({ ms: 700, learned: false, boardFreedAt: freed, behindRunTasks: true }));
-    let now = created + 2_000;
+    const now = created + 2_000;
     s.observe(now, { status: 'queued', started: false, sentAt: now - 10 });
     // Behind the run's own tasks: it waits for their ends.
     expect(s.nextDelay(now)).toBe(DEFAULT_POLL_TIMING.queuedMaxMs);
