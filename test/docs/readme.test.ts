@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import boards from '../../src/build/boards.json' with { type: 'json' };
 import { REPO_ROOT } from '../helpers/firmware.js';
+import { itemAt } from '../helpers/item.js';
 
 const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
 
@@ -20,8 +21,8 @@ function section(title: string): string {
 
 /** Every ```yaml block of a text, parsed (a block of steps is parsed as a list). */
 function yamlBlocks(text: string): unknown[] {
-  return [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => {
-    const lines = m[1].split('\n');
+  return [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map(([, block = '']) => {
+    const lines = block.split('\n');
     const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length));
     return parse(lines.map((l) => l.slice(indent)).join('\n'));
   });
@@ -39,7 +40,7 @@ describe('README', () => {
     const use = section('Use it in a workflow');
     const gate = use.slice(use.indexOf('**Gating on latency and size.**'));
     const job = yamlBlocks(gate).find((b) => typeof b === 'object' && b !== null && 'jobs' in b) as { jobs: Record<string, { permissions: Record<string, string>; steps: { uses?: string }[] }> };
-    const board = Object.values(job.jobs)[0];
+    const board = itemAt(Object.values(job.jobs), 0);
     expect(board.permissions).toEqual({ contents: 'read', actions: 'read' });
     expect(board.steps.map((s) => s.uses)).toContain('dawidd6/action-download-artifact@v6');
   });
