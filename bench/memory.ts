@@ -52,8 +52,8 @@ try {
     let text = '';
     serve.stdout.on('data', (d: Buffer) => {
       text += d;
-      const m = /allhw serve listening on (\S+)/.exec(text);
-      if (m) resolve(m[1]);
+      const [, address] = /allhw serve listening on (\S+)/.exec(text) ?? [];
+      if (address !== undefined) resolve(address);
     });
     serve.on('close', () => reject(new Error(`serve exited: ${text}`)));
   });

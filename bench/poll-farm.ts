@@ -38,6 +38,7 @@ import type { ScheduleFactory } from '../src/run/watch.js';
 import { simulateRun, type FarmTiming } from '../test/run/sim-farm.js';
 import { startTimedFarm } from '../test/run/timed-farm.js';
 import { PollSchedule as FormerSchedule } from './old-poll.js';
+import { itemAt } from '../test/helpers/item.js';
 
 const former: ScheduleFactory = (createdAt, timeoutMs, expected) => new FormerSchedule(createdAt, timeoutMs, {}, expected);
 const { values: args } = parseArgs({ options: { flash: { type: 'string' }, tasks: { type: 'string' }, trace: { type: 'boolean' } } });
@@ -89,15 +90,15 @@ async function measure(image: string, flashS: number, tasks: number, schedule: '
     await farm.close();
   }
   const first = Math.min(...farm.timeline.map((t) => t.postedAt));
+  const seen = (k: number): number => seenAt.get(itemAt(farm.tasks, k).id)!;
   if (args.trace) {
     const at = (t: number): string => ((t - first) / 1000).toFixed(2);
     farm.timeline.forEach((t, k) =>
-      console.log(`   [${schedule}${prior ? ' prior' : ''} flash ${flashS} task ${k}] start ${at(t.startedAt)} end ${at(t.endedAt)} reads ${t.readsAt.map(at).join(' ')} seen ${at(seenAt.get(farm.tasks[k].id)!)}`),
+      console.log(`   [${schedule}${prior ? ' prior' : ''} flash ${flashS} task ${k}] start ${at(t.startedAt)} end ${at(t.endedAt)} reads ${t.readsAt.map(at).join(' ')} seen ${at(seen(k))}`),
     );
   }
   const limit = Math.max(...farm.timeline.map((t) => t.endedAt)) - first;
   const wall = Math.max(...seenAt.values()) - first;
-  const seen = (k: number): number => seenAt.get(farm.tasks[k].id)!;
   const rates = farm.timeline.map((t, k) => t.reads / ((seen(k) - t.postedAt) / 1000));
   return {
     ratio: wall / limit,

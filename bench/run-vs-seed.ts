@@ -104,8 +104,9 @@ async function main(): Promise<void> {
     const ours = await ourWay(client, image, inputs, 'auto');
     const all = await ourWay(client, image, inputs, 'all');
     // The farm's own record of the flash time (one task: the image is the same for all).
-    const ids = await readdir(path.join(dataDir, 'tasks'));
-    const flashMs = (JSON.parse(await readFile(path.join(dataDir, 'tasks', ids[0], 'task.json'), 'utf8')) as { timing: { flashMs: number } }).timing.flashMs;
+    const [id] = await readdir(path.join(dataDir, 'tasks'));
+    if (id === undefined) throw new Error(`serve recorded no task in ${dataDir}`);
+    const flashMs = (JSON.parse(await readFile(path.join(dataDir, 'tasks', id, 'task.json'), 'utf8')) as { timing: { flashMs: number } }).timing.flashMs;
     const seed = args['no-seed'] ? NaN : await seedWay(client, image, inputs);
 
     const inputBytes = inputs.reduce((a, i) => a + Buffer.byteLength(i.line) + 1, 0) + '#exit\n'.length;

@@ -83,7 +83,7 @@ async function serve(file: string): Promise<{ url: string; requests: () => numbe
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /** CPU seconds of this process plus the children it has waited for (Linux: /proc/self/stat). */
@@ -91,7 +91,9 @@ async function cpuSeconds(): Promise<number> {
   const own = process.cpuUsage();
   let children = 0;
   try {
-    const fields = (await readFile('/proc/self/stat', 'utf8')).split(') ')[1].split(' ');
+    const [, afterName] = (await readFile('/proc/self/stat', 'utf8')).split(') ');
+    if (afterName === undefined) throw new Error('/proc/self/stat has no process name to skip');
+    const fields = afterName.split(' ');
     // cutime and cstime: fields 16 and 17 of stat(5), in clock ticks (100 per second on Linux).
     children = (Number(fields[13]) + Number(fields[14])) / 100;
   } catch {
@@ -146,12 +148,13 @@ const cold: { wall: number; cpu: number }[] = [];
 try {
   for (let i = 0; i < RUNS; i++) {
     const a = path.join(scratch, `curl-${i}`);
-    baseline.push(await timed(() => curlTar(mirror.url, a)));
+    const b = await timed(() => curlTar(mirror.url, a));
+    baseline.push(b);
     await rm(a, { recursive: true, force: true });
     const cache = path.join(scratch, `cache-${i}`);
-    cold.push(await timed(() => setupToolchain(options(cache))));
+    const c = await timed(() => setupToolchain(options(cache)));
+    cold.push(c);
     if (i < RUNS - 1) await rm(cache, { recursive: true, force: true });
-    const [b, c] = [baseline[i], cold[i]];
     console.log(`  run ${i + 1}: curl | tar -xJ ${b.wall.toFixed(2)} s (CPU ${b.cpu.toFixed(2)} s), setupToolchain cold ${c.wall.toFixed(2)} s (CPU ${c.cpu.toFixed(2)} s)`);
   }
   const hitCache = path.join(scratch, `cache-${RUNS - 1}`);

@@ -167,9 +167,10 @@ export const MODEL_EXIT_LINE = '#exit';
 /** With 'model' the project is generated: the inputs that describe a project of one's own do not apply. */
 function checkModelAlone(raw: Raw): void {
   const given = (['project-dir', 'build-system', 'build-command', 'image'] as const).filter((n) => raw(n).trim() !== INPUT_DEFAULTS[n]);
-  if (given.length === 0) return;
+  const [first] = given;
+  if (first === undefined) return;
   throw new ConfigError(
-    given[0],
+    first,
     `Input${given.length > 1 ? 's' : ''} ${given.map((n) => `'${n}'`).join(', ')} ${given.length > 1 ? 'do' : 'does'} not apply with 'model': ` +
       "the project is generated from the MLF tarball (into <results-dir>/project) and built with CMake for 'board'. " +
       "Remove them, or remove 'model' to build a project of your own.",
@@ -251,7 +252,7 @@ export function buildSystemValue(value: string, subject: Subject = AS_INPUT): Bu
 }
 
 /** A name BOARD can carry to make, CMake and west (Zephyr's own names have `/` qualifiers). */
-const BOARD_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*$/;
+const BOARD_NAME = /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/;
 
 /**
  * The one check of 'board' (parseConfig and `allhw build`): any board name is
@@ -397,7 +398,7 @@ const MAX_SHARDS = 256;
 function shardInput(raw: Raw): GitHubConfig['shard'] {
   const value = raw('shard').trim();
   if (!value) return null;
-  const [indexText, countText, ...rest] = value.split('/').map((part) => part.trim());
+  const [indexText = '', countText, ...rest] = value.split('/').map((part) => part.trim());
   const count = rest.length === 0 && countText !== undefined ? wholeNumberIn(countText, 1, MAX_SHARDS) : null;
   const index = count === null ? null : wholeNumberIn(indexText, 1, count);
   if (count === null || index === null) {

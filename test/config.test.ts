@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError, INPUT_DEFAULTS, INPUT_NAMES, parseConfig, publicConfig, splitArgs } from '../src/config.js';
 import { REPO_ROOT } from './helpers/firmware.js';
+import { entryOf } from './helpers/item.js';
 
 const action = parse(readFileSync(path.join(REPO_ROOT, 'action.yml'), 'utf8')) as {
   inputs: Record<string, { description: string; default?: string; required?: boolean }>;
@@ -28,7 +29,7 @@ describe('action.yml', () => {
   it('declares exactly the inputs the config reads, with the same defaults', () => {
     expect(Object.keys(action.inputs).sort()).toEqual([...INPUT_NAMES].sort());
     for (const name of INPUT_NAMES) {
-      const declared = action.inputs[name];
+      const declared = entryOf(action.inputs, name);
       expect(declared.description, name).toMatch(/\S/);
       if (declared.required) expect(INPUT_DEFAULTS[name], name).toBe('');
       else expect(declared.default ?? '', name).toBe(INPUT_DEFAULTS[name]);

@@ -27,7 +27,7 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map(([, block = '']) => block);
 const workflows = blocks.filter((b) => /^jobs:/m.test(b)).map((b) => parse(b) as Workflow);
 
 /** The permission levels a job's token has: the job's own list, else the workflow's; unlisted ones are none. */

@@ -283,7 +283,8 @@ export class AllhwClient {
     const e = err as { message?: unknown; code?: unknown };
     const codes = errorCodes(err);
     const message = typeof e?.message === 'string' && e.message ? e.message : codes.join(', ') || String(err);
-    const code = codes.length && !message.includes(codes[0]) ? ` (${codes[0]})` : '';
+    const [first] = codes;
+    const code = first !== undefined && !message.includes(first) ? ` (${first})` : '';
     return scrub(`${message}${code}`, this.opts.apiKey);
   }
 

@@ -22,7 +22,7 @@ const TABLE: Record<string, BoardInfo> = boards;
 
 /** The board's entry, or null for a board the table does not know. */
 export function boardInfo(board: string): BoardInfo | null {
-  return Object.hasOwn(TABLE, board) ? TABLE[board] : null;
+  return Object.hasOwn(TABLE, board) ? (TABLE[board] ?? null) : null;
 }
 
 /** The name Zephyr knows the board by (the board itself when not in the table). */

@@ -96,7 +96,7 @@ async function runSteps(plan: BuildPlan, logFile: Writable, logPath: string, opt
 function spawnFailure(step: BuildStep, error: NodeJS.ErrnoException, logPath: string): BuildError {
   const program = step.argv[0];
   const why = error.code === 'ENOENT' ? `'${program}' is not on PATH` : error.message;
-  const hint = HINTS[program] ? ` (${HINTS[program]})` : '';
+  const hint = program !== undefined && HINTS[program] ? ` (${HINTS[program]})` : '';
   return new BuildError(`Could not start the build command ${showStep(step)}: ${why}${hint}. The build log is in ${logPath}.`, {
     command: showStep(step),
     exitCode: null,
@@ -152,6 +152,8 @@ async function toImages(found: FoundImage[], opts: BuildOptions, projectDir: str
   const names = imageNames(opts.board, found.map((f) => f.path), projectDir);
   const images: Image[] = [];
   for (const [i, f] of found.entries()) {
+    const name = names[i];
+    if (name === undefined) throw new Error(`No image name for ${f.path}`);
     let size = null;
     if (f.elfForSize) {
       try {
@@ -161,9 +163,11 @@ async function toImages(found: FoundImage[], opts: BuildOptions, projectDir: str
         throw new BuildError(`Image ${f.path} cannot be used: ${(e as Error).message}`);
       }
     }
-    images.push({ name: names[i], path: f.path, format: f.format, board: opts.board, size });
-    opts.log.info(`Image ${printable(names[i])}: ${printable(f.path)} (${f.format})${size ? `, ${describeSize(size)}` : ''}${size?.memory ? ` (${describeSplit(size.memory)})` : ''}`);
-    for (const problem of size ? overCapacity(size) : []) opts.log.warning(`Image ${printable(names[i])} ${problem}: it will not fit on ${opts.board}.`);
+    images.push({ name, path: f.path, format: f.format, board: opts.board, size });
+    opts.log.info(
+      `Image ${printable(name)}: ${printable(f.path)} (${f.format})${size ? `, ${describeSize(size)}` : ''}${size?.memory ? ` (${describeSplit(size.memory)})` : ''}`,
+    );
+    for (const problem of size ? overCapacity(size) : []) opts.log.warning(`Image ${printable(name)} ${problem}: it will not fit on ${opts.board}.`);
   }
   return images;
 }

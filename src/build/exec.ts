@@ -47,6 +47,7 @@ function lineSplitter(onLine: (line: string) => void): { push: (chunk: Buffer) =
 export function runStep(step: BuildStep, env: Record<string, string>, sinks: StepSinks): Promise<StepResult> {
   return new Promise((resolve) => {
     const [program, ...args] = step.argv;
+    if (program === undefined) throw new Error(`The build step in ${step.cwd} has no command`);
     const child = spawn(program, args, { cwd: step.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = lineSplitter(sinks.onLine);
     const err = lineSplitter(sinks.onLine);

@@ -91,8 +91,10 @@ export async function groupArtifacts(files: string[]): Promise<FoundImage[]> {
   }
   const images: FoundImage[] = [];
   for (const group of byArtifact.values()) {
-    if (group.elf.length > 0) images.push({ path: group.elf[0], format: 'elf', elfForSize: group.elf[0] });
-    else images.push({ path: group.hex[0], format: 'hex', elfForSize: null });
+    const [elf] = group.elf;
+    const [hex] = group.hex;
+    if (elf !== undefined) images.push({ path: elf, format: 'elf', elfForSize: elf });
+    else if (hex !== undefined) images.push({ path: hex, format: 'hex', elfForSize: null });
   }
   return images.sort((a, b) => a.path.localeCompare(b.path));
 }
@@ -153,8 +155,9 @@ export function imageNames(board: string, files: string[], root: string): string
   const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_');
   const stem = (f: string): string => path.basename(f, path.extname(f));
   const short = files.map((f) => safe(`${board}-${stem(f)}`));
-  return files.map((f, i) => {
-    if (short.filter((s) => s === short[i]).length === 1) return short[i];
+  return files.map((f) => {
+    const own = safe(`${board}-${stem(f)}`);
+    if (short.filter((s) => s === own).length === 1) return own;
     const rel = path.relative(root, path.join(path.dirname(f), stem(f)));
     return safe(`${board}-${rel.split(path.sep).join('-')}`);
   });

@@ -50,12 +50,11 @@ let loaded: LoadedMatcher[] | null = null;
 function matchers(): LoadedMatcher[] {
   if (!loaded) {
     const json = JSON.parse(readFileSync(gccMatcherFile(), 'utf8')) as MatcherFile;
-    loaded = json.problemMatcher.map((m) => ({
-      owner: m.owner,
-      severity: m.severity ?? 'error',
-      pattern: m.pattern[0],
-      regexp: new RegExp(m.pattern[0].regexp),
-    }));
+    loaded = json.problemMatcher.map((m) => {
+      const [pattern] = m.pattern;
+      if (!pattern) throw new Error(`The shipped problem matcher '${m.owner}' has no pattern`);
+      return { owner: m.owner, severity: m.severity ?? 'error', pattern, regexp: new RegExp(pattern.regexp) };
+    });
   }
   return loaded;
 }
@@ -84,7 +83,7 @@ export function matchDiagnostic(line: string): Diagnostic | null {
       line: lineNo ? Number(lineNo) : null,
       column: column ? Number(column) : null,
       severity: (group(m, pattern.severity) ?? severity).toLowerCase(),
-      message: m[pattern.message],
+      message: m[pattern.message] ?? '',
     };
   }
   return null;
@@ -106,14 +105,15 @@ export class DiagnosticAnchor {
   line(text: string): string {
     const dir = MAKE_DIRECTORY.exec(text);
     if (dir) {
-      if (dir[1] === 'Entering') this.dirs.push(dir[2]);
+      const [, verb, where = ''] = dir;
+      if (verb === 'Entering') this.dirs.push(where);
       else if (this.dirs.length > 1) this.dirs.pop();
       return text;
     }
     const d = matchDiagnostic(text);
     // Only a file name the line starts with is rewritten (a linker line may start with ld's own path).
     if (!d?.file || path.isAbsolute(d.file) || !text.startsWith(d.file)) return text;
-    const absolute = path.resolve(this.dirs[this.dirs.length - 1], d.file);
+    const absolute = path.resolve(this.dirs.at(-1) ?? '', d.file);
     return absolute + text.slice(d.file.length);
   }
 }

@@ -147,7 +147,8 @@ async function runCommand(argv: string[], log: Logger, env: NodeJS.ProcessEnv, r
     return 0;
   }
   const parsed = parseFlags(argv, INPUT_NAMES, ['verbose']);
-  if (parsed.positionals.length) throw unexpectedArgument(parsed.positionals[0]);
+  const [stray] = parsed.positionals;
+  if (stray !== undefined) throw unexpectedArgument(stray);
   const key = apiKey(parsed, env, log);
   log.secret(key);
   const token = flag(parsed, 'github-token') ?? env.GITHUB_TOKEN ?? '';

@@ -104,9 +104,8 @@ export async function readElf(file: string): Promise<ElfInfo> {
       };
     });
     let names: Buffer = Buffer.alloc(0);
-    if (shstrndx < shnum && raw[shstrndx].type !== SHT_NOBITS) {
-      names = await read(raw[shstrndx].offset, raw[shstrndx].size);
-    }
+    const nameTable = raw[shstrndx];
+    if (nameTable && nameTable.type !== SHT_NOBITS) names = await read(nameTable.offset, nameTable.size);
     const nameAt = (offset: number): string => {
       if (offset >= names.length) return '';
       const end = names.indexOf(0, offset);

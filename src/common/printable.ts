@@ -12,9 +12,7 @@
  */
 
 /** C0 controls, DEL, C1 controls; line and paragraph separators; bidirectional overrides and isolates. */
-// eslint-disable-next-line no-control-regex
 const INVISIBLE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-// eslint-disable-next-line no-control-regex
 const INVISIBLE_BUT_LINES = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function escapeCharacter(c: string): string {

@@ -55,7 +55,7 @@ function pullRequestOf(payload: Record<string, unknown>): PullRequestInfo | null
 /** `owner/repo/.github/workflows/ci.yml@refs/heads/main` → `ci.yml`. */
 export function workflowFileOf(workflowRef: string | undefined): string | null {
   const m = workflowRef?.match(/\/\.github\/workflows\/([^/@]+)@/);
-  return m ? m[1] : null;
+  return m?.[1] ?? null;
 }
 
 export function githubContext(env: NodeJS.ProcessEnv): GitHubContext {

@@ -50,8 +50,9 @@ const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** One results.json from the shards' (gate, baseline and comment are the caller's). */
 export function mergeResults(input: Results[]): Results {
-  if (input.length === 0) throw new MergeError('No shard results to merge.');
   const parts = qualifyImages(input);
+  const [first] = parts;
+  if (!first) throw new MergeError('No shard results to merge.');
   const images: ImageEntry[] = [];
   for (const p of parts) for (const i of p.images) if (!images.some((x) => x.name === i.name)) images.push(i);
   images.sort((a, b) => byText(a.name, b.name));
@@ -65,8 +66,8 @@ export function mergeResults(input: Results[]): Results {
     .filter((t): t is string => Boolean(t))
     .sort();
   return {
-    ...parts[0],
-    startedAt: times[0],
+    ...first,
+    startedAt: times[0] ?? first.startedAt,
     finishedAt: ends.at(-1) ?? null,
     images,
     tasks: parts.flatMap((p) => p.tasks),
@@ -91,7 +92,7 @@ export function missingShards(parts: Results[]): string | null {
   const counts = new Set(parts.map((p) => p.shard?.count).filter((c): c is number => c !== undefined));
   if (counts.size === 0) return null;
   if (counts.size > 1) return `the shards disagree on their number (${[...counts].join(', ')})`;
-  const n = [...counts][0];
+  const [n = 0] = counts;
   const have = new Set(parts.map((p) => p.shard?.index));
   const missing = Array.from({ length: n }, (_, i) => i + 1).filter((i) => !have.has(i));
   return missing.length ? `shard ${missing.map((i) => `${i}/${n}`).join(', ')} left no results (did its job fail before uploading?)` : null;

@@ -37,7 +37,8 @@ function stripComments(code: string): string {
 function structMembers(code: string, name: string): string[] | null {
   const m = new RegExp(`struct\\s+${name}\\s*\\{([^}]*)\\}`).exec(code);
   if (!m) return null;
-  return [...m[1].matchAll(/void\s*\*\s*([A-Za-z_]\w*)\s*;/g)].map((x) => x[1]);
+  const [, body = ''] = m;
+  return [...body.matchAll(/void\s*\*\s*([A-Za-z_]\w*)\s*;/g)].map(([, member = '']) => member);
 }
 
 export function parseHeader(text: string, prefix: string, headerName: string): HeaderFacts {
@@ -52,7 +53,7 @@ export function parseHeader(text: string, prefix: string, headerName: string): H
   }
   const sizes = new Map<string, number>();
   const upper = prefix.toUpperCase();
-  for (const m of code.matchAll(new RegExp(`#define\\s+${upper}_(\\w+)_SIZE\\s+(\\d+)`, 'g'))) sizes.set(m[1], Number(m[2]));
+  for (const [, member = '', size] of code.matchAll(new RegExp(`#define\\s+${upper}_(\\w+)_SIZE\\s+(\\d+)`, 'g'))) sizes.set(member, Number(size));
   return { inputMembers, outputMembers, sizes };
 }
 
@@ -74,8 +75,11 @@ function definitionsOf(symbol: string, sources: { file: string; text: string }[]
   const re = new RegExp(`\\b${symbol}\\s*\\(([^()]*)\\)\\s*\\{`, 'g');
   for (const { file, text } of sources) {
     if (!text.includes(symbol)) continue;
-    for (const m of stripComments(text).matchAll(re)) {
-      const params = m[1].split(',').map((p) => p.trim()).filter((p) => p !== '' && p !== 'void');
+    for (const [, list = ''] of stripComments(text).matchAll(re)) {
+      const params = list
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '' && p !== 'void');
       found.push({ symbol, params, file });
     }
   }
@@ -87,7 +91,7 @@ const isPointer = (p: string) => /^void\s*\*\s*\w*$/.test(p);
 /** Finds the entry point the sources define, for a model with `inputs` inputs and `outputs` outputs. */
 export function findEntryPoint(prefix: string, sources: { file: string; text: string }[], inputs: number, outputs: number): EntryPoint {
   const run = definitionsOf(`${prefix}_run`, sources);
-  const structs = run.find((d) => d.params.length >= 2 && /struct\s+\w+_inputs\s*\*/.test(d.params[0]) && /struct\s+\w+_outputs\s*\*/.test(d.params[1]));
+  const structs = run.find((d) => d.params.length >= 2 && /struct\s+\w+_inputs\s*\*/.test(d.params[0]!) && /struct\s+\w+_outputs\s*\*/.test(d.params[1]!));
   if (structs && structs.params.length > 2) {
     throw recompileError(
       'entry-point',

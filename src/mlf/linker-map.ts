@@ -24,15 +24,19 @@ export function parseLinkerMap(text: string): InputSection[] {
   const lines = (start < 0 ? '' : text.slice(start)).split(/\r?\n/);
   const out: InputSection[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const one = ONE_LINE.exec(lines[i]);
+    const line = lines[i] ?? '';
+    const one = ONE_LINE.exec(line);
     if (one) {
-      out.push({ section: one[1], address: parseInt(one[2], 16), size: parseInt(one[3], 16), object: one[4].trim() });
+      const [, section = '', address = '', size = '', object = ''] = one;
+      out.push({ section, address: parseInt(address, 16), size: parseInt(size, 16), object: object.trim() });
       continue;
     }
-    const name = NAME_ONLY.exec(lines[i]);
-    const next = name && i + 1 < lines.length ? CONTINUATION.exec(lines[i + 1]) : null;
+    const name = NAME_ONLY.exec(line);
+    const following = lines[i + 1];
+    const next = name && following !== undefined ? CONTINUATION.exec(following) : null;
     if (name && next) {
-      out.push({ section: name[1], address: parseInt(next[1], 16), size: parseInt(next[2], 16), object: next[3].trim() });
+      const [, address = '', size = '', object = ''] = next;
+      out.push({ section: name[1] ?? '', address: parseInt(address, 16), size: parseInt(size, 16), object: object.trim() });
       i++;
     }
   }

@@ -72,9 +72,10 @@ function pickModule(doc: Json, version: number): { name: string; body: Json } {
       `The tarball holds ${names.length} modules (${names.map(shown).join(', ') || 'none'}); allhw-ci builds tarballs of one module. Export each model to its own tarball with tvmc compile --output-format=mlf.`,
     );
   }
-  const body = doc.modules[names[0]];
-  if (!isObject(body)) throw badShape(`module ${shown(names[0])} is not an object`);
-  return { name: typeof body.model_name === 'string' ? body.model_name : names[0], body };
+  const [name = ''] = names;
+  const body = doc.modules[name];
+  if (!isObject(body)) throw badShape(`module ${shown(name)} is not an object`);
+  return { name: typeof body.model_name === 'string' ? body.model_name : name, body };
 }
 
 function checkExecutor(body: Json): void {
@@ -134,7 +135,7 @@ export function parseMetadata(text: string): MetadataFacts {
 export function targetCpu(targets: string[]): string {
   if (targets.length === 0) throw recompileError('target', 'The tarball names no target.');
   for (const t of targets) {
-    const kind = t.trim().split(/\s+/)[0];
+    const [kind = ''] = t.trim().split(/\s+/);
     const cpu = /(?:^|\s)-mcpu=(\S+)/.exec(t)?.[1] ?? null;
     if (kind !== 'c') {
       throw recompileError('target', `The model was compiled for a ${shown(kind)} target${cpu ? ` (-mcpu=${shown(cpu)})` : ''}; allhw-ci builds the C sources of a 'c' target.`);
@@ -144,5 +145,5 @@ export function targetCpu(targets: string[]): string {
       throw recompileError('target', `The model was compiled for -mcpu=${shown(cpu)}, which is not a Cortex-M core.`);
     }
   }
-  return /(?:^|\s)-mcpu=(\S+)/.exec(targets[0])![1];
+  return /(?:^|\s)-mcpu=(\S+)/.exec(targets[0]!)![1]!;
 }

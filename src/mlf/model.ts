@@ -61,9 +61,8 @@ const SOURCE_DIR = 'codegen/host/src';
 async function findRoot(dir: string, source: string): Promise<string> {
   if (existsSync(path.join(dir, 'metadata.json'))) return dir;
   const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
-  if (entries.length === 1 && entries[0].isDirectory() && existsSync(path.join(dir, entries[0].name, 'metadata.json'))) {
-    return path.join(dir, entries[0].name);
-  }
+  const [only] = entries;
+  if (entries.length === 1 && only?.isDirectory() && existsSync(path.join(dir, only.name, 'metadata.json'))) return path.join(dir, only.name);
   throw new MlfError(
     'no-metadata',
     `${source} has no metadata.json at its top, so it is not a Model Library Format tarball. ` +
@@ -74,7 +73,8 @@ async function findRoot(dir: string, source: string): Promise<string> {
 async function relayText(root: string): Promise<string | null> {
   const dir = path.join(root, 'src');
   const names = existsSync(dir) ? (await readdir(dir)).filter((n) => n.endsWith('.relay') || n === 'relay.txt').sort() : [];
-  return names.length ? readFile(path.join(dir, names[0]), 'utf8') : null;
+  const [first] = names;
+  return first !== undefined ? readFile(path.join(dir, first), 'utf8') : null;
 }
 
 function checkDtype(dtype: string, what: string): ModelDtype {

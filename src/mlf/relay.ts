@@ -53,9 +53,13 @@ function tensorsOf(type: string): RelayTensor[] | null {
   const t = type.trim();
   const tensor = /^Tensor\[\(([^)]*)\),\s*([A-Za-z0-9_]+)\]$/.exec(t);
   if (tensor) {
-    const dims = tensor[1].split(',').map((d) => d.trim()).filter((d) => d !== '');
+    const [, shape = '', dtype = ''] = tensor;
+    const dims = shape
+      .split(',')
+      .map((d) => d.trim())
+      .filter((d) => d !== '');
     if (!dims.every((d) => /^\d+$/.test(d))) return null;
-    return [{ shape: dims.map(Number), dtype: tensor[2] }];
+    return [{ shape: dims.map(Number), dtype }];
   }
   if (t.startsWith('(') && closing(t, 0) === t.length) {
     const leaves: RelayTensor[] = [];
@@ -80,11 +84,12 @@ export function parseRelayMain(source: string): RelaySignature | null {
   const params = new Map<string, RelayTensor>();
   for (const part of topLevelSplit(text.slice(open + 1, end - 1))) {
     // "%serving_default_input_1:0: Tensor[(1, 5), int8]": the name may hold ':', the type follows ': '.
-    const m = /^%(.+?):\s+(\S[\s\S]*)$/.exec(part);
-    const tensors = m ? tensorsOf(m[2]) : null;
-    if (m && tensors?.length === 1) params.set(m[1], tensors[0]);
+    const [, name, type] = /^%(.+?):\s+(\S[\s\S]*)$/.exec(part) ?? [];
+    const tensors = type !== undefined ? tensorsOf(type) : null;
+    if (name !== undefined && tensors?.length === 1) params.set(name, tensors[0]!);
   }
   const rest = text.slice(end, text.indexOf('{', end) < 0 ? undefined : text.indexOf('{', end));
   const ret = /^\s*->\s*([\s\S]+?)\s*$/.exec(rest);
-  return { params, results: ret ? tensorsOf(ret[1]) : null };
+  const [, resultType] = ret ?? [];
+  return { params, results: resultType !== undefined ? tensorsOf(resultType) : null };
 }

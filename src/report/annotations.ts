@@ -41,11 +41,13 @@ const safe = (text: string): string => clip(visibleControls(redactSecretParams(t
 function inputItems(results: Results, level: Item['level']): Item[] {
   const several = new Set(results.results.map((r) => r.image)).size > 1;
   const name = (r: InputResult): string => (several ? `${r.image}/${r.input}` : r.input);
-  const groups = new Map<string, InputResult[]>();
+  const groups = new Map<string, [InputResult, ...InputResult[]]>();
   for (const r of results.results) {
     if (r.status === 'passed') continue;
     const key = `${r.status}\0${r.reason ?? r.status}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
   }
   return [...groups.values()].map((rows): Item => {
     const r = rows[0];
@@ -85,10 +87,11 @@ function collect(results: Results, options: AnnotationOptions): Item[] {
 
 /** The items of one level within its limit: the first ones, and a line for the rest. */
 function withinLimit(items: Item[], max: number): { shown: Item[]; left: Item[] } {
-  if (items.length <= max) return { shown: items, left: [] };
+  const [first] = items;
+  if (!first || items.length <= max) return { shown: items, left: [] };
   const shown = items.slice(0, Math.max(0, max - 1));
   const left = items.slice(shown.length);
-  const level = items[0].level;
+  const level = first.level;
   shown.push({
     level,
     title: `${left.length} more`,

@@ -37,7 +37,7 @@ export function latencyFigure(title: string, rows: InputResult[], baseline: Reco
   if (sameEverywhere(all)) {
     const base = hasBaseline ? `, the same as the baseline` : '';
     const marks = failed.length ? ` (${FAILED_MARK}failed: ${failed.map((i) => mdCode(i, 60)).join(', ')})` : '';
-    return [`Latency: ${formatNumber(current[0])} ms for each of ${timed.length === 1 ? 'the 1 timed input' : `the ${timed.length} timed inputs`}${base}${marks}.`, ...notes, ''];
+    return [`Latency: ${formatNumber(current[0] ?? 0)} ms for each of ${timed.length === 1 ? 'the 1 timed input' : `the ${timed.length} timed inputs`}${base}${marks}.`, ...notes, ''];
   }
 
   // Labels are quoted Mermaid strings: no quotes, brackets or control characters in them.
@@ -52,7 +52,7 @@ export function latencyFigure(title: string, rows: InputResult[], baseline: Reco
     `    bar [${current.map((v) => formatNumber(v)).join(', ')}]`,
   ];
   // An input new in this run has no baseline point: the line stays at the current value there, so no false step is drawn.
-  if (hasBaseline) lines.push(`    line [${before.map((v, i) => formatNumber(v ?? current[i])).join(', ')}]`);
+  if (hasBaseline) lines.push(`    line [${before.map((v, i) => formatNumber(v ?? current[i] ?? 0)).join(', ')}]`);
   lines.push('```');
   const legend = [hasBaseline ? 'bars: this run, line: the baseline' : '', failed.length ? `${FAILED_MARK.trim()}: failed or errored` : ''].filter(Boolean);
   if (legend.length) notes.unshift(`_${legend.join('; ')}._`);

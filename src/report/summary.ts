@@ -7,7 +7,7 @@ import { correctnessLines, gateHeading, latencyCell, metricsNote, thresholdLines
 import { printable, visibleControls } from '../common/printable.js';
 import { redactSecretParams } from '../common/redact.js';
 import type { GateResult, ImageEntry, InputResult, Results, TaskEntry } from '../results/index.js';
-import { clip, formatBytes, formatMs, formatNumber, plural, usToMs } from '../common/text.js';
+import { clip, formatBytes, formatMs, formatNumber, plural } from '../common/text.js';
 import { mdCell, mdCode } from './markdown.js';
 import type { ArtifactStatus } from './artifact.js';
 import { describeSplit } from '../build/index.js';
@@ -266,10 +266,10 @@ export function renderTextTable(results: Results, options: TextTableOptions = {}
     r.latencyUs === null ? '-' : formatMs(r.latencyUs),
     clip(visibleControls(redactSecretParams([r.reason, ...r.events].filter(Boolean).join('; ')).replace(/[\r\n]+/g, ' ')), 160),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
   const line = (cells: string[]): string =>
     cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   const c = counts(results.results);

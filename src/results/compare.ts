@@ -50,10 +50,19 @@ export function bestClasses(values: readonly number[]): number[] {
   return values.flatMap((v, i) => (v === top ? [i] : []));
 }
 
+/**
+ * Value i of an output, or NaN where it has none: compared, NaN is a
+ * mismatch (callers compare lengths first, so it is only ever a guard).
+ */
+export function valueAt(values: readonly number[], i: number): number {
+  return values[i] ?? NaN;
+}
+
 /** Whether class `c` is among the `k` largest of `values` (ties share a rank: fewer than k values are larger). */
 function inTopK(values: readonly number[], c: number, k: number): boolean {
   let larger = 0;
-  for (const v of values) if (v > values[c]) larger++;
+  const own = valueAt(values, c);
+  for (const v of values) if (v > own) larger++;
   return larger < k;
 }
 
@@ -65,29 +74,30 @@ function classList(classes: number[]): string {
 export function topkMismatch(actual: readonly number[], expected: readonly number[], k: number): string | null {
   const best = bestClasses(expected);
   if (best.some((c) => inTopK(actual, c, k))) return null;
-  const ranked = [...actual.keys()].sort((a, b) => actual[b] - actual[a] || a - b).slice(0, k);
+  const ranked = [...actual.keys()].sort((a, b) => valueAt(actual, b) - valueAt(actual, a) || a - b).slice(0, k);
   return `golden class ${classList(best)} is not among the top ${k} classes (${ranked.join(', ')})`;
 }
 
 /** lsb: every value within n units of its golden one (quantized outputs count in least-significant bits). */
 export function lsbMismatch(actual: readonly number[], expected: readonly number[], n: number): string | null {
-  let worst = -1;
+  let worst: { i: number; a: number; e: number; d: number } | null = null;
   let count = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const d = Math.abs(actual[i] - expected[i]);
+  for (const [i, a] of actual.entries()) {
+    const e = valueAt(expected, i);
+    const d = Math.abs(a - e);
     if (!(d <= n)) {
       count++;
-      if (worst < 0 || !(d <= Math.abs(actual[worst] - expected[worst]))) worst = i;
+      if (worst === null || !(d <= worst.d)) worst = { i, a, e, d };
     }
   }
-  if (worst < 0) return null;
+  if (worst === null) return null;
   const more = count > 1 ? `; ${count} of ${actual.length} values off by more than ${n}` : '';
-  return `output[${worst}] = ${formatNumber(actual[worst])}, expected ${formatNumber(expected[worst])} ± ${n} LSB${more}`;
+  return `output[${worst.i}] = ${formatNumber(worst.a)}, expected ${formatNumber(worst.e)} ± ${n} LSB${more}`;
 }
 
 export function meanSquaredError(actual: readonly number[], expected: readonly number[]): number {
   let sum = 0;
-  for (let i = 0; i < actual.length; i++) sum += (actual[i] - expected[i]) ** 2;
+  for (const [i, a] of actual.entries()) sum += (a - valueAt(expected, i)) ** 2;
   return actual.length === 0 ? 0 : sum / actual.length;
 }
 

@@ -148,7 +148,7 @@ export function matchImages(current: ImageEntry[], baseline: ImageEntry[]): Map<
   const map = new Map<string, string>();
   const baseNames = new Set(baseline.map((i) => i.name));
   for (const img of current) if (baseNames.has(img.name)) map.set(img.name, img.name);
-  if (map.size === 0 && current.length === 1 && baseline.length === 1) map.set(current[0].name, baseline[0].name);
+  if (map.size === 0 && current.length === 1 && baseline.length === 1) map.set(current[0]!.name, baseline[0]!.name);
   return map;
 }
 

@@ -14,7 +14,7 @@ import { describeValue, jsonSyntaxError } from '../common/describe.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatNumber } from '../common/text.js';
-import { COMPARE_HINT, bestClasses, compareRule, lsbMismatch, mseMismatch, parseCompare, topkMismatch, type CompareMode } from './compare.js';
+import { COMPARE_HINT, bestClasses, compareRule, lsbMismatch, mseMismatch, parseCompare, topkMismatch, valueAt, type CompareMode } from './compare.js';
 import type { Correctness, InputResult } from './types.js';
 
 export type { CompareMode } from './compare.js';
@@ -128,10 +128,11 @@ export function parseGolden(text: string, file: string): Golden {
   }
   // Every entry is one output of the same model: a different length is a typo that would fail that input on every run.
   const lengths = [...outputs].map(([name, values]) => ({ name, length: values.length }));
-  const odd = lengths.find((l) => l.length !== lengths[0].length);
-  if (odd) {
+  const [head] = lengths;
+  const odd = lengths.find((l) => l.length !== head?.length);
+  if (head && odd) {
     throw new GoldenError(
-      `Golden file '${file}': outputs["${lengths[0].name}"] has ${lengths[0].length} values but outputs["${odd.name}"] has ${odd.length}: ` +
+      `Golden file '${file}': outputs["${head.name}"] has ${head.length} values but outputs["${odd.name}"] has ${odd.length}: ` +
         `every entry is one output of the model, so all have the same length (set "output_shape" to say which).`,
     );
   }
@@ -185,9 +186,13 @@ export function checkOutputCount(golden: Golden, outputCount: number | null): vo
 
 /** Index of the largest value (the first one on ties); null for an empty array. */
 export function argmax(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
+  const [first] = values;
+  if (first === undefined) return null;
   let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  let top = first;
+  for (const [i, v] of values.entries()) {
+    if (v > top) [best, top] = [i, v];
+  }
   return best;
 }
 
@@ -261,17 +266,18 @@ export function mismatch(actual: readonly number[], expected: readonly number[],
   }
   let first = -1;
   let count = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const diff = Math.abs(actual[i] - expected[i]);
+  for (const [i, a] of actual.entries()) {
+    const e = valueAt(expected, i);
+    const diff = Math.abs(a - e);
     // numpy.isclose semantics; written as !(≤) so that NaN counts as a mismatch.
-    if (!(diff <= at(t.atol, i) + at(t.rtol, i) * Math.abs(expected[i]))) {
+    if (!(diff <= at(t.atol, i) + at(t.rtol, i) * Math.abs(e))) {
       if (first < 0) first = i;
       count++;
     }
   }
   if (first < 0) return null;
-  const a = actual[first];
-  const e = expected[first];
+  const a = valueAt(actual, first);
+  const e = valueAt(expected, first);
   const [atol, rtol] = [at(t.atol, first), at(t.rtol, first)];
   const bound = atol + rtol * Math.abs(e);
   let reason =
@@ -284,8 +290,8 @@ export function mismatch(actual: readonly number[], expected: readonly number[],
 function maxAbsError(actual: readonly number[], expected: readonly number[]): number | null {
   if (actual.length !== expected.length) return null;
   let max = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const d = Math.abs(actual[i] - expected[i]);
+  for (const [i, a] of actual.entries()) {
+    const d = Math.abs(a - valueAt(expected, i));
     if (!(d <= max)) max = d; // keeps NaN (JSON: null) rather than hiding it
   }
   return max;

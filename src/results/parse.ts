@@ -27,7 +27,7 @@
  * were (the UART log has them all).
  */
 import type { TaskOutcome } from '../run/index.js';
-import { MetricSet, METRIC_PREFIX, medianTimers, parseMetricLine, repeatDifference, repeatStats, type RunResult } from './repeats.js';
+import { MetricSet, METRIC_PREFIX, medianTimers, parseMetricLine, repeatDifference, repeatStats, runTotalUs, type RunResult } from './repeats.js';
 import type { InputResult } from './types.js';
 import { clip } from '../common/text.js';
 
@@ -109,6 +109,8 @@ export function parseResultLine(line: string): ParsedResult {
 }
 
 interface Slot {
+  /** The input's name. */
+  input: string;
   /** Its runs' #result lines, in order. */
   lines: string[];
   metrics: MetricSet;
@@ -141,7 +143,7 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
   if (n === 0) return [];
   const warmup = opts.warmup ?? 0;
   const sends = warmup + (opts.repeat ?? 1);
-  const slots: Slot[] = outcome.inputs.map(() => ({ lines: [], metrics: new MetricSet(), events: [], unlisted: 0, uart: { lines: [], more: 0 } }));
+  const slots: Slot[] = outcome.inputs.map((input) => ({ input, lines: [], metrics: new MetricSet(), events: [], unlisted: 0, uart: { lines: [], more: 0 } }));
   /** #result lines beyond the inputs: the first are kept for events, all are counted. */
   const extras: string[] = [];
   let extraCount = 0;
@@ -162,7 +164,7 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
     const at = line.indexOf(RESULT_PREFIX);
     if (at >= 0) {
       if (at > 0) eventFor(`text before a result: '${clip(line.slice(0, at), 80)}'`);
-      if (answered < n * sends) slots[Math.floor(answered++ / sends)].lines.push(line.slice(at));
+      if (answered < n * sends) slots[Math.floor(answered++ / sends)]!.lines.push(line.slice(at));
       else if (extraCount++ < MAX_EVENTS) extras.push(line.slice(at));
       return;
     }
@@ -200,10 +202,10 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
   // Extra results are the last input's events, after those seen while it was in flight.
   for (const e of extras) addEvent(slots[n - 1]!, `extra result: '${clip(e, 80)}'`);
   slots[n - 1]!.unlisted += extraCount - extras.length;
-  const results = slots.map((slot, k): InputResult => {
+  const results = slots.map((slot): InputResult => {
     const result: InputResult = {
       image: outcome.image,
-      input: outcome.inputs[k],
+      input: slot.input,
       status: 'passed',
       reason: null,
       outputs: null,
@@ -256,11 +258,13 @@ function slotResult(
     if ('error' in parsed) return { ...result, status: 'failed', reason: `unreadable #result line${which} (${parsed.error}): '${clip(line, 80)}'` };
     runs.push(parsed);
   }
-  const last = runs[runs.length - 1];
-  let filled: InputResult = { ...result, outputs: last.outputs, timers: last.timers, latencyUs: last.timers[last.timers.length - 1] };
+  const [first] = runs;
+  const last = runs.at(-1);
+  if (!first || !last) throw new Error(`No #result line to read for input ${result.input}`);
+  let filled: InputResult = { ...result, outputs: last.outputs, timers: last.timers, latencyUs: runTotalUs(last) };
   if (opts.sends > 1) {
     const stats = repeatStats(runs, Math.min(opts.warmup, runs.length));
-    filled = { ...filled, outputs: runs[0].outputs, timers: medianTimers(runs, stats.warmup), latencyUs: stats.medianUs, repeats: stats };
+    filled = { ...filled, outputs: first.outputs, timers: medianTimers(runs, stats.warmup), latencyUs: stats.medianUs, repeats: stats };
   }
   const wrongCount = opts.outputCount === null ? undefined : runs.find((r) => r.outputs.length !== opts.outputCount);
   if (wrongCount) return { ...filled, status: 'failed', reason: `${wrongCount.outputs.length} output values, expected ${opts.outputCount}` };

@@ -20,21 +20,26 @@ export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** The nearest-rank percentile (p in 0..100); null for none. */
 export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-const total = (run: RunResult): number => run.timers[run.timers.length - 1];
+/** A run's whole time: its last timer (a parsed #result line has at least one). */
+export function runTotalUs(run: RunResult): number {
+  const last = run.timers.at(-1);
+  if (last === undefined) throw new Error('A #result run without a timer cannot be timed');
+  return last;
+}
 
 /** Figures over the runs: warm-ups are the first `warmup` of them. */
 export function repeatStats(runs: readonly RunResult[], warmup: number): RepeatStats {
-  const timed = runs.slice(warmup).map(total);
+  const timed = runs.slice(warmup).map(runTotalUs);
   return {
     warmup,
     repeat: runs.length - warmup,
@@ -42,7 +47,7 @@ export function repeatStats(runs: readonly RunResult[], warmup: number): RepeatS
     medianUs: median(timed),
     p90Us: percentile(timed, 90),
     minUs: timed.length ? Math.min(...timed) : null,
-    coldUs: runs.length ? total(runs[0]) : null,
+    coldUs: runs[0] ? runTotalUs(runs[0]) : null,
   };
 }
 
@@ -51,7 +56,7 @@ export function medianTimers(runs: readonly RunResult[], warmup: number): number
   const timed = runs.slice(warmup);
   const width = timed[0]?.timers.length ?? 0;
   const same = timed.filter((r) => r.timers.length === width);
-  return Array.from({ length: width }, (_, i) => median(same.map((r) => r.timers[i]))!);
+  return Array.from({ length: width }, (_, i) => median(same.map((r) => r.timers[i]!))!);
 }
 
 const runName = (k: number, warmup: number): string => (k < warmup ? `warm-up ${k + 1}` : `run ${k - warmup + 1}`);
@@ -60,14 +65,14 @@ const runName = (k: number, warmup: number): string => (k < warmup ? `warm-up ${
 export function repeatDifference(runs: readonly RunResult[], warmup: number): string | null {
   const first = runs[0]?.outputs;
   if (!first) return null;
-  for (let k = 1; k < runs.length; k++) {
-    const other = runs[k].outputs;
+  for (const [k, { outputs: other }] of runs.entries()) {
+    if (k === 0) continue;
     const at = other.length !== first.length ? -1 : other.findIndex((v, i) => !Object.is(v, first[i]));
     if (other.length === first.length && at < 0) continue;
     const what =
       at < 0
         ? `${other.length} output values instead of ${first.length}`
-        : `output[${at}] = ${formatNumber(other[at])} instead of ${formatNumber(first[at])}`;
+        : `output[${at}] = ${formatNumber(other[at]!)} instead of ${formatNumber(first[at]!)}`;
     return (
       `outputs differ between repeats: ${runName(k, warmup)} of ${runs.length} gave ${what} (${runName(0, warmup)}'s): ` +
       'the same input must give the same outputs; this points at uninitialised memory or a race in the firmware'
@@ -85,7 +90,8 @@ export type ParsedMetric = { name: string; value: number; unit: string | null } 
 export function parseMetricLine(line: string): ParsedMetric {
   const m = METRIC.exec(line.trim());
   if (!m) return { error: 'expected #metric:name=value[unit], e.g. #metric:peak_stack=1536B' };
-  return { name: m[1], value: Number(m[2]), unit: m[3] || null };
+  const [, name = '', value, unit] = m;
+  return { name, value: Number(value), unit: unit || null };
 }
 
 /** Collects one input's metric values by name (in the order printed). */

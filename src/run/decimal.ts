@@ -11,7 +11,7 @@ export function plainDecimal(text: string): string {
   const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new Error(`'${text}' is not a decimal number`);
   const negative = m[1] === '-';
-  const intDigits = m[2];
+  const intDigits = m[2] ?? '';
   const fracDigits = m[3] ?? '';
   const exponent = Number(m[4] ?? '0');
   const digits = intDigits + fracDigits;

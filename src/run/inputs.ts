@@ -176,7 +176,7 @@ function fromJson(text: string, file: string): string[] {
 
 function fromNpy(buf: Buffer, file: string, log?: Logger): string[] {
   const { shape, dtype, texts } = parseNpy(buf, file);
-  const n = shape.length >= 2 ? shape[0] : 1;
+  const n = shape.length >= 2 ? shape[0]! : 1;
   const per = texts.length / n;
   const shown = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   log?.info(`${file}: ${dtype} array of shape ${shown} → ${n} input(s) of ${per} values`);

@@ -41,13 +41,13 @@ const RESAVE = 'save it with np.save(path, np.ascontiguousarray(a, dtype=np.floa
 
 function headerField(header: string, key: string): string | null {
   const m = new RegExp(`['"]${key}['"]\\s*:\\s*(\\([^)]*\\)|'[^']*'|"[^"]*"|True|False)`).exec(header);
-  return m ? m[1] : null;
+  return m?.[1] ?? null;
 }
 
 export function parseNpy(buf: Buffer, file: string): NpyData {
   const bad = (why: string): Error => new Error(`${file}: not a valid .npy file: ${why}; ${RESAVE}`);
   if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) throw bad('it does not start with the NumPy magic \\x93NUMPY');
-  const major = buf[6];
+  const major = buf.readUInt8(6);
   if (major < 1 || major > 3) throw bad(`unknown format version ${major}.${buf[7]}`);
   const lenSize = major === 1 ? 2 : 4;
   const headerStart = 8 + lenSize;

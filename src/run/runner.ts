@@ -119,7 +119,7 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskOutcome[]> {
   const worker = async (): Promise<void> => {
     while (next < plan.length && !signal?.aborted) {
       const i = next++;
-      finals[i] = await runTask(plan[i]);
+      finals[i] = await runTask(plan[i]!);
     }
   };
   const width = Math.max(1, Math.min(opts.maxParallel, plan.length));

@@ -288,7 +288,3 @@ export function mib(bytes: number): string {
   const value = bytes / (1024 * 1024);
   return `${Number.isInteger(value) ? value : value.toFixed(2)} MiB`;
 }
-
-function kib(bytes: number): string {
-  return `${(bytes / 1024).toFixed(1)} KiB`;
-}

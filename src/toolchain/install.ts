@@ -70,15 +70,15 @@ function parseSpec(spec: string): { name: string; pin: Checksum | null } {
   const at = spec.indexOf('@');
   if (at < 0) return { name: spec, pin: null };
   const name = spec.slice(0, at);
-  const m = /^(sha256|md5):([0-9a-fA-F]+)$/.exec(spec.slice(at + 1));
-  const length = m?.[1] === 'md5' ? 32 : 64;
-  if (!m || m[2].length !== length) {
+  const [, algorithm, digest] = /^(sha256|md5):([0-9a-fA-F]+)$/.exec(spec.slice(at + 1)) ?? [];
+  const length = algorithm === 'md5' ? 32 : 64;
+  if (algorithm === undefined || digest === undefined || digest.length !== length) {
     throw new ToolchainError(`toolchain '${spec}': a pinned checksum is written ${name || '<release>'}@sha256:<64 hex digits> (or @md5:<32 hex digits>).`);
   }
   if (['latest', 'system', 'none', ''].includes(name.toLowerCase())) {
     throw new ToolchainError(`toolchain '${spec}': pin a checksum on a named release (e.g. 13.2.Rel1@sha256:...), not on '${name}'.`);
   }
-  return { name, pin: { algorithm: m[1] as Checksum['algorithm'], value: m[2].toLowerCase() } };
+  return { name, pin: { algorithm: algorithm as Checksum['algorithm'], value: digest.toLowerCase() } };
 }
 
 /** The directory holding bin/arm-none-eabi-gcc: the extraction dir itself or one level or two below. */
@@ -99,9 +99,11 @@ async function toolchainRoot(dir: string, platform: NodeJS.Platform): Promise<st
 
 function pickRelease(table: VersionsTable, name: string, platform: NodeJS.Platform, arch: string, log: Logger): Release {
   if (name.toLowerCase() === 'latest') {
+    const [newest] = table.releases;
+    if (!newest) throw new ToolchainError('The toolchain versions table lists no releases, so there is no latest one.');
     const usable = table.releases.find((r) => archiveFor(r, platform, arch));
-    if (!usable) throw new ToolchainError(noArchiveMessage(table.releases[0], platform, arch));
-    if (usable !== table.releases[0]) log.notice(`latest: ${table.releases[0].name} has no ${platform}-${arch} build; using ${usable.name}.`);
+    if (!usable) throw new ToolchainError(noArchiveMessage(newest, platform, arch));
+    if (usable !== newest) log.notice(`latest: ${newest.name} has no ${platform}-${arch} build; using ${usable.name}.`);
     return usable;
   }
   const release = findRelease(table, name);

@@ -61,9 +61,9 @@ export function cacheVersion(name: string): string | null {
   let m = /^(\d+)\.(\d+)\.rel(\d+)$/i.exec(name);
   if (m) return `${Number(m[1])}.${Number(m[2])}.${Number(m[3])}`;
   m = /^(\d+)\.(\d+)-(\d{4})\.(\d{2})$/.exec(name);
-  if (m) return `${Number(m[1])}.${Number(m[2])}.${Number(m[3] + m[4])}`;
+  if (m) return `${Number(m[1])}.${Number(m[2])}.${Number(`${m[3]}${m[4]}`)}`;
   m = /^(\d+)-(\d{4})-q([1-4])-(major|update)$/i.exec(name);
-  if (m) return `${Number(m[1])}.0.${Number(m[2] + m[3])}`;
+  if (m) return `${Number(m[1])}.0.${Number(`${m[2]}${m[3]}`)}`;
   return null;
 }
 
@@ -79,7 +79,7 @@ export function archiveFormat(file: string): ArchiveFormat | null {
 }
 
 function compareVersions(a: number[], b: number[]): number {
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return (a[i] ?? NaN) - (b[i] ?? NaN);
   return 0;
 }
 

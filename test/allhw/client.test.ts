@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AllhwClient, AllhwError, decodeOutput, redactUrl, retryAfterMs } from '../../src/allhw/client.js';
 import { memoryLogger } from '../../src/common/log.js';
 import { freePort, type Loopback, parseMultipart, record, startLoopback } from './loopback.js';
+import { itemAt } from '../helpers/item.js';
 
 const KEY = 'k3y-5ecret-7b00ab0c-8566';
 const FAST = { baseDelayMs: 20, maxDelayMs: 50 };
@@ -61,7 +62,7 @@ describe('AllhwClient.createTask', () => {
     const id = await client(s.url, { core: 'M55_0', log: 'DEBUG' }).createTask({ path: image, name: 'synth.elf' }, allBytes);
     expect(id).toBe('7b00ab0c-8566-46ae-ada8-45bc2bdc81d4');
     expect(s.requests).toHaveLength(1);
-    const req = s.requests[0];
+    const req = itemAt(s.requests, 0);
     expect(req.method).toBe('POST');
     expect(Object.fromEntries(req.url.searchParams)).toEqual({
       key: KEY,
@@ -76,18 +77,19 @@ describe('AllhwClient.createTask', () => {
     expect(Number(req.headers['content-length'])).toBe(req.body.length);
     const parts = parseMultipart(req.body, String(req.headers['content-type']));
     expect(parts.map((p) => p.name)).toEqual(['firmware', 'input']);
-    expect(parts[0].filename).toBe('synth.elf');
-    expect(parts[0].contentType).toBeNull();
-    expect(parts[0].data.equals(imageBytes)).toBe(true);
-    expect(parts[1].data.equals(allBytes)).toBe(true);
+    expect(parts[0]?.filename).toBe('synth.elf');
+    expect(parts[0]?.contentType).toBeNull();
+    expect(parts[0]?.data.equals(imageBytes)).toBe(true);
+    expect(parts[1]?.data.equals(allBytes)).toBe(true);
   });
 
   it('sends no core parameter when none is set, and an empty input as an empty part', async () => {
     const s = await serve((_req, res) => res.end('id-1'));
     await client(s.url).createTask({ path: image, name: 'synth.elf' }, Buffer.alloc(0));
-    expect(s.requests[0].url.searchParams.has('core')).toBe(false);
-    const parts = parseMultipart(s.requests[0].body, String(s.requests[0].headers['content-type']));
-    expect(parts[1].data.length).toBe(0);
+    const req = itemAt(s.requests, 0);
+    expect(req.url.searchParams.has('core')).toBe(false);
+    const parts = parseMultipart(req.body, String(req.headers['content-type']));
+    expect(parts[1]?.data.length).toBe(0);
   });
 
   it('retries a POST answered 429/503, honouring Retry-After', async () => {
@@ -164,7 +166,7 @@ describe('AllhwClient.createTask', () => {
     const s = await serve((_req, res) => res.socket?.destroy());
     const e = await failure(client(s.url).createTask({ path: image, name: 'synth.elf' }, allBytes));
     expect(s.requests).toHaveLength(1);
-    expect(s.requests[0].body.length).toBeGreaterThan(imageBytes.length);
+    expect(s.requests[0]?.body.length).toBeGreaterThan(imageBytes.length);
     expect(e.message).toMatch(/not repeated/);
   });
 
@@ -197,8 +199,8 @@ describe('AllhwClient.getTask', () => {
       res.end(record({ status: 'finished', code: 156, output: out.toString('base64'), reservation: '7', id: req.url.searchParams.get('id') })),
     );
     const rec = await client(s.url).getTask('abc');
-    expect(s.requests[0].url.searchParams.get('id')).toBe('abc');
-    expect(s.requests[0].url.searchParams.has('key')).toBe(false);
+    expect(s.requests[0]?.url.searchParams.get('id')).toBe('abc');
+    expect(s.requests[0]?.url.searchParams.has('key')).toBe(false);
     expect(rec).toMatchObject({ status: 'finished', code: 156, reservation: 7, started: null });
     expect(decodeOutput(rec.output)?.bytes.equals(out)).toBe(true);
   });

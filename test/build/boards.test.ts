@@ -37,7 +37,7 @@ describe('a board the table does not know', () => {
     const { project, results } = await fixture('make-app');
     const log = memoryLogger();
     const build = await buildProject({ ...base, board: 'frdm_k64f', projectDir: project, resultsDir: results, log });
-    expect(build.images[0].size).toMatchObject({ flashCapacity: null, ramCapacity: null });
+    expect(build.images[0]?.size).toMatchObject({ flashCapacity: null, ramCapacity: null });
     expect(log.lines).toContainEqual(
       "notice: Board 'frdm_k64f' is not in allhw-ci's board table: flash and RAM use are not checked against the board. Set 'flash-size' and 'ram-size' to check them.",
     );
@@ -47,7 +47,7 @@ describe('a board the table does not know', () => {
     const { project, results } = await fixture('make-app');
     const log = memoryLogger();
     const build = await buildProject({ ...base, board: 'frdm_k64f', flashSize: 64, ramSize: 1024 * 1024, projectDir: project, resultsDir: results, log });
-    expect(build.images[0].size).toMatchObject({ flashCapacity: 64, ramCapacity: 1024 * 1024 });
+    expect(build.images[0]?.size).toMatchObject({ flashCapacity: 64, ramCapacity: 1024 * 1024 });
     expect(log.lines.some((l) => l.startsWith('notice: Board'))).toBe(false);
     expect(log.lines).toContainEqual(expect.stringMatching(/^warning: Image frdm_k64f-app uses \d+ B of flash but the board has 64 B: it will not fit on frdm_k64f\.$/));
   });
@@ -55,6 +55,6 @@ describe('a board the table does not know', () => {
   it('lets the limits override the table for a known board', async () => {
     const { project, results } = await fixture('make-app');
     const build = await buildProject({ ...base, board: 'f746_disco', ramSize: 2048, projectDir: project, resultsDir: results, log: memoryLogger() });
-    expect(build.images[0].size).toMatchObject({ flashCapacity: 1024 * 1024, ramCapacity: 2048 });
+    expect(build.images[0]?.size).toMatchObject({ flashCapacity: 1024 * 1024, ramCapacity: 2048 });
   });
 });

@@ -6,6 +6,7 @@ import { gccMatcherFile, toolchainFile } from '../../src/build/assets.js';
 import type { MatcherFile } from '../../src/build/matcher.js';
 import { memoryLogger } from '../../src/common/log.js';
 import { berkeleySize, fixture, removeTempDirs, REPO_ROOT, SYSTEM_TOOLCHAIN, tempDir } from './helpers.js';
+import { itemAt } from '../helpers/item.js';
 
 afterAll(removeTempDirs);
 
@@ -46,8 +47,8 @@ describe('CMake projects', () => {
     expect(cache).toContain('BOARD:STRING=f746_disco');
     expect(toolchainFile()).toBe(path.join(REPO_ROOT, 'cmake', 'arm-none-eabi.cmake'));
 
-    const berkeley = await berkeleySize(build.images[0].path);
-    expect(build.images[0].size).toMatchObject({ flash: berkeley.text + berkeley.data, ram: berkeley.data + berkeley.bss });
+    const berkeley = await berkeleySize(itemAt(build.images, 0).path);
+    expect(build.images[0]?.size).toMatchObject({ flash: berkeley.text + berkeley.data, ram: berkeley.data + berkeley.bss });
   });
 
   it('fails on a compile error: the error names the command, exit code and log; the matcher parses the line; the log is kept', async () => {
@@ -73,8 +74,8 @@ describe('CMake projects', () => {
     expect(e.message).toContain(errorLine);
 
     // The shipped matcher, applied the way the runner does.
-    const matcher = (JSON.parse(await readFile(gccMatcherFile(), 'utf8')) as MatcherFile).problemMatcher[0];
-    const pattern = matcher.pattern[0];
+    const matcher = itemAt((JSON.parse(await readFile(gccMatcherFile(), 'utf8')) as MatcherFile).problemMatcher, 0);
+    const pattern = itemAt(matcher.pattern, 0);
     const regexp = new RegExp(pattern.regexp);
     const fields = (line: string) => {
       const m = regexp.exec(line)!;

@@ -42,7 +42,9 @@ export async function removeTempDirs(): Promise<void> {
 /** `arm-none-eabi-size` (Berkeley) figures of a file. */
 export async function berkeleySize(file: string): Promise<{ text: number; data: number; bss: number }> {
   const { stdout } = await run('arm-none-eabi-size', [file]);
-  const [text, data, bss] = stdout.trim().split('\n')[1].trim().split(/\s+/).map(Number);
+  // The second line holds the figures: text data bss dec hex filename.
+  const [text, data, bss] = (stdout.trim().split('\n')[1] ?? '').trim().split(/\s+/).map(Number);
+  if (text === undefined || data === undefined || bss === undefined) throw new Error(`arm-none-eabi-size ${file} printed no figures`);
   return { text, data, bss };
 }
 
@@ -51,8 +53,8 @@ export async function sysvSections(file: string): Promise<Record<string, number>
   const { stdout } = await run('arm-none-eabi-size', ['-A', file]);
   const sections: Record<string, number> = {};
   for (const line of stdout.split('\n')) {
-    const m = /^(\.\S+)\s+(\d+)\s+(\d+)\s*$/.exec(line);
-    if (m) sections[m[1]] = Number(m[2]);
+    const [, name, size] = /^(\.\S+)\s+(\d+)\s+(\d+)\s*$/.exec(line) ?? [];
+    if (name !== undefined) sections[name] = Number(size);
   }
   return sections;
 }

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildProject, BuildError } from '../../src/build/build.js';
 import { memoryLogger } from '../../src/common/log.js';
 import { berkeleySize, fixture, removeTempDirs, SYSTEM_TOOLCHAIN } from './helpers.js';
+import { itemAt } from '../helpers/item.js';
 
 afterAll(removeTempDirs);
 
@@ -17,7 +18,7 @@ describe('plain Make projects', () => {
 
     expect(build.system).toBe('make');
     expect(build.images).toHaveLength(1);
-    const [image] = build.images;
+    const image = itemAt(build.images, 0);
     expect(image).toMatchObject({ name: 'f746_disco-app', path: path.join(project, 'app.elf'), format: 'elf', board: 'f746_disco' });
     // The makefile asks for CROSS_COMPILE: it is on the command line.
     expect(log.lines.some((l) => l.includes('make -C') && l.includes('CROSS_COMPILE=arm-none-eabi-'))).toBe(true);
@@ -66,7 +67,7 @@ describe('plain Make projects', () => {
     expect(build.images).toHaveLength(1);
     expect(build.images[0]).toMatchObject({ format: 'hex', path: path.join(project, 'app.hex') });
     const berkeley = await berkeleySize(path.join(project, 'app.elf'));
-    expect(build.images[0].size?.flash).toBe(berkeley.text + berkeley.data);
+    expect(build.images[0]?.size?.flash).toBe(berkeley.text + berkeley.data);
   });
 
   it('anchors make-relative compiler paths to absolute ones in the echoed lines under GitHub Actions', async () => {

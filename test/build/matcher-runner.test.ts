@@ -16,6 +16,7 @@ import type { MatcherFile } from '../../src/build/matcher.js';
 import { planBuild } from '../../src/build/plan.js';
 import { memoryLogger } from '../../src/common/log.js';
 import { removeTempDirs, SYSTEM_TOOLCHAIN, tempDir } from './helpers.js';
+import { itemAt } from '../helpers/item.js';
 
 afterAll(removeTempDirs);
 
@@ -34,7 +35,7 @@ interface Annotation {
 function runnerMatch(matchers: Matcher[], line: string): Annotation | null {
   for (const m of matchers) {
     expect(m.pattern, `${m.owner}: single-line patterns only`).toHaveLength(1);
-    const p = m.pattern[0];
+    const p = itemAt(m.pattern, 0);
     const found = new RegExp(p.regexp).exec(line);
     if (!found) continue;
     const severity = (p.severity !== undefined ? found[p.severity] : undefined) ?? m.severity ?? 'error';
@@ -44,7 +45,7 @@ function runnerMatch(matchers: Matcher[], line: string): Annotation | null {
       severity: severity.toLowerCase(),
       file: p.file !== undefined ? found[p.file] : undefined,
       line: p.line !== undefined && found[p.line] ? Number(found[p.line]) : undefined,
-      message: found[p.message],
+      message: found[p.message] ?? '',
     };
   }
   return null;

@@ -52,7 +52,7 @@ describe('planBuild', () => {
       { baseEnv: { PATH: '/usr/bin', CMAKE_TOOLCHAIN_FILE: '/x.cmake' } },
     ]) {
       const plan = planBuild(input(over));
-      expect(plan.steps[0].argv.filter((a) => a.includes('/action/cmake'))).toEqual([]);
+      expect(plan.steps[0]?.argv.filter((a) => a.includes('/action/cmake'))).toEqual([]);
     }
   });
 
@@ -64,9 +64,9 @@ describe('planBuild', () => {
 
   it('make: CROSS_COMPILE and CC on the command line only where the makefile wants them', () => {
     const make = (f: Partial<ProjectFacts>) => planBuild(input({ system: 'make', facts: facts({ makefile: 'Makefile', ...f }), args: ['V=1'] }));
-    expect(make({ makefileUsesCrossCompile: true, makefileSetsCC: true }).steps[0].argv).toEqual(['make', '-C', '/w/app', '-j4', 'CROSS_COMPILE=arm-none-eabi-', 'V=1']);
-    expect(make({}).steps[0].argv).toEqual(['make', '-C', '/w/app', '-j4', 'CC=arm-none-eabi-gcc', 'V=1']);
-    expect(make({ makefileSetsCC: true }).steps[0].argv).toEqual(['make', '-C', '/w/app', '-j4', 'V=1']);
+    expect(make({ makefileUsesCrossCompile: true, makefileSetsCC: true }).steps[0]?.argv).toEqual(['make', '-C', '/w/app', '-j4', 'CROSS_COMPILE=arm-none-eabi-', 'V=1']);
+    expect(make({}).steps[0]?.argv).toEqual(['make', '-C', '/w/app', '-j4', 'CC=arm-none-eabi-gcc', 'V=1']);
+    expect(make({ makefileSetsCC: true }).steps[0]?.argv).toEqual(['make', '-C', '/w/app', '-j4', 'V=1']);
     const plan = make({});
     expect(plan.envChanges).toEqual({ ...COLOUR_FREE_ENV, BOARD: 'f746_disco', CROSS_COMPILE: 'arm-none-eabi-' });
     expect(plan.searchDir).toBe('/w/app');
@@ -77,7 +77,7 @@ describe('planBuild', () => {
       input({ system: 'make', facts: facts({ makefile: 'Makefile', makefileUsesCrossCompile: true, makefileSetsCC: true }), baseEnv: { PATH: '/usr/bin', CROSS_COMPILE: 'arm-zephyr-eabi-' } }),
     );
     expect(plan.envChanges.CROSS_COMPILE).toBeUndefined();
-    expect(plan.steps[0].argv).toContain('CROSS_COMPILE=arm-zephyr-eabi-');
+    expect(plan.steps[0]?.argv).toContain('CROSS_COMPILE=arm-zephyr-eabi-');
   });
 
   it('command: sh -c with the args quoted, BOARD, CROSS_COMPILE and our toolchain file in the environment', () => {

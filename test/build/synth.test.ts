@@ -7,6 +7,7 @@ import { buildProject } from '../../src/build/build.js';
 import type { Build } from '../../src/build/types.js';
 import { memoryLogger } from '../../src/common/log.js';
 import { berkeleySize, exampleCopy, removeTempDirs, sysvSections, SYSTEM_TOOLCHAIN } from './helpers.js';
+import { itemAt } from '../helpers/item.js';
 
 afterAll(removeTempDirs);
 
@@ -33,7 +34,7 @@ describe('examples/synth', () => {
   it('builds for f746_disco through auto, and its size report matches arm-none-eabi-size', async () => {
     const { build } = await buildExample('f746_disco');
     expect(build.images).toHaveLength(1);
-    const [image] = build.images;
+    const image = itemAt(build.images, 0);
     expect(image.name).toBe('f746_disco-synth');
 
     const berkeley = await berkeleySize(image.path);

@@ -77,7 +77,7 @@ describe('Zephyr builds', () => {
 
     expect(build.images).toHaveLength(1);
     expect(build.images[0]).toMatchObject({ name: 'f746_disco-zephyr', path: path.join(project, 'build', 'zephyr', 'zephyr.elf'), format: 'elf' });
-    expect(build.images[0].size!.flash).toBeGreaterThan(0);
+    expect(build.images[0]?.size!.flash).toBeGreaterThan(0);
     expect(log.lines).toContain('info: fake west: done');
   });
 

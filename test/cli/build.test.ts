@@ -26,7 +26,7 @@ describe('build-command projects', () => {
     expect(build.images).toEqual([
       expect.objectContaining({ name: 'f746_disco-app-f746_disco', path: path.join(project, 'out', 'app-f746_disco.axf'), format: 'elf' }),
     ]);
-    expect(build.images[0].size!.flash).toBeGreaterThan(0);
+    expect(build.images[0]?.size!.flash).toBeGreaterThan(0);
     expect(log.lines).toContain('info: built out/app-f746_disco.axf; args: --fast two words');
     expect(await readFile(build.logPath, 'utf8')).toContain('built out/app-f746_disco.axf');
   });

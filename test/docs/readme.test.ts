@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import boards from '../../src/build/boards.json' with { type: 'json' };
 import { REPO_ROOT } from '../helpers/firmware.js';
+import { itemAt } from '../helpers/item.js';
 
 const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
 
@@ -20,8 +21,8 @@ function section(title: string): string {
 
 /** Every ```yaml block of a text, parsed (a block of steps is parsed as a list). */
 function yamlBlocks(text: string): unknown[] {
-  return [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => {
-    const lines = m[1].split('\n');
+  return [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map(([, block = '']) => {
+    const lines = block.split('\n');
     const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length));
     return parse(lines.map((l) => l.slice(indent)).join('\n'));
   });

@@ -5,12 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../helpers/firmware.js';
 import { actionEnv, copyExample, runNode } from './run-dist.js';
+import { entryOf } from '../helpers/item.js';
 
 /** Parses a GITHUB_OUTPUT file (name<<DELIM ... DELIM blocks). */
 function readOutputs(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const re = /^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
-  for (const m of text.matchAll(re)) out[m[1]] = m[3];
+  for (const [, name = '', , value = ''] of text.matchAll(re)) out[name] = value;
   return out;
 }
 
@@ -64,8 +65,8 @@ describe('dist/index.js as a runner runs it', () => {
     expect(outputs.passed).toBe('10');
     expect(outputs.failed).toBe('0');
     expect(outputs.errors).toBe('0');
-    expect(Object.keys(JSON.parse(outputs['latency-ms']))).toHaveLength(10);
-    const results = JSON.parse(await readFile(outputs.results, 'utf8'));
+    expect(Object.keys(JSON.parse(entryOf(outputs, 'latency-ms')))).toHaveLength(10);
+    const results = JSON.parse(await readFile(entryOf(outputs, 'results'), 'utf8'));
     expect(results.version).toBe(1);
     expect(results.results).toHaveLength(10);
     expect(await readFile(summary, 'utf8')).toContain('input-00.txt');

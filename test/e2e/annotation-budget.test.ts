@@ -81,8 +81,8 @@ describe('a rejected key', () => {
     expect(outcome.reasonAnnotated).toBe(true);
     const errors = annotations(calls, 'error');
     expect(errors.length).toBeLessThanOrEqual(10);
-    expect(errors[0].message).toBe(outcome.reason);
-    expect(errors[0].message).toMatch(/rejected the API key/);
+    expect(errors[0]?.message).toBe(outcome.reason);
+    expect(errors[0]?.message).toMatch(/rejected the API key/);
     // Most POSTs are refused with 403; one in flight may instead see the connection closed (EPIPE):
     // the rejections are one annotation with their count.
     const grouped = errors.map((e) => /^(\d+) tasks could not be created: .*rejected the API key/.exec(e.message)).find(Boolean);
@@ -111,7 +111,7 @@ describe('a farm whose every task ends with code 255', () => {
     const warnings = annotations(calls, 'warning');
     expect(errors.length).toBeLessThanOrEqual(10);
     expect(warnings.length).toBeLessThanOrEqual(10);
-    expect(errors[0].message).toBe(outcome.reason);
+    expect(errors[0]?.message).toBe(outcome.reason);
     expect(errors.map((e) => e.message)).toContainEqual(expect.stringMatching(new RegExp(`^${INPUTS} inputs errored: `)));
     // 12 tasks × 2 attempts ended with code 255: one annotation says so.
     expect([...errors, ...warnings].filter((c) => /code 255/.test(c.message) && /tasks/.test(c.message)).length).toBeGreaterThan(0);

@@ -13,6 +13,7 @@ import type { Results } from '../../src/results/types.js';
 import { runnerEnv } from '../helpers/github-api.js';
 import { READ_TOKEN, WORKFLOW, WRITE_TOKEN, startWorld, type World } from '../github/world.js';
 import { actionEnv, copyExample, runNode } from './run-dist.js';
+import { itemAt } from '../helpers/item.js';
 
 let world: World;
 let project: string;
@@ -109,7 +110,7 @@ describe('the PR loop through the action', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/::notice::baseline 'auto': no baseline: no earlier successful run of allhw.yml on the branch 'main'/);
     expect(r.results.measurement).toEqual({ mode: 'emulated', board: 'mps2_an500', timing: 'icount shift=2' });
-    elf = r.results.images[0].path;
+    elf = itemAt(r.results.images, 0).path;
     await expectNoToken(r, WRITE_TOKEN);
   });
 
@@ -121,13 +122,13 @@ describe('the PR loop through the action', () => {
     expect(r.results.run).toMatchObject({ runId: 802, pullRequest: 5, headSha: '2'.repeat(40) });
     const comments = world.gh.comments.filter((c) => c.issue === 5);
     expect(comments).toHaveLength(1);
-    expect(comments[0].body).toContain('Baseline: run [801](https://github.com/acme/model/actions/runs/801)');
+    expect(comments[0]?.body).toContain('Baseline: run [801](https://github.com/acme/model/actions/runs/801)');
     // The summary names it too: run, commit, date.
     const summary = await readFile(path.join(r.dir, 'results/summary.md'), 'utf8');
     expect(summary).toContain(
       `Baseline: run [801](https://github.com/acme/model/actions/runs/801) (commit \`1111111\` on \`main\`, ${r.results.baseline!.date})`,
     );
-    expect(comments[0].body).toContain('✅ All-HW CI');
+    expect(comments[0]?.body).toContain('✅ All-HW CI');
     expect(r.output).toMatch(/comment-body<</);
     await expectNoToken(r, WRITE_TOKEN);
   });
@@ -137,7 +138,7 @@ describe('the PR loop through the action', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const comments = world.gh.comments.filter((c) => c.issue === 5);
     expect(comments).toHaveLength(1);
-    expect(comments[0].body).toContain('actions/runs/803');
+    expect(comments[0]?.body).toContain('actions/runs/803');
     expect(r.stdout).toMatch(/PR comment updated/);
   });
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Results } from '../../src/results/types.js';
 import { copyExample, runExample, runNode } from './run-dist.js';
+import { itemAt } from '../helpers/item.js';
 
 const env = { PATH: process.env.PATH, HOME: process.env.HOME };
 let work: string;
@@ -33,7 +34,7 @@ beforeAll(async () => {
   const r = await run(path.join(work, 'whole'));
   expect(r.code, r.stdout + r.stderr).toBe(0);
   whole = await load(path.join(work, 'whole'));
-  const elf = whole.images[0].path;
+  const elf = itemAt(whole.images, 0).path;
   const shards = await Promise.all([1, 2, 3].map((i) => run(path.join(work, `s${i}`), ['--shard', `${i}/3`, '--build-system', 'none', '--image', elf])));
   for (const s of shards) expect(s.code, s.stdout + s.stderr).toBe(0);
 }, 240_000);
@@ -58,7 +59,7 @@ describe('shards merged', () => {
     expect(merged.images.map((i) => [i.name, i.board, i.size?.flash])).toEqual(whole.images.map((i) => [i.name, i.board, i.size?.flash]));
     expect(merged.measurement).toEqual(whole.measurement);
     // The emulated board counts instructions: latency repeats within a fraction of a percent.
-    merged.results.forEach((x, n) => expect(Math.abs(x.latencyUs! - whole.results[n].latencyUs!)).toBeLessThanOrEqual(whole.results[n].latencyUs! * 0.02));
+    merged.results.forEach((x, n) => expect(Math.abs(x.latencyUs! - itemAt(whole.results, n).latencyUs!)).toBeLessThanOrEqual(itemAt(whole.results, n).latencyUs! * 0.02));
     const [mj, wj] = await Promise.all([readFile(path.join(out, 'junit.xml'), 'utf8'), readFile(path.join(work, 'whole/junit.xml'), 'utf8')]);
     expect(testcases(mj)).toEqual(testcases(wj));
     expect(await readFile(path.join(out, 'summary.md'), 'utf8')).toMatch(/All-HW CI: 10 passed, 0 failed, 0 errors of 10 inputs/);

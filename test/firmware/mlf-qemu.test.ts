@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { runOnQemu } from '../../src/serve/qemu-board.js';
 import { parseResultLine } from '../../src/results/parse.js';
 import boards from '../../src/build/boards.json' with { type: 'json' };
+import { entryOf } from '../helpers/item.js';
 
 const run = promisify(execFile);
 const FIRMWARE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../firmware');
@@ -279,7 +280,7 @@ describe('firmware/mlf on the emulated board (a hand-written model, no generator
 
   it('links for f746_disco and fits its flash and RAM, with the workspace arena the size asked', async () => {
     const elf = await build('f746_disco');
-    const f746 = (boards as Record<string, { flash: number; ram: number }>).f746_disco;
+    const f746 = entryOf(boards as Record<string, { flash: number; ram: number }>, 'f746_disco');
     const sizes = (await run('arm-none-eabi-size', ['-A', '-d', elf])).stdout;
     const section = (name: string) => Number(new RegExp(`^\\${name}\\s+(\\d+)`, 'm').exec(sizes)?.[1] ?? NaN);
     const flash = section('.isr_vector') + section('.text') + section('.data');

@@ -54,9 +54,9 @@ describe('mode: comment', () => {
     expect(again.posted).toBe('updated');
     const comments = world.gh.comments.filter((c) => c.issue === 21);
     expect(comments).toHaveLength(1);
-    expect(comments[0].body).toContain('❌ All-HW CI: 1 of 4 inputs failed');
+    expect(comments[0]?.body).toContain('❌ All-HW CI: 1 of 4 inputs failed');
     // Links point at the PR's run and its artifact, not at this workflow_run job.
-    expect(comments[0].body).toMatch(
+    expect(comments[0]?.body).toMatch(
       /\[the run\]\(https:\/\/github.com\/acme\/model\/actions\/runs\/700\) · \[artifact `allhw-results`\]\(https:\/\/github.com\/acme\/model\/actions\/runs\/700\/artifacts\/\d+\)/,
     );
   });

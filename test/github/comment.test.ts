@@ -56,7 +56,7 @@ describe('the PR comment', () => {
     expect(out.posted).toBe('updated');
     const marked = onPr(7).filter((c) => c.body.includes('<!-- allhw-ci:report:allhw-results -->'));
     expect(marked).toHaveLength(1);
-    expect(marked[0].body).toContain('✅ All-HW CI: all 4 inputs passed');
+    expect(marked[0]?.body).toContain('✅ All-HW CI: all 4 inputs passed');
     expect(second.log.lines.join('\n')).toMatch(/PR comment updated: https:\/\/github.com\/acme\/model\/pull\/7#issuecomment-\d+/);
     // Found by listing pages with the Link header, then one PATCH.
     const calls = world.gh.requests.filter((r) => r.path.includes('/comments'));

@@ -196,7 +196,7 @@ export async function startGitHubApi(options: StartOptions = {}): Promise<GitHub
 
     if (method === 'GET' && (m = p.match(/^\/actions\/workflows\/([^/]+)\/runs$/))) {
       if (hidden) return notFound();
-      const wf = decodeURIComponent(m[1]);
+      const wf = decodeURIComponent(m[1] ?? '');
       const q = url.searchParams;
       const runs = state.runs
         .filter((r) => r.workflow === wf)

@@ -22,6 +22,7 @@ import { generateProject, type GeneratedProject } from '../../src/mlf/generate.j
 import { V5_MULTI, V6_FLOAT, V7_KWS, type TestModel } from './models.js';
 import { writeMlfTar } from './mlf-writer.js';
 import { parseResultLine, runOnQemu } from './qemu.js';
+import { itemAt } from '../helpers/item.js';
 
 const LETSCOPE = path.resolve(import.meta.dirname, '../../../shared/mlf/letscope.tar');
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'mlf-firmware-'));
@@ -126,8 +127,9 @@ async function checkOnEmulator(model: TestModel, file: string, name: string): Pr
   // float32 outputs come back with 9 significant digits: enough to give the float again, exactly
   const isFloat = model.spec.outputs.some((o) => o.dtype === 'float32');
   for (const [i, sample] of model.samples.entries()) {
-    const got = results[i].values.map((v) => (isFloat ? Math.fround(Number(v)) : Number(v)));
-    expect(got, `sample ${i}: ${results[i].values.join(',')}`).toEqual(model.expected(sample).flat());
+    const { values } = itemAt(results, i);
+    const got = values.map((v) => (isFloat ? Math.fround(Number(v)) : Number(v)));
+    expect(got, `sample ${i}: ${values.join(',')}`).toEqual(model.expected(sample).flat());
   }
 }
 

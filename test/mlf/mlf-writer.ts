@@ -44,7 +44,11 @@ const BYTES: Record<string, number> = { int8: 1, uint8: 1, int16: 2, int32: 4, f
 
 const sanitize = (n: string) => n.replace(/[^A-Za-z0-9]/g, '_');
 const count = (t: FakeTensor) => t.shape.reduce((a, b) => a * b, 1);
-const bytes = (t: FakeTensor) => count(t) * BYTES[t.dtype];
+const bytes = (t: FakeTensor) => {
+  const size = BYTES[t.dtype];
+  if (size === undefined) throw new Error(`the fake MLF writer has no size for dtype '${t.dtype}'`);
+  return count(t) * size;
+};
 const relayType = (t: FakeTensor) => `Tensor[(${t.shape.join(', ')}), ${t.dtype}]`;
 
 /** TVM names outputs output / output0.. unless the model names them (v7 metadata). */
@@ -146,7 +150,7 @@ function metadata(spec: FakeMlf, mod: string): unknown {
 
 function relay(spec: FakeMlf): string {
   const params = spec.inputs.map((t) => `%${t.name}: ${relayType(t)} /* span=x:0:0 */`).join(', ');
-  const ret = spec.outputs.length === 1 ? relayType(spec.outputs[0]) : `(${spec.outputs.map(relayType).join(', ')})`;
+  const ret = spec.outputs.length === 1 ? relayType(spec.outputs[0]!) : `(${spec.outputs.map(relayType).join(', ')})`;
   return `def @main(${params}, %p0: Tensor[(9, 9), int8]) -> ${ret} {\n  %0 = add(...);\n}\n`;
 }
 

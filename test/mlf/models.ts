@@ -5,6 +5,7 @@
  * again here in TypeScript, independently of the C.
  */
 import type { FakeMlf } from './mlf-writer.js';
+import { itemAt } from '../helpers/item.js';
 
 export interface TestModel {
   spec: FakeMlf;
@@ -51,9 +52,10 @@ export const V5_MULTI: TestModel = {
     [[0, 1, 254, 255], [-32768, 32767, 7]],
     [[10, 20, 30, 40], [5, -6, -32768]],
   ],
-  expected([a, b]) {
+  expected(inputs) {
+    const [a, b] = [itemAt(inputs, 0), itemAt(inputs, 1)];
     const sum = a.reduce((s, v) => s + v, 0) + b.reduce((s, v) => s + v, 0);
-    return [[i32(sum), i32(a[0] * b[0] - b[2] * 1000)], a.map((v, i) => u8(255 - v + a[(i + 1) % 4]))];
+    return [[i32(sum), i32(itemAt(a, 0) * itemAt(b, 0) - itemAt(b, 2) * 1000)], a.map((v, i) => u8(255 - v + itemAt(a, (i + 1) % 4)))];
   },
 };
 
@@ -78,9 +80,10 @@ export const V6_FLOAT: TestModel = {
     [[1.5, -2.25, 1e-3]],
     [[3.4028234663852886e38, 0, -7]],
   ],
-  expected([x]) {
+  expected(inputs) {
     const f = Math.fround;
-    const [a, b, c] = x.map(f);
+    const x = itemAt(inputs, 0);
+    const [a, b, c] = [f(itemAt(x, 0)), f(itemAt(x, 1)), f(itemAt(x, 2))];
     return [[f(f(f(a * 0.5) + f(b * c))), f(a - f(1e-5)), f(c / 3)]];
   },
 };
@@ -118,10 +121,15 @@ export const V7_KWS: TestModel = {
     [[1, -2, 3, -4, 5, -128], [127]],
     [[127, 127, 127, 127, 127, 127], [-128]],
   ],
-  expected([x, [g]]) {
+  expected(inputs) {
+    const x = itemAt(inputs, 0);
+    const g = itemAt(itemAt(inputs, 1), 0);
     let even = 0;
     let odd = 0;
-    for (let i = 0; i < 6; i++) (i % 2 ? (odd += x[i] * g) : (even += x[i] * g));
+    for (let i = 0; i < 6; i++) {
+      if (i % 2) odd += itemAt(x, i) * g;
+      else even += itemAt(x, i) * g;
+    }
     const e = x.reduce((s, v) => s + v * v, 0);
     return [[even, odd], [wrap(16, true)(e)]];
   },

@@ -43,5 +43,6 @@ export function runOnQemu(elf: string, input: string, timeoutMs = 60_000): Promi
 export function parseResultLine(line: string): { values: string[]; us: number } {
   const m = /^#result:(.*):(\d+)$/.exec(line);
   if (!m) throw new Error(`not a result line: ${line}`);
-  return { values: m[1].split(','), us: Number(m[2]) };
+  const [, values = '', us] = m;
+  return { values: values.split(','), us: Number(us) };
 }

@@ -80,7 +80,7 @@ describe('the pipeline with a model', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('generates into <results>/project, builds for the emulated board, runs, checks, and reports the memory split', async () => {
-    const model = await writeMlfTar(path.join(work, 'model.tar'), V5_MULTI.spec);
+    await writeMlfTar(path.join(work, 'model.tar'), V5_MULTI.spec);
     mkdirSync(path.join(work, 'inputs'));
     const outputs: Record<string, number[]> = {};
     for (const [i, sample] of V5_MULTI.samples.entries()) {

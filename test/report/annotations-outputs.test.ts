@@ -8,6 +8,7 @@ import { emitAnnotations } from '../../src/report/annotations.js';
 import { computeOutputs } from '../../src/report/outputs.js';
 import { compareBaseline } from '../../src/results/gate.js';
 import { input, mixedRun, results, task } from './fixtures.js';
+import { entryOf, itemAt } from '../helpers/item.js';
 
 /** A Logger that keeps the annotation properties too (memoryLogger drops them). */
 function recorder(): Logger & { calls: { kind: string; message: string; props?: AnnotationProps }[] } {
@@ -55,7 +56,7 @@ describe('emitAnnotations', () => {
     expect(errorCalls).toHaveLength(10);
     expect(log.calls.at(-1)!.kind).toBe('notice');
     // 40 inputs + the gate's failed checks (total + 40 per input) = 81 problems, 9 shown.
-    expect(errorCalls[9].message).toBe('…and 72 more problems: the log lists them; the job summary, junit.xml and results.json have every input.');
+    expect(errorCalls[9]?.message).toBe('…and 72 more problems: the log lists them; the job summary, junit.xml and results.json have every input.');
     expect(log.calls.filter((c) => c.kind === 'info' && c.message.startsWith('Not annotated (GitHub shows 10 per step): error: '))).toHaveLength(72);
     expect(log.calls.at(-1)!.message).toBe('All-HW CI: 40 inputs, 0 passed, 40 failed, 0 errors; 0 tasks; gate failed');
   });
@@ -79,12 +80,12 @@ describe('emitAnnotations', () => {
 
   it('annotates failed gate checks and redacts keys and control characters', () => {
     const r = mixedRun();
-    r.results[3].reason = 'GET https://x/ci/usertask?key=TOPSECRET&id=1: \u001b[31mdown';
+    itemAt(r.results, 3).reason = 'GET https://x/ci/usertask?key=TOPSECRET&id=1: \u001b[31mdown';
     const log = recorder();
     emitAnnotations(r, log, { maxErrors: 10 });
     const text = JSON.stringify(log.calls);
     expect(text).not.toContain('TOPSECRET');
-    expect(log.calls[1].message).toMatch(/key=\*\*\*&id=1: \\x1b\[31mdown/);
+    expect(log.calls[1]?.message).toMatch(/key=\*\*\*&id=1: \\x1b\[31mdown/);
   });
 });
 
@@ -113,8 +114,8 @@ describe('computeOutputs', () => {
     // comment-body is the PR comment step's (src/github/), added beside these by the pipeline.
     const given = [...Object.keys(computeOutputs(mixedRun(), { resultsDir: 'out', artifactId: 1 })), 'comment-body'];
     expect(given.sort()).toEqual(Object.keys(action.outputs).sort());
-    expect(action.outputs['latency-ms'].description).toMatch(/`image\/input`/);
-    expect(action.outputs.images.description).toMatch(/paths/);
+    expect(action.outputs['latency-ms']?.description).toMatch(/`image\/input`/);
+    expect(action.outputs.images?.description).toMatch(/paths/);
   });
 
   it('keys latency by image/input with one image or several, and leaves unknowns empty', () => {
@@ -124,7 +125,7 @@ describe('computeOutputs', () => {
       tasks: [task({ id: null, inputs: ['a.txt'] }), task({ id: 't1', inputs: ['a.txt'] }), task({ id: 't1', inputs: ['a.txt'], attempt: 2 })],
     });
     const out = computeOutputs(r, { resultsDir: 'out', artifactId: null });
-    expect(JSON.parse(out['latency-ms'])).toEqual({ 'm7/a.txt': 1.234, 'm4/a.txt': 2.5 });
+    expect(JSON.parse(entryOf(out, 'latency-ms'))).toEqual({ 'm7/a.txt': 1.234, 'm4/a.txt': 2.5 });
     expect(out['task-ids']).toBe('["t1"]');
     expect([out['artifact-id'], out['flash-used'], out['ram-used'], out.images, out['image-names']]).toEqual(['', '', '', '[]', '[]']);
   });

@@ -12,6 +12,7 @@ import type { Results } from '../../src/results/types.js';
 import { parseOutcome } from '../../src/results/parse.js';
 import type { TaskOutcome } from '../../src/run/types.js';
 import { mixedRun, results, task } from './fixtures.js';
+import { itemAt } from '../helpers/item.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const parser = new XMLParser({
@@ -101,9 +102,9 @@ describe('junit.xml escaping', () => {
   it('stays well-formed with markup, quotes, control characters and lone surrogates from a UART', async () => {
     const r = mixedRun();
     const nasty = 'got "<result>" & \'x\'\u0000\u0007\u001b[31m\u000b\r\nline2\t\ud800 end';
-    r.results[2].reason = nasty;
-    r.results[2].events = ['Error: ]]> <![CDATA[ \u0001'];
-    r.results[2].input = 'in<&>"put\'.txt';
+    itemAt(r.results, 2).reason = nasty;
+    itemAt(r.results, 2).events = ['Error: ]]> <![CDATA[ \u0001'];
+    itemAt(r.results, 2).input = 'in<&>"put\'.txt';
     const xml = renderJUnit(r);
     const doc = parse(xml);
     const c = doc.testsuites.testsuite[0].testcase[2];
@@ -126,7 +127,7 @@ describe('junit.xml escaping', () => {
 
   it('redacts an All-HW key quoted in a reason', () => {
     const r = mixedRun();
-    r.results[3].reason = 'POST https://cloud.all-hw.com/ci/usertask?key=SECRET-KEY-123&timeout=30 refused';
+    itemAt(r.results, 3).reason = 'POST https://cloud.all-hw.com/ci/usertask?key=SECRET-KEY-123&timeout=30 refused';
     const xml = renderJUnit(r);
     expect(xml).not.toContain('SECRET-KEY-123');
     expect(parse(xml).testsuites.testsuite[0].testcase[3].error[0].message).toBe('POST https://cloud.all-hw.com/ci/usertask?key=***&timeout=30 refused');
@@ -137,7 +138,7 @@ describe('junit.xml for gates and early stops', () => {
   it('adds failed gate checks as failures of a gate suite (passed per-input checks left out)', () => {
     const base = mixedRun();
     const cur: Results = mixedRun();
-    cur.results[0].latencyUs = 5000;
+    itemAt(cur.results, 0).latencyUs = 5000;
     cur.gate = compareBaseline(cur, base, {});
     const gate = parse(renderJUnit(cur)).testsuites.testsuite.find((s: any) => s.name === 'gate');
     expect(gate.testcase.map((c: any) => c.name)).toEqual(['total latency', 'flash', 'ram', 'latency of input-00.txt']);
@@ -182,7 +183,7 @@ describe('junit.xml carries each input its own UART lines', () => {
   let cases: any[];
   beforeAll(() => {
     const rows = parseOutcome(outcome, { outputCount: 3 });
-    rows[1] = { ...rows[1], status: 'failed', reason: 'output[0] = 3, expected 0' };
+    rows[1] = { ...itemAt(rows, 1), status: 'failed', reason: 'output[0] = 3, expected 0' };
     const r = results({ results: rows, tasks: [task({ id: 'task-9', inputs: outcome.inputs, log: 'logs/synth/task-9.uart.log' })] });
     cases = parse(renderJUnit(r)).testsuites.testsuite[0].testcase;
   });

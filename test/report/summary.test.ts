@@ -7,6 +7,7 @@ import { renderSummary, renderTextTable, SUMMARY_BYTE_BUDGET } from '../../src/r
 import { compareBaseline } from '../../src/results/gate.js';
 import type { InputResult, Results } from '../../src/results/types.js';
 import { input, mixedRun, results, task } from './fixtures.js';
+import { itemAt } from '../helpers/item.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -75,7 +76,7 @@ describe('summary gate section and special cases', () => {
   it('shows the gate verdict with its deltas, failures first', () => {
     const base = mixedRun();
     const cur = mixedRun();
-    cur.results[0].latencyUs = 2000;
+    itemAt(cur.results, 0).latencyUs = 2000;
     cur.gate = compareBaseline(cur, base, { latencyTolerancePct: 10 });
     const md = writeSummary(cur);
     expect(md).toContain('### Gate against the baseline: ❌ failed');
@@ -92,8 +93,8 @@ describe('summary gate section and special cases', () => {
 
   it('never prints an All-HW key that a reason quotes', () => {
     const r = mixedRun();
-    r.results[3].reason = 'GET https://cloud.all-hw.com/ci/usertask?key=0b2f6a1e-secret&id=1 failed';
-    r.tasks[2].reason = r.results[3].reason;
+    itemAt(r.results, 3).reason = 'GET https://cloud.all-hw.com/ci/usertask?key=0b2f6a1e-secret&id=1 failed';
+    itemAt(r.tasks, 2).reason = itemAt(r.results, 3).reason;
     const md = writeSummary(r);
     expect(md).not.toContain('0b2f6a1e-secret');
     expect(md).toContain('key=\\*\\*\\*');
@@ -161,7 +162,7 @@ describe('renderTextTable', () => {
 
   it('adds an image column when several images ran', () => {
     const r = mixedRun();
-    r.results[1] = { ...r.results[1], image: 'synth-f746' };
+    r.results[1] = { ...itemAt(r.results, 1), image: 'synth-f746' };
     expect(renderTextTable(r).split('\n')[0]).toMatch(/^image {7}input {9}status/);
   });
 });

@@ -75,26 +75,26 @@ describe('applyGolden', () => {
   it('fails a value outside atol/rtol, with the first bad index and the bound in the reason', async () => {
     const outputs = [0, 1, 2, 12, 4, 5, 6, 7, 8, 9];
     const [r] = applyGolden([input({ input: 'input-00.txt', outputs })], await synthGolden(), { compare: 'values', atol: 0, rtol: 0 });
-    expect(r.status).toBe('failed');
-    expect(r.reason).toBe('output[3] = 12, expected 10 (|Δ| 2 > atol 0 + rtol 0·|e| = 0)');
-    expect(r.maxAbsError).toBe(2);
+    expect(r?.status).toBe('failed');
+    expect(r?.reason).toBe('output[3] = 12, expected 10 (|Δ| 2 > atol 0 + rtol 0·|e| = 0)');
+    expect(r?.maxAbsError).toBe(2);
   });
 
   it('passes within atol + rtol·|expected| and counts every value out of tolerance otherwise', async () => {
     const g = await synthGolden();
     const near = EXPECTED.map((v) => v + 0.5);
-    expect(applyGolden([input({ input: 'input-00.txt', outputs: near })], g, { atol: 0.5 })[0].status).toBe('passed');
+    expect(applyGolden([input({ input: 'input-00.txt', outputs: near })], g, { atol: 0.5 })[0]?.status).toBe('passed');
     // rtol 0.1 allows 1.0 at index 3 (|e| = 10) but only 0.1 at index 1.
     const [r] = applyGolden([input({ input: 'input-00.txt', outputs: EXPECTED.map((v) => v + 0.9) })], g, { atol: 0, rtol: 0.1 });
-    expect(r.status).toBe('failed');
-    expect(r.reason).toMatch(/^output\[0\] = 0\.9, expected 0 \(\|Δ\| 0\.9 > atol 0 \+ rtol 0\.1·\|e\| = 0\); 9 of 10 values out of tolerance$/);
+    expect(r?.status).toBe('failed');
+    expect(r?.reason).toMatch(/^output\[0\] = 0\.9, expected 0 \(\|Δ\| 0\.9 > atol 0 \+ rtol 0\.1·\|e\| = 0\); 9 of 10 values out of tolerance$/);
   });
 
   it('uses the golden file tolerances unless the caller sets them', async () => {
     const g = await synthGolden({ atol: 3 });
     const outputs = [0, 1, 2, 12, 4, 5, 6, 7, 8, 9];
-    expect(applyGolden([input({ input: 'input-00.txt', outputs })], g, { atol: null })[0].status).toBe('passed');
-    expect(applyGolden([input({ input: 'input-00.txt', outputs })], g, { atol: 1 })[0].status).toBe('failed');
+    expect(applyGolden([input({ input: 'input-00.txt', outputs })], g, { atol: null })[0]?.status).toBe('passed');
+    expect(applyGolden([input({ input: 'input-00.txt', outputs })], g, { atol: 1 })[0]?.status).toBe('failed');
   });
 
   it('in top1 mode compares only the arg-max class', async () => {
@@ -126,9 +126,9 @@ describe('applyGolden', () => {
 
   it('fails an input without a golden entry, saying so', async () => {
     const [r] = applyGolden([input({ input: 'input-42.txt' })], await synthGolden());
-    expect(r.status).toBe('failed');
-    expect(r.expected).toBeNull();
-    expect(r.reason).toMatch(/^no expected output: g-.*\.json has no entry for 'input-42.txt' \(add one, or leave the input out of 'inputs'\)$/);
+    expect(r?.status).toBe('failed');
+    expect(r?.expected).toBeNull();
+    expect(r?.reason).toMatch(/^no expected output: g-.*\.json has no entry for 'input-42.txt' \(add one, or leave the input out of 'inputs'\)$/);
   });
 
   it('tells which golden keys match no input and which inputs have no key', async () => {
@@ -150,10 +150,10 @@ describe('applyGolden', () => {
 
   it('matches golden keys by base name and counts NaN as a mismatch', async () => {
     const g = await loadGolden(await goldenFile('paths.json', { version: 1, outputs: { 'inputs/input-00.txt': [1, 2] } }));
-    expect(applyGolden([input({ input: 'input-00.txt', outputs: [1, 2] })], g)[0].status).toBe('passed');
+    expect(applyGolden([input({ input: 'input-00.txt', outputs: [1, 2] })], g)[0]?.status).toBe('passed');
     const [r] = applyGolden([input({ input: 'input-00.txt', outputs: [1, NaN] })], g, { atol: 100 });
-    expect(r.status).toBe('failed');
-    expect(r.reason).toMatch(/^output\[1\] = NaN, expected 2/);
+    expect(r?.status).toBe('failed');
+    expect(r?.reason).toMatch(/^output\[1\] = NaN, expected 2/);
   });
 
   it('does not match by base name two inputs that share it (named by their paths): the bare key could be either', async () => {
@@ -167,9 +167,9 @@ describe('applyGolden', () => {
       ['failed', null],
       ['failed', null],
     ]);
-    expect(results[1].reason).toMatch(/no entry for 'day2\/input-00.txt'/);
+    expect(results[1]?.reason).toMatch(/no entry for 'day2\/input-00.txt'/);
     // An exact key still matches.
     const exact = await loadGolden(await goldenFile('exact.json', { version: 1, outputs: { 'day2/input-00.txt': [7, 8] } }));
-    expect(applyGolden([input({ input: 'day1/input-00.txt', outputs: [1, 2] }), input({ input: 'day2/input-00.txt', outputs: [7, 8] })], exact)[1].expected).toEqual([7, 8]);
+    expect(applyGolden([input({ input: 'day1/input-00.txt', outputs: [1, 2] }), input({ input: 'day2/input-00.txt', outputs: [7, 8] })], exact)[1]?.expected).toEqual([7, 8]);
   });
 });

@@ -59,8 +59,8 @@ describe('parseOutcome on real firmware output', () => {
       expected: null,
       events: [],
     });
-    expect(b.outputs?.[9]).toBe(-27840);
-    expect(b.latencyUs).toBe(496);
+    expect(b?.outputs?.[9]).toBe(-27840);
+    expect(b?.latencyUs).toBe(496);
   });
 
   it('reads CRLF output the same', () => {
@@ -73,38 +73,38 @@ describe('parseOutcome on real firmware output', () => {
     expect(lfcr).toEqual(parseOutcome(outcome(WITH_ERRORS, ['in-0', 'bad', 'in-2', 'long', 'in-3']), { outputCount: 10 }));
     // The banner after a board reset may come behind a NUL the line noise made.
     const glitch = parseOutcome(outcome(`\0${BANNER}\n${R00}\n${BANNER}\n${R01}\n`, ['a', 'b']), { outputCount: 10 });
-    expect(glitch[1].events).toEqual([`reboot: the first line '${BANNER}' was printed again`]);
+    expect(glitch[1]?.events).toEqual([`reboot: the first line '${BANNER}' was printed again`]);
   });
 
   it('puts Error lines on the input in flight, and fails inputs left without a result', () => {
     const r = parseOutcome(outcome(WITH_ERRORS, ['in-0', 'bad', 'in-2', 'long', 'in-3']), { outputCount: 10 });
     expect(r.map((x) => x.status)).toEqual(['passed', 'passed', 'passed', 'failed', 'failed']);
     // Results follow the order of inputs: the malformed input's slot takes the next result.
-    expect(r[1].events).toEqual(['Error: expected 784 input values, got 3']);
-    expect(r[2].events).toEqual(['Error: line too long']);
-    expect(r[3].reason).toBe('no #result for this input: the firmware ended (code 0) before answering it; 3 of 5 result(s) received');
+    expect(r[1]?.events).toEqual(['Error: expected 784 input values, got 3']);
+    expect(r[2]?.events).toEqual(['Error: line too long']);
+    expect(r[3]?.reason).toBe('no #result for this input: the firmware ended (code 0) before answering it; 3 of 5 result(s) received');
   });
 
   it('errorAnswers (generated MLF firmware): an Error line answers its input, and the next result is the next input\'s', () => {
     const r = parseOutcome(outcome(WITH_ERRORS, ['in-0', 'bad', 'in-2', 'long', 'in-3']), { outputCount: 10, errorAnswers: true });
     expect(r.map((x) => x.status)).toEqual(['passed', 'failed', 'passed', 'failed', 'passed']);
-    expect(r[1].reason).toBe("the board answered 'Error: expected 784 input values, got 3' instead of a #result");
-    expect(r[3].reason).toBe("the board answered 'Error: line too long' instead of a #result");
-    expect(r[2].outputs?.[0]).toBe(46028);
-    expect(r[4].outputs?.[0]).toBe(2316);
+    expect(r[1]?.reason).toBe("the board answered 'Error: expected 784 input values, got 3' instead of a #result");
+    expect(r[3]?.reason).toBe("the board answered 'Error: line too long' instead of a #result");
+    expect(r[2]?.outputs?.[0]).toBe(46028);
+    expect(r[4]?.outputs?.[0]).toBe(2316);
     // an Error line after every input was answered is an event again
     const late = parseOutcome(outcome(`${BANNER}\n${R00}\nError: rx overflow\n`, ['a']), { outputCount: 10, errorAnswers: true });
-    expect(late[0].status).toBe('passed');
-    expect(late[0].events).toEqual(['Error: rx overflow']);
+    expect(late[0]?.status).toBe('passed');
+    expect(late[0]?.events).toEqual(['Error: rx overflow']);
   });
 
   it('reports a reboot (the banner again) against the input in flight', () => {
     // A board reset after the first result: QEMU's output of a fresh boot follows.
     const r = parseOutcome(outcome(`${BANNER}\n${R00}\n${BANNER}\n${R01}\n`, ['a', 'b', 'c'], 'timeout'), { outputCount: 10 });
-    expect(r[1].events).toEqual([`reboot: the first line '${BANNER}' was printed again`]);
-    expect(r[1].status).toBe('passed');
+    expect(r[1]?.events).toEqual([`reboot: the first line '${BANNER}' was printed again`]);
+    expect(r[1]?.status).toBe('passed');
     expect(r[2]).toMatchObject({ status: 'failed', outputs: null });
-    expect(r[2].reason).toMatch(/before the task's timeout \(code 156\).*2 of 3/);
+    expect(r[2]?.reason).toMatch(/before the task's timeout \(code 156\).*2 of 3/);
   });
 
   it('fails a result with the wrong number of outputs, and an unreadable one', () => {
@@ -124,18 +124,18 @@ describe('parseOutcome on real firmware output', () => {
   it('fails the last input when there are more results than inputs', () => {
     const r = parseOutcome(outcome(EXITED, ['a']), { outputCount: 10 });
     expect(r).toHaveLength(1);
-    expect(r[0].status).toBe('failed');
-    expect(r[0].reason).toMatch(/1 #result line\(s\) more than the 1 input\(s\) sent/);
-    expect(r[0].events).toEqual([`extra result: '${R01}'`]);
+    expect(r[0]?.status).toBe('failed');
+    expect(r[0]?.reason).toMatch(/1 #result line\(s\) more than the 1 input\(s\) sent/);
+    expect(r[0]?.events).toEqual([`extra result: '${R01}'`]);
   });
 
   it('keeps what arrived before a deadline and errors the rest with the reason', () => {
     const partial = `${BANNER}\n${R00}\n#result:43506,136`;
     const r = parseOutcome(outcome(partial, ['a', 'b', 'c'], 'deadline', { reason: 'no end within 40 s' }), { outputCount: 10 });
-    expect(r[0].status).toBe('passed');
+    expect(r[0]?.status).toBe('passed');
     // The line still being written when the output was last read is no result: the firmware may well have finished it.
     expect(r[1]).toMatchObject({ status: 'error', reason: 'no end within 40 s; 1 of 3 result(s) received' });
-    expect(r[1].events).toEqual(["a #result line was still being written when the output was last read: '#result:43506,136'"]);
+    expect(r[1]?.events).toEqual(["a #result line was still being written when the output was last read: '#result:43506,136'"]);
     expect(r[2]).toMatchObject({ status: 'error', reason: 'no end within 40 s; 1 of 3 result(s) received' });
   });
 

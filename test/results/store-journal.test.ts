@@ -15,6 +15,7 @@ import { parseOutcome } from '../../src/results/parse.js';
 import { JOURNAL_FILE, ResultsStore } from '../../src/results/store.js';
 import type { Results } from '../../src/results/types.js';
 import type { TaskOutcome } from '../../src/run/types.js';
+import { itemAt } from '../helpers/item.js';
 
 const KEY = 'journal-secret-key-77';
 let dir: string;
@@ -72,7 +73,7 @@ describe('the task journal', () => {
     }
     const lines = await journal();
     expect(lines.map((l) => `${String(l.event)} ${String(l.planIndex)}`)).toEqual(['created 0', 'ended 0', 'created 1', 'ended 1', 'created 2', 'ended 2']);
-    expect((lines[5].results as unknown[]).length).toBe(1);
+    expect((itemAt(lines, 5).results as unknown[]).length).toBe(1);
     await store.finish();
     expect((await results()).tasks.map((t) => t.id)).toEqual(['id-0', 'id-1', 'id-2']);
   });

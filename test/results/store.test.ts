@@ -159,7 +159,7 @@ describe('ResultsStore', () => {
     const r = await read();
     expect(r.tasks).toHaveLength(1);
     expect(r.totals.tasks).toBe(1);
-    expect(r.tasks[0].reason).toBe('***ey*** lea***');
+    expect(r.tasks[0]?.reason).toBe('***ey*** lea***');
   });
 
   it('leaves a complete results.json whatever the order concurrent saves finish in', async () => {

@@ -89,8 +89,8 @@ describe('loadInputs', () => {
     const log = memoryLogger();
     const items = await loadInputs(['batch.npy', 'one.npy'], dir, { log });
     expect(items.map((i) => i.name)).toEqual(['batch.npy#0', 'batch.npy#1', 'batch.npy#2', 'one.npy']);
-    expect(items[1].line).toBe('#input:-2,-1,0,1');
-    expect(items[3].line.split(',')).toHaveLength(12);
+    expect(items[1]?.line).toBe('#input:-2,-1,0,1');
+    expect(items[3]?.line.split(',')).toHaveLength(12);
     expect(log.lines.join('\n')).toContain('shape (3, 2, 2) → 3 input(s) of 4 values');
   });
 

@@ -7,6 +7,7 @@ import { loadInputs } from '../../src/run/inputs.js';
 import { groupInputs, planTasks } from '../../src/run/plan.js';
 import type { InputItem } from '../../src/run/types.js';
 import { EXAMPLE_DIR } from '../helpers/firmware.js';
+import { itemAt } from '../helpers/item.js';
 
 const image = (name: string): Image => ({ name, path: `/x/${name}.elf`, format: 'elf', board: 'mps2_an500', size: null });
 
@@ -24,7 +25,7 @@ describe('planTasks', () => {
     expect(plan).toHaveLength(10);
     expect(plan.map((t) => t.index)).toEqual([...Array(10).keys()]);
     expect(plan.slice(0, 5).every((t) => t.image.name === 'a' && t.inputs.length === 2)).toBe(true);
-    expect(plan[0].payload.toString()).toBe(`${inputs[0].line}\n${inputs[1].line}\n#exit\n`);
+    expect(plan[0]?.payload.toString()).toBe(`${itemAt(inputs, 0).line}\n${itemAt(inputs, 1).line}\n#exit\n`);
     expect(plan.every((t) => t.payload.length <= 8192)).toBe(true);
   });
 
@@ -59,6 +60,6 @@ describe('planTasks', () => {
     console.log(`example inputs: ${inputs.map((i) => i.line.length + 1).join(', ')} bytes → ${plan.length} tasks of ${sizes.join(', ')} bytes`);
     expect(sizes.every((s) => s <= 8192)).toBe(true);
     // Greedy packing: no two neighbouring tasks could have been one.
-    for (let i = 1; i < plan.length; i++) expect(sizes[i - 1] + plan[i].inputs[0].line.length + 1).toBeGreaterThan(8192);
+    plan.slice(1).forEach((task, i) => expect(itemAt(sizes, i) + itemAt(task.inputs, 0).line.length + 1).toBeGreaterThan(8192));
   });
 });

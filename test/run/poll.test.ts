@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLL_TIMING, PollSchedule } from '../../src/run/poll.js';
 import { RunTiming } from '../../src/run/timing.js';
 import { simulateRun, type FarmTiming, type SimReport } from './sim-farm.js';
+import { itemAt } from '../helpers/item.js';
 
 /*
  * The schedule against simulated farms whose timing is not serve's model:
@@ -62,23 +63,24 @@ describe.each(farms)('against a farm: $name', (farm) => {
   it('keeps its rate budget at every moment, even with nothing known', () => {
     for (const n of [1, 5]) {
       const reads: number[][] = tasks(n).map(() => []);
-      const r = simulateRun({ farm, tasks: tasks(n), maxParallel: 5, onRead: (k, at) => reads[k].push(at) });
+      const r = simulateRun({ farm, tasks: tasks(n), maxParallel: 5, onRead: (k, at) => itemAt(reads, k).push(at) });
       r.tasks.forEach((t, k) => {
-        reads[k].forEach((at, i) => expect(i + 1).toBeLessThanOrEqual(DEFAULT_POLL_TIMING.burst + (at - t.postedAt - farm.postMs) / 1000 + 1e-9));
+        itemAt(reads, k).forEach((at, i) => expect(i + 1).toBeLessThanOrEqual(DEFAULT_POLL_TIMING.burst + (at - t.postedAt - farm.postMs) / 1000 + 1e-9));
       });
     }
   });
 });
 
 describe('learning and priors', () => {
-  const farm = farms[4]; // flash 1 s, a start lag
+  const farm = itemAt(farms, 4); // flash 1 s, a start lag
 
   it('a prior from the baseline saves reads against starting from nothing', () => {
     const cold = simulateRun({ farm, tasks: tasks(1), maxParallel: 1 });
     const warm = simulateRun({ farm, tasks: tasks(1), maxParallel: 1, runTiming: new RunTiming(cold.runTiming.record()) });
-    expect(warm.tasks[0].polls).toBeLessThan(cold.tasks[0].polls);
-    expect(warm.tasks[0].polls).toBeLessThanOrEqual(2);
-    expect(ratio(warm.tasks[0])).toBeLessThan(ratio(cold.tasks[0]));
+    const [warmTask, coldTask] = [itemAt(warm.tasks, 0), itemAt(cold.tasks, 0)];
+    expect(warmTask.polls).toBeLessThan(coldTask.polls);
+    expect(warmTask.polls).toBeLessThanOrEqual(2);
+    expect(ratio(warmTask)).toBeLessThan(ratio(coldTask));
   });
 
   it("a prior that is wrong (the farm got slower) is replaced by the run's own figure", () => {
@@ -127,7 +129,7 @@ describe('PollSchedule, step by step', () => {
       s.observe(now, { status: 'queued', started: false, sentAt: now });
       gaps.push(s.nextDelay(now));
     }
-    for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThanOrEqual(gaps[i - 1]);
+    gaps.slice(1).forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(itemAt(gaps, i)));
     expect(gaps.at(-1)).toBeGreaterThan(5_000);
     expect(gaps.at(-1)).toBeLessThanOrEqual(DEFAULT_POLL_TIMING.queuedMaxMs);
     // Running, with the service's start time: the end-watch starts from that start.
@@ -141,7 +143,7 @@ describe('PollSchedule, step by step', () => {
   it('a queued task is looked at soon after another task of the run is seen ending', () => {
     let freed: number | null = null;
     const s = new PollSchedule(created, 30_000, {}, () => ({ ms: 700, learned: false, boardFreedAt: freed, behindRunTasks: true }));
-    let now = created + 2_000;
+    const now = created + 2_000;
     s.observe(now, { status: 'queued', started: false, sentAt: now - 10 });
     // Behind the run's own tasks: it waits for their ends.
     expect(s.nextDelay(now)).toBe(DEFAULT_POLL_TIMING.queuedMaxMs);

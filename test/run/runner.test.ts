@@ -9,6 +9,7 @@ import { runTasks, type RunTasksOptions } from '../../src/run/runner.js';
 import type { InputItem, TaskOutcome } from '../../src/run/types.js';
 import { freePort } from '../allhw/loopback.js';
 import { fakeFirmware, startFarm, type Farm, type TaskScript } from './farm.js';
+import { itemAt } from '../helpers/item.js';
 
 let dir: string;
 let images: Image[];
@@ -84,12 +85,12 @@ describe('runTasks', () => {
     ]);
     expect(f.tasks).toHaveLength(6);
     expect(f.maxInFlight).toBeLessThanOrEqual(2);
-    expect(f.tasks[0].input).toBe('#input:0,1,2\n#input:1,2,2\n#exit\n');
-    expect(f.tasks[3].firmwareName).toBe('beta.elf');
-    expect(f.tasks[3].firmware.toString()).toBe('firmware beta');
-    expect(out[0].uart.toString()).toBe(fakeFirmware(f.tasks[0].input));
+    expect(f.tasks[0]?.input).toBe('#input:0,1,2\n#input:1,2,2\n#exit\n');
+    expect(f.tasks[3]?.firmwareName).toBe('beta.elf');
+    expect(f.tasks[3]?.firmware.toString()).toBe('firmware beta');
+    expect(out[0]?.uart.toString()).toBe(fakeFirmware(itemAt(f.tasks, 0).input));
     expect(out[0]).toMatchObject({ reservation: 7, attempt: 1, reason: null });
-    expect(out[0].started).not.toBeNull();
+    expect(itemAt(out, 0).started).not.toBeNull();
     expect(opts.ended).toHaveLength(6);
   });
 
@@ -105,7 +106,7 @@ describe('runTasks', () => {
       ['finished', 3],
       ['infra', 3],
     ]);
-    expect(out[1].reason).toMatch(/could not run the task on a board \(code 255\): board not responding, on each of 3 attempts/);
+    expect(out[1]?.reason).toMatch(/could not run the task on a board \(code 255\): board not responding, on each of 3 attempts/);
     expect(opts.ended.map((o) => `${o.planIndex}:${o.attempt}:${o.end}`)).toEqual([
       '0:1:infra',
       '0:2:infra',
@@ -131,8 +132,8 @@ describe('runTasks', () => {
     const started = Date.now();
     const out = await runTasks(options(f, { inputsPerTask: 3, timeoutS: 1, deadlineMarginS: 1 }));
     expect(out.map((o) => o.end)).toEqual(['deadline', 'finished']);
-    expect(out[0].reason).toMatch(/no end within 2 s \(ci-timeout 1 s \+ queue-timeout 0 s \+ 1 s margin\); last status 'running'/);
-    expect(out[0].uart.toString()).toContain('#result:3,3');
+    expect(out[0]?.reason).toMatch(/no end within 2 s \(ci-timeout 1 s \+ queue-timeout 0 s \+ 1 s margin\); last status 'running'/);
+    expect(out[0]?.uart.toString()).toContain('#result:3,3');
     // Coarse: it stopped at its deadline, not at some later time.
     expect(Date.now() - started).toBeLessThan(6_000);
   });
@@ -140,8 +141,8 @@ describe('runTasks', () => {
   it('counts the queue time in the deadline: a task queued past it is reported as such', async () => {
     const f = await farm(() => ({ queueMs: 60_000 }));
     const out = await runTasks(options(f, { inputsPerTask: 'all', timeoutS: 1, queueTimeoutS: 1, deadlineMarginS: 0 }));
-    expect(out[0].end).toBe('deadline');
-    expect(out[0].reason).toMatch(/last status 'queued'; 0 UART bytes/);
+    expect(out[0]?.end).toBe('deadline');
+    expect(out[0]?.reason).toMatch(/last status 'queued'; 0 UART bytes/);
   });
 
   it('reports a task that could not be created as an error, and runs the rest', async () => {
@@ -151,8 +152,8 @@ describe('runTasks', () => {
     f.server.handle = (req, res, i) => (req.method === 'POST' && posts++ === 0 ? res.writeHead(500).end('boom') : real(req, res, i));
     const out = await runTasks(options(f, { inputsPerTask: 3, maxParallel: 1 }));
     expect(out.map((o) => o.end)).toEqual(['error', 'finished']);
-    expect(out[0].id).toBeNull();
-    expect(out[0].reason).toMatch(/could not create the task: POST .*key=\*\*\*.* answered HTTP 500/);
+    expect(out[0]?.id).toBeNull();
+    expect(out[0]?.reason).toMatch(/could not create the task: POST .*key=\*\*\*.* answered HTTP 500/);
     expect(f.tasks).toHaveLength(1);
   });
 
@@ -161,8 +162,8 @@ describe('runTasks', () => {
     const real = f.server.handle;
     f.server.handle = (req, res, i) => (req.method === 'GET' ? res.writeHead(502).end('bad gateway') : real(req, res, i));
     const out = await runTasks(options(f, { inputsPerTask: 'all', maxPollFailures: 2, timeoutS: 30 }));
-    expect(out[0].end).toBe('error');
-    expect(out[0].reason).toMatch(/could not read the task's status: GET .* answered HTTP 502/);
+    expect(out[0]?.end).toBe('error');
+    expect(out[0]?.reason).toMatch(/could not read the task's status: GET .* answered HTTP 502/);
   });
 
   it('keeps the deadline while the status read is being retried or hangs (Retry-After: 30, or no answer)', async () => {
@@ -179,9 +180,9 @@ describe('runTasks', () => {
       clients.push(c);
       const started = Date.now();
       const out = await runTasks({ ...options(f, { inputsPerTask: 'all', timeoutS: 1, deadlineMarginS: 1 }), client: c });
-      expect(out[0].end).toBe('deadline');
-      expect(out[0].reason).toMatch(/no end within 2 s .*; last error: the status read was cut short by the deadline \(GET /);
-      if (misbehave === 'retry-after') expect(out[0].reason).toMatch(/answered HTTP 503: 'busy'\)/);
+      expect(out[0]?.end).toBe('deadline');
+      expect(out[0]?.reason).toMatch(/no end within 2 s .*; last error: the status read was cut short by the deadline \(GET /);
+      if (misbehave === 'retry-after') expect(out[0]?.reason).toMatch(/answered HTTP 503: 'busy'\)/);
       // Coarse: given up at its deadline (+ the 5 s the last read may take), not when the client's retries ran out (minutes later).
       expect(Date.now() - started).toBeLessThan(15_000);
     }
@@ -193,7 +194,7 @@ describe('runTasks', () => {
     clients.push(c);
     const out = await runTasks({ ...options(await farm(() => ({}))), client: c, inputsPerTask: 2 });
     expect(out.map((o) => o.end)).toEqual(['error', 'error', 'error']);
-    expect(out[0].reason).toMatch(/ECONNREFUSED/);
+    expect(out[0]?.reason).toMatch(/ECONNREFUSED/);
   });
 
   it('stops when cancelled, leaving outcomes for what is known', async () => {
@@ -209,7 +210,7 @@ describe('runTasks', () => {
       ['error', true],
       ['error', true],
     ]);
-    expect(out[0].reason).toMatch(/cancelled while the task was running/);
+    expect(out[0]?.reason).toMatch(/cancelled while the task was running/);
     expect(out.slice(2).every((o) => o.id === null && /stopped before this task was created \(cancelled\)/.test(o.reason ?? ''))).toBe(true);
     expect(f.tasks).toHaveLength(2);
     expect(opts.ended).toHaveLength(2);

@@ -12,6 +12,7 @@
 import type { PollTiming } from '../../src/run/poll.js';
 import { RunTiming } from '../../src/run/timing.js';
 import { TaskWatch, type ScheduleFactory } from '../../src/run/watch.js';
+import { itemAt } from '../helpers/item.js';
 
 export interface FarmTiming {
   name: string;
@@ -94,12 +95,12 @@ export function simulateRun(opts: SimOptions): SimReport {
   let reads = 0;
 
   const create = (k: number, now: number): void => {
-    const task = opts.tasks[k];
+    const task = itemAt(opts.tasks, k);
     const uartMs = (task.payloadBytes * 10 * 1000) / rate;
     const received = now + farm.postMs / 2;
     // FIFO: tasks are created in order, so the earliest free board goes to the earliest task.
     const board = boardFree.indexOf(Math.min(...boardFree));
-    const startedAt = Math.max(received, boardFree[board]) + farm.queueMs;
+    const startedAt = Math.max(received, itemAt(boardFree, board)) + farm.queueMs;
     const bootMs = typeof farm.bootMs === 'function' ? farm.bootMs(k) : farm.bootMs;
     const physicalMs = farm.flashMs + bootMs + uartMs + farm.computeMs;
     const endedAt = startedAt + physicalMs;

@@ -11,6 +11,7 @@ import { runTasks } from '../../src/run/runner.js';
 import { RunTiming } from '../../src/run/timing.js';
 import type { InputItem, TaskOutcome } from '../../src/run/types.js';
 import { startTimedFarm, type TimedFarm } from './timed-farm.js';
+import { itemAt } from '../helpers/item.js';
 
 /*
  * The real runner and client against a loopback farm with a physical timing
@@ -59,7 +60,7 @@ async function run(farm: TimedFarm, runTiming: RunTiming, taskInputs: InputItem[
 
 describe('the runner against a farm with its own timing', () => {
   it('learns flash + boot within the run, keeps its read budget, and starts the next run from that prior', async () => {
-    const farm = await startTimedFarm({ boards: 1, flashMs: 300, bootMs: (k) => BOOT[k % 3], computeMs: 20, queueMs: 150, answerMs: (r) => (r % 3 === 2 ? 200 : 5) });
+    const farm = await startTimedFarm({ boards: 1, flashMs: 300, bootMs: (k) => itemAt(BOOT, k % 3), computeMs: 20, queueMs: 150, answerMs: (r) => (r % 3 === 2 ? 200 : 5) });
     try {
       const timing = new RunTiming();
       const first = await run(farm, timing, inputs);
@@ -73,17 +74,17 @@ describe('the runner against a farm with its own timing', () => {
       // The read budget: read n of a task no earlier than n - burst seconds after its POST.
       for (const [k, t] of farm.timeline.entries()) {
         t.readsAt.forEach((at, i) => expect(i + 1).toBeLessThanOrEqual(DEFAULT_POLL_TIMING.burst + (at - t.postedAt) / 1000 + 0.05));
-        expect(first.seenAt.get(farm.tasks[k].id)).toBeGreaterThanOrEqual(t.endedAt);
+        expect(first.seenAt.get(itemAt(farm.tasks, k).id)).toBeGreaterThanOrEqual(t.endedAt);
       }
       // The last task waited behind the other two: it was not read more often while queued than they ran.
-      const last = farm.timeline[2];
+      const last = itemAt(farm.timeline, 2);
       expect(last.readsAt.filter((at) => at < last.startedAt).length).toBeLessThanOrEqual(3);
 
       // The next run, from the prior, reads its one task fewer times than the first run read its first.
       const second = await run(farm, new RunTiming(timing.record()), inputs.slice(0, 2));
-      expect(second.outcomes[0].end).toBe('finished');
-      expect(farm.timeline[3].reads).toBeLessThan(farm.timeline[0].reads);
-      expect(farm.timeline[3].reads).toBeLessThanOrEqual(2);
+      expect(second.outcomes[0]?.end).toBe('finished');
+      expect(farm.timeline[3]?.reads).toBeLessThan(itemAt(farm.timeline, 0).reads);
+      expect(farm.timeline[3]?.reads).toBeLessThanOrEqual(2);
     } finally {
       await farm.close();
     }

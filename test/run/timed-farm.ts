@@ -10,6 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFarm, type Farm } from './farm.js';
+import { itemAt } from '../helpers/item.js';
 
 export interface TimedFarmOptions {
   boards: number;
@@ -37,7 +38,7 @@ export async function startTimedFarm(opts: TimedFarmOptions): Promise<TimedFarm>
   const farm = await startFarm((input, index) => {
     const now = Date.now();
     const board = boardFree.indexOf(Math.min(...boardFree));
-    const startedAt = Math.max(now, boardFree[board]) + opts.queueMs;
+    const startedAt = Math.max(now, itemAt(boardFree, board)) + opts.queueMs;
     const runMs = opts.flashMs + opts.bootMs(index) + (Buffer.byteLength(input) * 10 * 1000) / rate + opts.computeMs;
     boardFree[board] = startedAt + runMs;
     timeline.push({ postedAt: now, startedAt, endedAt: startedAt + runMs, reads: 0, readsAt: [] });
@@ -49,8 +50,9 @@ export async function startTimedFarm(opts: TimedFarmOptions): Promise<TimedFarm>
     if (req.method === 'GET') {
       const k = farm.tasks.findIndex((t) => t.id === req.url.searchParams.get('id'));
       if (k >= 0) {
-        timeline[k].reads++;
-        timeline[k].readsAt.push(Date.now());
+        const entry = itemAt(timeline, k);
+        entry.reads++;
+        entry.readsAt.push(Date.now());
       }
       await sleep(opts.answerMs(reads++));
     }

@@ -7,6 +7,7 @@ import type { Results } from '../../src/results/types.js';
 import { farmKey, loadRunTiming, saveRunTiming, timingFile, timingRecord } from '../../src/run/timing-prior.js';
 import { RunTiming } from '../../src/run/timing.js';
 import { results } from '../report/fixtures.js';
+import { itemAt } from '../helpers/item.js';
 
 let cache: string;
 beforeEach(async () => {
@@ -53,7 +54,7 @@ describe('the timing prior', () => {
     expect(both.overheadMs('fw')).toBe(1200);
     const files = await readdir(path.join(cache, 'allhw-timing'));
     expect(files).toEqual([`${key.service}-f746_disco.json`]);
-    expect(JSON.parse(await readFile(path.join(cache, 'allhw-timing', files[0]), 'utf8'))).toEqual({
+    expect(JSON.parse(await readFile(path.join(cache, 'allhw-timing', itemAt(files, 0)), 'utf8'))).toEqual({
       images: { fw: { overheadMs: 900, tasks: 1 } },
       startLagMs: 250,
       service: key.service,

@@ -15,6 +15,7 @@ import { setupToolchain } from '../../src/toolchain/install.js';
 import { startArtifactService, type ArtifactService } from '../helpers/artifact-service.js';
 import { buildArchives, ROOT_NAME, scratch, sha256, tableFor, type Archives } from './fixtures.js';
 import { startMirror, type MirrorServer } from './mirror-server.js';
+import { itemAt } from '../helpers/item.js';
 
 const XZ = `${ROOT_NAME}.tar.xz`;
 let archives: Archives;
@@ -94,7 +95,7 @@ describe('the toolchain in the Actions cache', () => {
     expect(asked.map((c) => [c.body.key, c.body.restore_keys ?? []])).toEqual([
       [expect.stringMatching(/^allhw-toolchain-12\.2\.Rel1-linux-x64-sha256-[0-9a-f]{64}$/), []],
     ]);
-    expect(asked[0].body.key).not.toBe(key());
+    expect(itemAt(asked, 0).body.key).not.toBe(key());
   });
 
   it('without a cache service (the CLI), or with one refusing the token, it downloads as before', async () => {

@@ -14,6 +14,7 @@ import {
   type VersionsTable,
 } from '../../src/toolchain/table.js';
 import { scratch } from './fixtures.js';
+import { itemAt } from '../helpers/item.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -120,7 +121,7 @@ describe('scripts/check-toolchain-table.ts', () => {
     const dir = await scratch('table');
     const file = path.join(dir, 'bad.json');
     const bad: VersionsTable = structuredClone(table);
-    bad.releases[0].hosts['linux-x64']!.checksum = null;
+    itemAt(bad.releases, 0).hosts['linux-x64']!.checksum = null;
     await writeFile(file, JSON.stringify(bad));
     const err = (await run(node, [script, file], { cwd: ROOT }).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(err.code).toBe(1);
