@@ -64,16 +64,26 @@ try {
 
   try {
     const args = [
-      path.join(ROOT, 'dist/cli.js'), 'run',
-      '--mode', 'allhw',
-      '--ci-url', url,
-      '--build-system', 'none',
-      '--image', image,
-      '--board', 'mps2_an500',
-      '--inputs', path.join(EXAMPLE, 'inputs/input-00.txt'),
-      '--golden', path.join(EXAMPLE, 'golden.json'),
-      '--exit-line', '#exit',
-      '--results-dir', path.join(work, 'results'),
+      path.join(ROOT, 'dist/cli.js'),
+      'run',
+      '--mode',
+      'allhw',
+      '--ci-url',
+      url,
+      '--build-system',
+      'none',
+      '--image',
+      image,
+      '--board',
+      'mps2_an500',
+      '--inputs',
+      path.join(EXAMPLE, 'inputs/input-00.txt'),
+      '--golden',
+      path.join(EXAMPLE, 'golden.json'),
+      '--exit-line',
+      '#exit',
+      '--results-dir',
+      path.join(work, 'results'),
     ];
     const started = Date.now();
     const child = spawn(NODE, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ALLHW_API_KEY: KEY } });
@@ -92,7 +102,9 @@ try {
       throw new Error(`allhw run exited ${code}`);
     }
     console.log(`image: the example ELF padded to ${imageMiB} MiB`);
-    console.log(`allhw run (1 input, result checked against golden): ${seconds.toFixed(1)} s, client peak RSS ${(peak / 1024).toFixed(1)} MiB (goal < 150 MiB)`);
+    console.log(
+      `allhw run (1 input, result checked against golden): ${seconds.toFixed(1)} s, client peak RSS ${(peak / 1024).toFixed(1)} MiB (goal < 150 MiB)`,
+    );
     console.log(`allhw serve (1 board): peak RSS ${(servePeak / 1024).toFixed(1)} MiB`);
   } finally {
     clearInterval(serveSampler);

@@ -105,12 +105,7 @@ export class PollSchedule {
    * input's UART time, plus the flash and boot time when learned); asked
    * afresh at each poll, since the run may learn it meanwhile.
    */
-  constructor(
-    createdAt: number,
-    timeoutMs: number,
-    timing: Partial<PollTiming> = {},
-    expectedRun: () => ExpectedRun = () => ({ ms: 0, learned: false }),
-  ) {
+  constructor(createdAt: number, timeoutMs: number, timing: Partial<PollTiming> = {}, expectedRun: () => ExpectedRun = () => ({ ms: 0, learned: false })) {
     this.timing = { ...DEFAULT_POLL_TIMING, ...timing };
     this.createdAt = createdAt;
     this.timeoutMs = timeoutMs;

@@ -63,7 +63,13 @@ interface Figures {
   learnedMs: number | null;
 }
 
-async function measure(image: string, flashS: number, tasks: number, schedule: 'before' | 'after', prior: RunTiming | null): Promise<Figures & { timing: RunTiming }> {
+async function measure(
+  image: string,
+  flashS: number,
+  tasks: number,
+  schedule: 'before' | 'after',
+  prior: RunTiming | null,
+): Promise<Figures & { timing: RunTiming }> {
   const farm = await startTimedFarm({ boards: 1, flashMs: flashS * 1000, bootMs: boot, computeMs: 40, queueMs: 300, answerMs: answer });
   const client = new AllhwClient({ baseUrl: farm.url, apiKey: farm.key, timeoutS: 30, rate: 115200, log: '0' });
   const runTiming = prior ?? new RunTiming();
@@ -94,7 +100,9 @@ async function measure(image: string, flashS: number, tasks: number, schedule: '
   if (args.trace) {
     const at = (t: number): string => ((t - first) / 1000).toFixed(2);
     farm.timeline.forEach((t, k) =>
-      console.log(`   [${schedule}${prior ? ' prior' : ''} flash ${flashS} task ${k}] start ${at(t.startedAt)} end ${at(t.endedAt)} reads ${t.readsAt.map(at).join(' ')} seen ${at(seen(k))}`),
+      console.log(
+        `   [${schedule}${prior ? ' prior' : ''} flash ${flashS} task ${k}] start ${at(t.startedAt)} end ${at(t.endedAt)} reads ${t.readsAt.map(at).join(' ')} seen ${at(seen(k))}`,
+      ),
     );
   }
   const limit = Math.max(...farm.timeline.map((t) => t.endedAt)) - first;
@@ -140,7 +148,19 @@ function simulatedFarms(): void {
   ];
   for (const flashS of FLASH_S) {
     for (const [label, v] of variants) {
-      const farm: FarmTiming = { name: label, boards: 1, flashMs: flashS * 1000, bootMs: boot, computeMs: 40, queueMs: 0, answerMs: 40, postMs: 80, clockSkewMs: 0, timestamps: true, ...v };
+      const farm: FarmTiming = {
+        name: label,
+        boards: 1,
+        flashMs: flashS * 1000,
+        bootMs: boot,
+        computeMs: 40,
+        queueMs: 0,
+        answerMs: 40,
+        postMs: 80,
+        clockSkewMs: 0,
+        timestamps: true,
+        ...v,
+      };
       for (const n of TASKS) {
         const tasks = Array.from({ length: n }, () => ({ image: 'fw', payloadBytes: 7906 }));
         const figures = (schedule?: ScheduleFactory, runTiming?: RunTiming): Figures & { timing: RunTiming } => {
@@ -157,7 +177,9 @@ function simulatedFarms(): void {
         const before = figures(former);
         const after = figures();
         const prior = figures(undefined, new RunTiming(after.timing.record()));
-        console.log(`   flash ${String(flashS).padEnd(3)} s, ${label.padEnd(38)} ${String(n).padStart(1)}  ${cell(before).padEnd(18)} ${cell(after).padEnd(18)} ${cell(prior)}`);
+        console.log(
+          `   flash ${String(flashS).padEnd(3)} s, ${label.padEnd(38)} ${String(n).padStart(1)}  ${cell(before).padEnd(18)} ${cell(after).padEnd(18)} ${cell(prior)}`,
+        );
       }
     }
   }

@@ -83,11 +83,10 @@ async function main(): Promise<number> {
   const [{ elf }, cli] = await Promise.all([exampleFirmware('mps2_an500'), ensureCli()]);
   const input = Buffer.from((await readFile(path.join(EXAMPLE_DIR, 'inputs', 'input-00.txt'), 'utf8')).trimEnd() + '\n#exit\n');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'allhw-serve-load-'));
-  const serve = await startServeProcess(
-    cli,
-    ['--boards', String(BOARDS), '--data-dir', dataDir, '--flash-ms-per-kib', '0', '--boot-ms', '0', '--key', KEY],
+  const serve = await startServeProcess(cli, ['--boards', String(BOARDS), '--data-dir', dataDir, '--flash-ms-per-kib', '0', '--boot-ms', '0', '--key', KEY]);
+  console.log(
+    `serve pid ${serve.pid} on ${serve.url}; ${TASKS} tasks, ${CLIENTS} clients, ${BOARDS} boards; input ${input.length} bytes (one #input line, then #exit)`,
   );
-  console.log(`serve pid ${serve.pid} on ${serve.url}; ${TASKS} tasks, ${CLIENTS} clients, ${BOARDS} boards; input ${input.length} bytes (one #input line, then #exit)`);
   const rssAtStart = await vm(serve.pid, 'VmRSS');
 
   const done: Done[] = [];
@@ -107,8 +106,11 @@ async function main(): Promise<number> {
             if (rec.status === 'finished') {
               const uart = decodeOutput(rec.output)?.bytes.toString('utf8') ?? '';
               done.push({
-                id, code: rec.code, results: uart.split('\n').filter((l) => l.startsWith('#result:')).length,
-                latencyMs: performance.now() - sent, runMs: Date.parse(rec.finished!) - Date.parse(rec.started!),
+                id,
+                code: rec.code,
+                results: uart.split('\n').filter((l) => l.startsWith('#result:')).length,
+                latencyMs: performance.now() - sent,
+                runMs: Date.parse(rec.finished!) - Date.parse(rec.started!),
               });
               break;
             }
@@ -125,7 +127,10 @@ async function main(): Promise<number> {
   let peakSampled = 0;
   let qemuAtOnce = 0; // also shows the scoped QEMU check sees the boards' processes at all
   const sampler = setInterval(() => {
-    void vm(serve.pid, 'VmRSS').then((mb) => (peakSampled = Math.max(peakSampled, mb)), () => undefined);
+    void vm(serve.pid, 'VmRSS').then(
+      (mb) => (peakSampled = Math.max(peakSampled, mb)),
+      () => undefined,
+    );
     void qemuDescendants(serve.pid).then((pids) => (qemuAtOnce = Math.max(qemuAtOnce, pids.length)));
   }, 250);
   await Promise.all(Array.from({ length: CLIENTS }, client));
@@ -139,7 +144,10 @@ async function main(): Promise<number> {
   const onDisk = (await readdir(path.join(dataDir, 'tasks'))).length;
   let finishedOnDisk = 0;
   for (const id of await readdir(path.join(dataDir, 'tasks'))) {
-    const rec = await readFile(path.join(dataDir, 'tasks', id, 'task.json'), 'utf8').then((t) => JSON.parse(t) as { status: string }, () => null);
+    const rec = await readFile(path.join(dataDir, 'tasks', id, 'task.json'), 'utf8').then(
+      (t) => JSON.parse(t) as { status: string },
+      () => null,
+    );
     if (rec?.status === 'finished') finishedOnDisk++;
   }
 
@@ -149,8 +157,12 @@ async function main(): Promise<number> {
   console.log(`\ntasks finished      ${done.length}/${TASKS} (code 0 with a #result line: ${ok.length}); client errors: ${failures.length}`);
   console.log(`tasks in data dir   ${onDisk} (finished: ${finishedOnDisk})`);
   console.log(`wall time           ${wallS.toFixed(1)} s → ${(done.length / wallS).toFixed(2)} tasks/s`);
-  console.log(`board utilisation   ${((100 * boardS) / (BOARDS * wallS)).toFixed(0)} % (${boardS.toFixed(1)} s of QEMU time on ${BOARDS} boards; mean ${((1000 * boardS) / Math.max(1, done.length)).toFixed(0)} ms a task)`);
-  console.log(`POST → finished     p50 ${pct(latencies, 50).toFixed(1)} s, p95 ${pct(latencies, 95).toFixed(1)} s, max ${latencies.at(-1)?.toFixed(1)} s (queueing behind ${CLIENTS} clients)`);
+  console.log(
+    `board utilisation   ${((100 * boardS) / (BOARDS * wallS)).toFixed(0)} % (${boardS.toFixed(1)} s of QEMU time on ${BOARDS} boards; mean ${((1000 * boardS) / Math.max(1, done.length)).toFixed(0)} ms a task)`,
+  );
+  console.log(
+    `POST → finished     p50 ${pct(latencies, 50).toFixed(1)} s, p95 ${pct(latencies, 95).toFixed(1)} s, max ${latencies.at(-1)?.toFixed(1)} s (queueing behind ${CLIENTS} clients)`,
+  );
   console.log(`server RSS          ${rssAtStart.toFixed(0)} MiB at start, peak ${peakRss.toFixed(0)} MiB (VmHWM; sampled peak ${peakSampled.toFixed(0)} MiB)`);
   console.log(`QEMU at once        at most ${qemuAtOnce} (sampled every 250 ms; ${BOARDS} boards)`);
   console.log(`QEMU left over      ${leftWhileIdle.length} among the server's children once idle; ${leftAfterStop} after it stopped (exit code ${stopCode})`);

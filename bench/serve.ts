@@ -63,7 +63,9 @@ async function main(): Promise<void> {
         for (const baud of [57600, 115200, 230400, 460800, 921600]) {
           const record = await finished(serve.url, await post(serve.url, elf, input, { rate: String(baud), timeout: '60' }));
           const link = (bytes * 10) / baud;
-          console.log(`   ${String(baud).padEnd(9)} ${link.toFixed(3).padStart(7)} s   ${secs(record).toFixed(3).padStart(7)} s   ${(secs(record) - link).toFixed(3).padStart(6)} s`);
+          console.log(
+            `   ${String(baud).padEnd(9)} ${link.toFixed(3).padStart(7)} s   ${secs(record).toFixed(3).padStart(7)} s   ${(secs(record) - link).toFixed(3).padStart(6)} s`,
+          );
         }
       } finally {
         await serve.close();
@@ -79,7 +81,9 @@ async function main(): Promise<void> {
         const record = await finished(serve.url, id);
         await serve.close(); // flushes task.json
         const saved = JSON.parse(await readFile(path.join(dataDir, 'tasks', id, 'task.json'), 'utf8'));
-        console.log(`   flash ${saved.timing.flashMs} ms (${saved.params.firmwareBytes} B uploaded), run ${saved.timing.runMs} ms, started→finished ${secs(record).toFixed(3)} s`);
+        console.log(
+          `   flash ${saved.timing.flashMs} ms (${saved.params.firmwareBytes} B uploaded), run ${saved.timing.runMs} ms, started→finished ${secs(record).toFixed(3)} s`,
+        );
       } finally {
         await serve.close();
       }

@@ -57,7 +57,9 @@ async function benchArchive(): Promise<{ file: string; sha256: string }> {
     cp -a /usr/include/newlib '${r}/arm-none-eabi/include'
     tar -C '${tree}' -cf - '${NAME}' | xz -6 -T1 > '${file}.partial'
     mv '${file}.partial' '${file}'; rm -rf '${tree}'`);
-  const sha256 = createHash('sha256').update(await readFile(file)).digest('hex');
+  const sha256 = createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
   await writeFile(sumFile, `${sha256}\n`);
   return { file, sha256 };
 }
@@ -127,7 +129,9 @@ const table: VersionsTable = {
     {
       name: '12.2.Rel1',
       gccVersion: '12.2.1',
-      hosts: { 'linux-x64': { file: FILE, url: `${mirror.url}/${FILE}`, mirrors: [], checksum: { algorithm: 'sha256', value: sha256 }, checksumSource: 'bench' } },
+      hosts: {
+        'linux-x64': { file: FILE, url: `${mirror.url}/${FILE}`, mirrors: [], checksum: { algorithm: 'sha256', value: sha256 }, checksumSource: 'bench' },
+      },
     },
   ],
 };
@@ -155,7 +159,9 @@ try {
     const c = await timed(() => setupToolchain(options(cache)));
     cold.push(c);
     if (i < RUNS - 1) await rm(cache, { recursive: true, force: true });
-    console.log(`  run ${i + 1}: curl | tar -xJ ${b.wall.toFixed(2)} s (CPU ${b.cpu.toFixed(2)} s), setupToolchain cold ${c.wall.toFixed(2)} s (CPU ${c.cpu.toFixed(2)} s)`);
+    console.log(
+      `  run ${i + 1}: curl | tar -xJ ${b.wall.toFixed(2)} s (CPU ${b.cpu.toFixed(2)} s), setupToolchain cold ${c.wall.toFixed(2)} s (CPU ${c.cpu.toFixed(2)} s)`,
+    );
   }
   const hitCache = path.join(scratch, `cache-${RUNS - 1}`);
   const before = mirror.requests();
@@ -163,14 +169,22 @@ try {
   for (let i = 0; i < 5; i++) hits.push((await timed(() => setupToolchain(options(hitCache)))).wall);
   const row = (label: string, xs: { wall: number; cpu: number }[]): string =>
     `${label.padEnd(22)} wall ${median(xs.map((x) => x.wall)).toFixed(2)} s median, ${Math.min(...xs.map((x) => x.wall)).toFixed(2)} s best; CPU ${median(xs.map((x) => x.cpu)).toFixed(2)} s`;
-  const ratio = (f: (xs: number[]) => number, key: 'wall' | 'cpu'): string =>
-    (f(cold.map((x) => x[key])) / f(baseline.map((x) => x[key]))).toFixed(2);
+  const ratio = (f: (xs: number[]) => number, key: 'wall' | 'cpu'): string => (f(cold.map((x) => x[key])) / f(baseline.map((x) => x[key]))).toFixed(2);
   console.log('');
   console.log(row('curl | tar -xJ', baseline));
   console.log(row('setupToolchain cold', cold));
-  console.log(`ratio cold / curl|tar     wall ${ratio(median, 'wall')}x median, ${ratio((xs) => Math.min(...xs), 'wall')}x best (goal <= 1.20x); CPU ${ratio(median, 'cpu')}x`);
-  console.log(`setupToolchain cache hit  ${(median(hits) * 1000).toFixed(0)} ms median of 5 (max ${(Math.max(...hits) * 1000).toFixed(0)} ms), ${mirror.requests() - before} requests`);
-  console.log(`load average              ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs (wall figures are noisy when it is high; CPU less so)`);
+  console.log(
+    `ratio cold / curl|tar     wall ${ratio(median, 'wall')}x median, ${ratio((xs) => Math.min(...xs), 'wall')}x best (goal <= 1.20x); CPU ${ratio(median, 'cpu')}x`,
+  );
+  console.log(
+    `setupToolchain cache hit  ${(median(hits) * 1000).toFixed(0)} ms median of 5 (max ${(Math.max(...hits) * 1000).toFixed(0)} ms), ${mirror.requests() - before} requests`,
+  );
+  console.log(
+    `load average              ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${os.cpus().length} CPUs (wall figures are noisy when it is high; CPU less so)`,
+  );
 } finally {
   await mirror.close();
   await rm(scratch, { recursive: true, force: true });

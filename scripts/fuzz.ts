@@ -13,14 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { buildArchives, ROOT_NAME } from '../test/toolchain/fixtures.js';
-import {
-  extractionStaysInside,
-  guardMatchesOracle,
-  multipartDamage,
-  multipartNoise,
-  multipartRoundTrip,
-  zipDamage,
-} from '../test/fuzz/properties.js';
+import { extractionStaysInside, guardMatchesOracle, multipartDamage, multipartNoise, multipartRoundTrip, zipDamage } from '../test/fuzz/properties.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, seed: { type: 'string' }, only: { type: 'string' } } });
 const seconds = Number(values.seconds);

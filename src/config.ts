@@ -227,7 +227,8 @@ export function byteSizeValue(value: string, input: 'flash-size' | 'ram-size', s
   const m = /^(\d+)\s*([KkMm](?:i?[Bb])?)?$/.exec(value);
   const unit = m ? SIZE_UNITS[(m[2] ?? '').toUpperCase().replace(/^([KM])B$/, '$1')] : undefined;
   const n = m && unit !== undefined ? Number(m[1]) * unit : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 32) bad(input, value, 'expected a size in bytes, e.g. 1048576, 1024K or 1M (K and M are 1024-based)', subject);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 32)
+    bad(input, value, 'expected a size in bytes, e.g. 1048576, 1024K or 1M (K and M are 1024-based)', subject);
   return n;
 }
 
@@ -263,7 +264,12 @@ const BOARD_NAME = /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/;
 export function boardValue(value: string, subject: Subject = AS_INPUT): string {
   if (BOARD_NAME.test(value) && value.length <= 100) return value;
   const known = BOARDS.map((b) => `'${b}'`).join(', ');
-  bad('board', value, `expected a board name of letters, digits and _ - . / (the table knows ${known}; others are allowed, with 'flash-size' and 'ram-size' to check sizes)`, subject);
+  bad(
+    'board',
+    value,
+    `expected a board name of letters, digits and _ - . / (the table knows ${known}; others are allowed, with 'flash-size' and 'ram-size' to check sizes)`,
+    subject,
+  );
 }
 
 /** Files of a model before microTVM compiled it: 'model' wants what tvmc wrote from one. */
@@ -279,7 +285,12 @@ export function modelValue(value: string, subject: Subject = AS_INPUT): string {
     bad('model', value, 'expected the path of one MLF tarball (.tar, .tar.gz or .tgz) or MLF directory, not a glob or a list', subject);
   }
   if (UNCOMPILED_MODEL.test(value)) {
-    bad('model', value, "expected a Model Library Format tarball, which 'tvmc compile --executor=aot --runtime=crt --output-format=mlf' writes from this model file", subject);
+    bad(
+      'model',
+      value,
+      "expected a Model Library Format tarball, which 'tvmc compile --executor=aot --runtime=crt --output-format=mlf' writes from this model file",
+      subject,
+    );
   }
   return value;
 }

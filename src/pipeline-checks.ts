@@ -69,7 +69,14 @@ export async function preflight(config: Config, workspace: string, env: NodeJS.P
   }
   // With 'model', the project is generated (cheap, and it checks the tarball) rather than checked.
   const projectDir = config.model
-    ? await generateForRun({ model: config.model, workspace, resultsDir: config.results.dir, board: config.build.board, emulator: config.mode === 'emulator', log })
+    ? await generateForRun({
+        model: config.model,
+        workspace,
+        resultsDir: config.results.dir,
+        board: config.build.board,
+        emulator: config.mode === 'emulator',
+        log,
+      })
     : path.resolve(workspace, config.build.projectDir);
   if (!config.model) await checkProject({ projectDir, system: config.build.system, command: config.build.command, image: config.build.image });
   // Found or installed (apt) now, before a toolchain download and a build it would waste.
@@ -128,8 +135,7 @@ export async function checkEmulatorImages(images: Image[]): Promise<void> {
     } catch (e) {
       if (!(e instanceof ImageError)) throw e;
       throw new Error(
-        `Image '${image.name}' (${image.path}) cannot run on the emulated board: ${e.message} ` +
-          "Or give 'ci-api-key' to run it on the All-HW farm.",
+        `Image '${image.name}' (${image.path}) cannot run on the emulated board: ${e.message} ` + "Or give 'ci-api-key' to run it on the All-HW farm.",
       );
     }
   }

@@ -240,7 +240,16 @@ export async function buildImages(run: Run): Promise<Build> {
   throwIfCancelled(ctx.signal);
 
   const projectDir = run.checked.projectDir;
-  const buildOptions = { ...config.build, projectDir, resultsDir: run.resultsDir, toolchain, githubActions: ctx.githubActions, env: withoutKeyVariables(ctx.env), redactor: run.redactor, log };
+  const buildOptions = {
+    ...config.build,
+    projectDir,
+    resultsDir: run.resultsDir,
+    toolchain,
+    githubActions: ctx.githubActions,
+    env: withoutKeyVariables(ctx.env),
+    redactor: run.redactor,
+    log,
+  };
   // A project generated earlier and kept (project-dir) gets its memory split too.
   const build: Build = await log.group('Build', () =>
     config.model ? buildModelProject(buildOptions) : buildProject({ ...buildOptions, memorySplit: projectMemorySplit }),

@@ -12,8 +12,7 @@ const action = parse(readFileSync(path.join(REPO_ROOT, 'action.yml'), 'utf8')) a
   runs: { using: string; main: string };
 };
 
-const config = (values: Record<string, string>) =>
-  parseConfig((name) => values[name] ?? (name === 'inputs' ? 'in/*.txt' : undefined));
+const config = (values: Record<string, string>) => parseConfig((name) => values[name] ?? (name === 'inputs' ? 'in/*.txt' : undefined));
 
 function errorOf(values: Record<string, string>): ConfigError {
   try {
@@ -64,9 +63,7 @@ describe('parseConfig', () => {
   });
 
   it('says when the emulated board replaces the board asked for', () => {
-    expect(config({ mode: 'emulator', board: 'f746_disco' }).modeReason).toBe(
-      "mode 'emulator'; board 'mps2_an500' (the emulated one) instead of 'f746_disco'",
-    );
+    expect(config({ mode: 'emulator', board: 'f746_disco' }).modeReason).toBe("mode 'emulator'; board 'mps2_an500' (the emulated one) instead of 'f746_disco'");
     expect(config({}).modeReason).toMatch(/running on the emulated board; board 'mps2_an500' \(the emulated one\) instead of 'f746_disco'$/);
     expect(config({ mode: 'emulator', board: 'mps2_an500' }).modeReason).toBe("mode 'emulator'");
     expect(config({ 'ci-api-key': 'k', board: 'f746_disco' }).modeReason).not.toContain('instead of');
@@ -114,9 +111,26 @@ describe('parseConfig', () => {
   });
 
   it('reads the measuring and gating inputs; flash and RAM tolerances default to size-tolerance', () => {
-    const c = config({ repeat: '5', warmup: '2', compare: 'topk:3', 'min-pass-rate': '99', 'size-tolerance': '4', 'ram-tolerance': '8', gate: 'warn', 'latency-min-change-us': '20' });
+    const c = config({
+      repeat: '5',
+      warmup: '2',
+      compare: 'topk:3',
+      'min-pass-rate': '99',
+      'size-tolerance': '4',
+      'ram-tolerance': '8',
+      gate: 'warn',
+      'latency-min-change-us': '20',
+    });
     expect(c.run).toMatchObject({ repeat: 5, warmup: 2 });
-    expect(c.results).toMatchObject({ compare: 'topk:3', minPassRate: 99, sizeTolerancePct: 4, flashTolerancePct: null, ramTolerancePct: 8, gate: 'warn', latencyMinChangeUs: 20 });
+    expect(c.results).toMatchObject({
+      compare: 'topk:3',
+      minPassRate: 99,
+      sizeTolerancePct: 4,
+      flashTolerancePct: null,
+      ramTolerancePct: 8,
+      gate: 'warn',
+      latencyMinChangeUs: 20,
+    });
     expect(config({}).run).toMatchObject({ repeat: 1, warmup: 0 });
     expect(config({}).results).toMatchObject({ gate: 'fail', minPassRate: 100, metricTolerancePct: 10, latencyMinChangeUs: 0 });
   });

@@ -57,7 +57,7 @@ export function decodeBase64Parts(parts: readonly Buffer[]): Buffer | null {
   /** A raw backslash that ended a piece: its `/` starts the next one. */
   let held = '';
   for (const [p, part] of parts.entries()) {
-    for (let at = 0; at < part.length; ) {
+    for (let at = 0; at < part.length;) {
       const stop = Math.min(at + CHUNK, part.length);
       const final = p === parts.length - 1 && stop === part.length;
       let raw = held + part.toString('latin1', at, stop);

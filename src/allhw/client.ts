@@ -170,8 +170,7 @@ export class AllhwClient {
         continue;
       }
       throw new AllhwError(
-        `${what} answered HTTP ${reply.status}: '${this.snip(reply)}'` +
-          (reply.status === 429 || reply.status === 503 ? ` (after ${attempt} attempts)` : ''),
+        `${what} answered HTTP ${reply.status}: '${this.snip(reply)}'` + (reply.status === 429 || reply.status === 503 ? ` (after ${attempt} attempts)` : ''),
         'http',
         reply.status === 429 || reply.status >= 500,
         reply.status,
@@ -228,13 +227,7 @@ export class AllhwClient {
     return url;
   }
 
-  private async send(
-    method: 'GET' | 'POST',
-    url: URL,
-    signal: AbortSignal | undefined,
-    body?: Readable,
-    headers: Record<string, string> = {},
-  ): Promise<Reply> {
+  private async send(method: 'GET' | 'POST', url: URL, signal: AbortSignal | undefined, body?: Readable, headers: Record<string, string> = {}): Promise<Reply> {
     const res = await request(url, {
       method,
       body,

@@ -24,9 +24,7 @@ function quoteFileName(name: string): string {
 
 function partHeader(boundary: string, field: string, fileName: string): Buffer {
   // No Content-Type: All-HW's own clients send none for the firmware part.
-  return Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${quoteFileName(fileName)}"\r\n\r\n`,
-  );
+  return Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${quoteFileName(fileName)}"\r\n\r\n`);
 }
 
 /**

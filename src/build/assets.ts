@@ -28,7 +28,9 @@ export function shippedFile(relative: string): string {
   const root = actionRoot();
   const candidate = root && path.join(root, relative);
   if (candidate && existsSync(candidate)) return candidate;
-  throw new Error(`allhw-ci is incomplete: '${relative}' was not found in the action's directory (${root ?? `none with action.yml above ${HERE}`}); reinstall or re-checkout the action.`);
+  throw new Error(
+    `allhw-ci is incomplete: '${relative}' was not found in the action's directory (${root ?? `none with action.yml above ${HERE}`}); reinstall or re-checkout the action.`,
+  );
 }
 
 export const toolchainFile = (): string => shippedFile('cmake/arm-none-eabi.cmake');

@@ -126,9 +126,7 @@ async function chooseImages(plan: BuildPlan, opts: BuildOptions, projectDir: str
     const present = plan.knownImages.filter((file) => existsSync(file));
     const images = await groupArtifacts(present);
     if (images.length === 0) {
-      throw new BuildError(
-        `The Zephyr build finished but neither ${plan.knownImages.join(' nor ')} exists: set 'image' to the image the build writes.`,
-      );
+      throw new BuildError(`The Zephyr build finished but neither ${plan.knownImages.join(' nor ')} exists: set 'image' to the image the build writes.`);
     }
     return images;
   }
@@ -149,7 +147,11 @@ async function chooseImages(plan: BuildPlan, opts: BuildOptions, projectDir: str
 }
 
 async function toImages(found: FoundImage[], opts: BuildOptions, projectDir: string): Promise<Image[]> {
-  const names = imageNames(opts.board, found.map((f) => f.path), projectDir);
+  const names = imageNames(
+    opts.board,
+    found.map((f) => f.path),
+    projectDir,
+  );
   const images: Image[] = [];
   for (const [i, f] of found.entries()) {
     const name = names[i];

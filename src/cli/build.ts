@@ -4,7 +4,18 @@
  */
 import { printable } from '../common/printable.js';
 import path from 'node:path';
-import { AS_FLAG, BOARDS, ConfigError, INPUT_DEFAULTS, boardValue, buildSystemValue, byteSizeValue, splitArgs, type BuildSystem, type InputName } from '../config.js';
+import {
+  AS_FLAG,
+  BOARDS,
+  ConfigError,
+  INPUT_DEFAULTS,
+  boardValue,
+  buildSystemValue,
+  byteSizeValue,
+  splitArgs,
+  type BuildSystem,
+  type InputName,
+} from '../config.js';
 import { FlagError, flag, parseFlags, type ParsedFlags } from './flags.js';
 import type { Logger } from '../common/log.js';
 import type { Toolchain } from '../toolchain/index.js';
@@ -12,7 +23,17 @@ import { buildProject } from '../build/index.js';
 import { BuildError } from '../build/index.js';
 import { projectMemorySplit } from '../mlf/index.js';
 
-const FLAGS = ['project-dir', 'board', 'flash-size', 'ram-size', 'build-system', 'build-command', 'build-args', 'image', 'results-dir'] as const satisfies readonly InputName[];
+const FLAGS = [
+  'project-dir',
+  'board',
+  'flash-size',
+  'ram-size',
+  'build-system',
+  'build-command',
+  'build-args',
+  'image',
+  'results-dir',
+] as const satisfies readonly InputName[];
 
 const USAGE = `usage: allhw build [--project-dir DIR] [--board ${BOARDS.join('|')}|NAME]
                    [--flash-size BYTES] [--ram-size BYTES]

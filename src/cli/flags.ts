@@ -27,8 +27,7 @@ export interface FlagMessages {
 }
 
 const DEFAULT_MESSAGES: FlagMessages = {
-  unknown: (name, near, known) =>
-    `Unknown flag '--${name}'.${near ? ` Did you mean '--${near}'?` : ''} Known flags: ${known.map((k) => `--${k}`).join(', ')}.`,
+  unknown: (name, near, known) => `Unknown flag '--${name}'.${near ? ` Did you mean '--${near}'?` : ''} Known flags: ${known.map((k) => `--${k}`).join(', ')}.`,
   needsValue: (name) => `Flag '--${name}' needs a value.`,
   takesNoValue: (name) => `Flag '--${name}' takes no value.`,
 };

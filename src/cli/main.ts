@@ -55,13 +55,20 @@ function repoRoot(): string {
 export function demoArgs(root = repoRoot()): string[] {
   const example = path.join(root, 'examples/synth');
   return [
-    '--mode', 'emulator',
-    '--toolchain', 'system',
-    '--project-dir', example,
-    '--inputs', path.join(example, 'inputs/*.txt'),
-    '--golden', path.join(example, 'golden.json'),
-    '--exit-line', '#exit',
-    '--ci-timeout', '30',
+    '--mode',
+    'emulator',
+    '--toolchain',
+    'system',
+    '--project-dir',
+    example,
+    '--inputs',
+    path.join(example, 'inputs/*.txt'),
+    '--golden',
+    path.join(example, 'golden.json'),
+    '--exit-line',
+    '#exit',
+    '--ci-timeout',
+    '30',
   ];
 }
 
@@ -69,11 +76,16 @@ export function demoArgs(root = repoRoot()): string[] {
 export function mlfDemoArgs(root = repoRoot()): string[] {
   const example = path.join(root, 'examples/mlf');
   return [
-    '--mode', 'emulator',
-    '--toolchain', 'system',
-    '--inputs', path.join(example, 'inputs/*.txt'),
-    '--golden', path.join(example, 'golden.json'),
-    '--ci-timeout', '30',
+    '--mode',
+    'emulator',
+    '--toolchain',
+    'system',
+    '--inputs',
+    path.join(example, 'inputs/*.txt'),
+    '--golden',
+    path.join(example, 'golden.json'),
+    '--ci-timeout',
+    '30',
   ];
 }
 
@@ -112,9 +124,10 @@ microTVM tarball, generated into a project, built and run on the emulated board)
 
 /** Advice for a positional argument: most often a glob the shell expanded. */
 function unexpectedArgument(arg: string): FlagError {
-  const glob = arg.includes('/') || arg.includes('.')
-    ? ` If it is a file your shell expanded from a glob, quote the glob (--inputs 'model/inputs/*.txt') or list files with commas.`
-    : '';
+  const glob =
+    arg.includes('/') || arg.includes('.')
+      ? ` If it is a file your shell expanded from a glob, quote the glob (--inputs 'model/inputs/*.txt') or list files with commas.`
+      : '';
   return new FlagError(`Unexpected argument '${arg}': flags are --name value.${glob} 'allhw run --help' lists the flags.`);
 }
 

@@ -62,8 +62,19 @@ Task codes: the firmware's exit code; 156 timeout; 255 the image could not run.
 See src/serve/README.md.`;
 
 const SERVE_FLAGS = [
-  'host', 'port', 'boards', 'key', 'data-dir', 'flash-ms-per-kib', 'boot-ms', 'icount',
-  'max-image-mb', 'max-input-mb', 'qemu', 'faults', 'faults-seed',
+  'host',
+  'port',
+  'boards',
+  'key',
+  'data-dir',
+  'flash-ms-per-kib',
+  'boot-ms',
+  'icount',
+  'max-image-mb',
+  'max-input-mb',
+  'qemu',
+  'faults',
+  'faults-seed',
 ] as const;
 
 /** serve's words for the parser's mistakes (its messages predate the shared parser; tests and scripts match them). */
@@ -119,7 +130,10 @@ export function parseServeFlags(argv: string[], env: Record<string, string | und
   if (faultSpec !== undefined) opts.faults = { spec: faultSpec, seed: faultSeed ?? DEFAULT_FAULT_SEED };
   const keys = parsed.values.get('key') ?? [];
   if (keys.some((k) => k.trim() === '')) throw new FlagError('--key is empty: pass the API key clients must send');
-  const fromEnv = (env[KEYS_ENV] ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const fromEnv = (env[KEYS_ENV] ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
   keys.push(...fromEnv);
   if (keys.length > 0) opts.keys = keys;
   return opts;

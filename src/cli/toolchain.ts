@@ -19,7 +19,9 @@ export async function toolchainCommand(argv: string[], log: Logger): Promise<num
     log.info(`Arm GNU toolchain releases (newest first); this host: ${here}`);
     for (const r of table.releases) {
       const choice = archiveFor(r, process.platform, os.arch());
-      const note = choice ? `${choice.archive.checksum?.algorithm ?? 'no checksum'}${choice.emulated ? `, ${choice.host} build ${choice.emulated}` : ''}` : `no ${here} build`;
+      const note = choice
+        ? `${choice.archive.checksum?.algorithm ?? 'no checksum'}${choice.emulated ? `, ${choice.host} build ${choice.emulated}` : ''}`
+        : `no ${here} build`;
       log.info(`  ${r.name.padEnd(18)} gcc ${r.gccVersion.padEnd(8)} ${note}`);
     }
     return 0;

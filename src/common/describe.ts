@@ -44,5 +44,7 @@ export function jsonSyntaxError(text: string, e: unknown): string {
   if (!first) return 'at an unknown place';
   if (first.offset >= text.trimEnd().length) return 'it ends too early';
   const { line, column } = lineColumn(text, first.offset);
-  return `at line ${line}, column ${column}: ${printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}`;
+  return `at line ${line}, column ${column}: ${printParseErrorCode(first.error)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()}`;
 }

@@ -83,7 +83,9 @@ export async function readElf(file: string): Promise<ElfInfo> {
     const u16 = (b: Buffer, o: number): number => (little ? b.readUInt16LE(o) : b.readUInt16BE(o));
     const u32 = (b: Buffer, o: number): number => (little ? b.readUInt32LE(o) : b.readUInt32BE(o));
     if (elfClass !== 1) {
-      throw new Error(`'${file}' is a 64-bit ELF for ${machineName(machine)}, not a 32-bit Arm image: was it built for the host instead of with arm-none-eabi-gcc?`);
+      throw new Error(
+        `'${file}' is a 64-bit ELF for ${machineName(machine)}, not a 32-bit Arm image: was it built for the host instead of with arm-none-eabi-gcc?`,
+      );
     }
     const shoff = u32(header, 0x20);
     const shentsize = u16(header, 0x2e);

@@ -30,7 +30,6 @@ export interface Logger {
   secret(value: string): void;
 }
 
-
 export interface ConsoleLoggerOptions {
   verbose?: boolean;
   /** Every line is redacted through it; `secret` adds to it (one per process: the entry point's). */

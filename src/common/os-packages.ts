@@ -138,8 +138,7 @@ export async function ensureCommand(o: EnsureCommandOptions): Promise<string> {
   const path = await findExecutable(o.command, o.searchPath, o.platform);
   if (!path) {
     throw new OsPackageError(
-      `apt-get installed ${packages}, but ${o.command} is still not on PATH (${o.searchPath}): add the directory it is in to PATH. ` +
-        `Or ${o.otherwise}.`,
+      `apt-get installed ${packages}, but ${o.command} is still not on PATH (${o.searchPath}): add the directory it is in to PATH. ` + `Or ${o.otherwise}.`,
     );
   }
   o.log.info(`${o.command}: ${path}`);

@@ -114,7 +114,17 @@ export function secretForms(secret: string): string[] {
   if (!secret) return [];
   const form = new URLSearchParams({ k: secret }).toString().slice(2);
   const html = secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-  return [...new Set([secret, encodeURIComponent(secret), encodeURIComponent(secret).replace(/%20/g, '+'), form, JSON.stringify(secret).slice(1, -1), html, ...base64Spellings(secret)])];
+  return [
+    ...new Set([
+      secret,
+      encodeURIComponent(secret),
+      encodeURIComponent(secret).replace(/%20/g, '+'),
+      form,
+      JSON.stringify(secret).slice(1, -1),
+      html,
+      ...base64Spellings(secret),
+    ]),
+  ];
 }
 
 /**
@@ -229,7 +239,7 @@ export class Redactor {
     if (!c) return bytes;
     const parts: Buffer[] = [];
     let copied = 0;
-    for (let from = 0; from < bytes.length; ) {
+    for (let from = 0; from < bytes.length;) {
       const text = bytes.toString('latin1', from, Math.min(bytes.length, from + BYTES_WINDOW + c.longest));
       let next = from + BYTES_WINDOW;
       c.bytes.lastIndex = 0;
@@ -270,7 +280,10 @@ export class Redactor {
     const tag = createHmac('sha256', this.salt).update(name).digest('hex').slice(0, 16);
     if (this.redact(name) !== name) return `masked-${tag}`;
     if (/^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/.test(name)) return name;
-    const plain = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[._-]+/, '').slice(0, 100);
+    const plain = name
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .replace(/^[._-]+/, '')
+      .slice(0, 100);
     return plain ? `${plain}-${tag.slice(0, 8)}` : `name-${tag}`;
   }
 

@@ -57,7 +57,8 @@ export async function extractTarball(file: string, dir: string, maxBytes = MAX_E
     const e = entry as TarEntry;
     const kind = entryKind(e.type);
     try {
-      if (!kind) throw new Error(`entry '${entryPath}' is a ${e.type === 'SymbolicLink' || e.type === 'Link' ? 'link' : 'special file'}, which an MLF never holds`);
+      if (!kind)
+        throw new Error(`entry '${entryPath}' is a ${e.type === 'SymbolicLink' || e.type === 'Link' ? 'link' : 'special file'}, which an MLF never holds`);
       guard.check(entryPath, kind);
     } catch (err) {
       refused = (err as Error).message.replace(/^Refused the archive: /, '').replace(/\.$/, '');
@@ -76,7 +77,10 @@ export async function extractTarball(file: string, dir: string, maxBytes = MAX_E
     await tar.x({ file, cwd: dir, strict: true, filter, preservePaths: false });
   } catch (e) {
     const code = (e as { code?: string }).code ?? '';
-    const why = code === 'TAR_BAD_ARCHIVE' || code === 'TAR_ABORT' || code.startsWith('Z_') ? 'it is damaged or truncated' : `it could not be read (${code || (e as Error).message})`;
+    const why =
+      code === 'TAR_BAD_ARCHIVE' || code === 'TAR_ABORT' || code.startsWith('Z_')
+        ? 'it is damaged or truncated'
+        : `it could not be read (${code || (e as Error).message})`;
     throw new MlfError('unreadable', `The model file ${file} is not a readable tar archive: ${why}. ${TAR_USAGE}`);
   }
   if (refused) throw new MlfError('unsafe', `The model tarball ${file} was refused: ${refused}.`);

@@ -34,7 +34,8 @@ export async function buildModelProject(opts: ModelBuildOptions): Promise<ModelB
   }
   const [image] = build.images;
   if (!image) throw new BuildError(`The generated project built no image (is ${opts.projectDir} a project allhw generate wrote?).`);
-  if (!image.size?.memory) throw new BuildError(`The generated project's image ${image.path} could not be sized (is ${opts.projectDir} a project allhw generate wrote?).`);
+  if (!image.size?.memory)
+    throw new BuildError(`The generated project's image ${image.path} could not be sized (is ${opts.projectDir} a project allhw generate wrote?).`);
   checkImageFits(image.size, opts.board);
   return { ...build, image, memory: image.size.memory };
 }

@@ -95,4 +95,3 @@ export async function generateProject(opts: GenerateOptions): Promise<GeneratedP
     if (typeof opts.model === 'string') await model.cleanup();
   }
 }
-

@@ -21,8 +21,7 @@ export type { MemorySplit };
 
 type ModelSizes = Pick<MlfModel, 'inputs' | 'outputs' | 'workspaceBytes' | 'constantsBytes'>;
 
-export const ioBytes = (m: Pick<MlfModel, 'inputs' | 'outputs'>): number =>
-  [...m.inputs, ...m.outputs].reduce((s, t) => s + tensorBytes(t), 0);
+export const ioBytes = (m: Pick<MlfModel, 'inputs' | 'outputs'>): number => [...m.inputs, ...m.outputs].reduce((s, t) => s + tensorBytes(t), 0);
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
@@ -39,7 +38,10 @@ export function checkFitsBoard(model: ModelSizes, board: string): void {
     );
   }
   if (model.constantsBytes > info.flash) {
-    throw new MlfError('too-big', `The model is too big for ${board}: its constants need ${kib(model.constantsBytes)} of flash, and the board has ${kib(info.flash)}.`);
+    throw new MlfError(
+      'too-big',
+      `The model is too big for ${board}: its constants need ${kib(model.constantsBytes)} of flash, and the board has ${kib(info.flash)}.`,
+    );
   }
 }
 
@@ -68,7 +70,11 @@ export function checkImageFits(size: SizeReport, board: string): void {
   const over: string[] = [];
   if (size.flashCapacity !== null && size.flash > size.flashCapacity) over.push(`${kib(size.flash)} of flash (the board has ${kib(size.flashCapacity)})`);
   if (size.ramCapacity !== null && size.ram > size.ramCapacity) over.push(`${kib(size.ram)} of RAM (the board has ${kib(size.ramCapacity)})`);
-  if (over.length) throw new MlfError('too-big', `The model is too big for ${shown(board)}: the firmware needs ${over.join(' and ')}. Use a smaller model or a board with more memory.`);
+  if (over.length)
+    throw new MlfError(
+      'too-big',
+      `The model is too big for ${shown(board)}: the firmware needs ${over.join(' and ')}. Use a smaller model or a board with more memory.`,
+    );
 }
 
 /** A failed link that ran out of a memory region, said as "too big for the board"; null for other failures. */
@@ -80,7 +86,10 @@ export function linkOverflow(buildOutput: string[], board: string): MlfError | n
   const what = region ? `${region[1] === 'FLASH' ? 'flash' : 'RAM'} by ${region[2]} bytes` : 'RAM (no room left for the stack)';
   const info = boardInfo(board);
   const caps = info ? ` (${board} has ${kib(info.flash)} of flash and ${kib(info.ram)} of RAM)` : '';
-  return new MlfError('too-big', `The model is too big for ${shown(board)}: the link overflowed ${what}${caps}. Use a smaller model (fewer or int8-quantized weights) or a board with more memory.`);
+  return new MlfError(
+    'too-big',
+    `The model is too big for ${shown(board)}: the link overflowed ${what}${caps}. Use a smaller model (fewer or int8-quantized weights) or a board with more memory.`,
+  );
 }
 
 /** The linker map a generated project's build writes next to its ELF. */
@@ -100,4 +109,3 @@ export async function projectMemorySplit(projectDir: string, size: SizeReport, e
     return undefined; // a project edited by hand: sized like any other
   }
 }
-

@@ -86,7 +86,10 @@ function checkExecutor(body: Json): void {
   }
   if (!list.includes('aot')) {
     const what = list.length ? `the ${list.join('/')} executor` : 'no executor';
-    throw recompileError('executor', `The tarball was compiled for ${what} (host-driven: it needs a host running TVM's graph executor over RPC), not for the AOT executor.`);
+    throw recompileError(
+      'executor',
+      `The tarball was compiled for ${what} (host-driven: it needs a host running TVM's graph executor over RPC), not for the AOT executor.`,
+    );
   }
 }
 
@@ -138,7 +141,10 @@ export function targetCpu(targets: string[]): string {
     const [kind = ''] = t.trim().split(/\s+/);
     const cpu = /(?:^|\s)-mcpu=(\S+)/.exec(t)?.[1] ?? null;
     if (kind !== 'c') {
-      throw recompileError('target', `The model was compiled for a ${shown(kind)} target${cpu ? ` (-mcpu=${shown(cpu)})` : ''}; allhw-ci builds the C sources of a 'c' target.`);
+      throw recompileError(
+        'target',
+        `The model was compiled for a ${shown(kind)} target${cpu ? ` (-mcpu=${shown(cpu)})` : ''}; allhw-ci builds the C sources of a 'c' target.`,
+      );
     }
     if (!cpu) throw recompileError('target', "The model was compiled for the host (its 'c' target has no -mcpu), not for a Cortex-M.");
     if (!/^cortex-m\d+(\.\w+)?(\+\w+)*$/.test(cpu)) {

@@ -23,9 +23,7 @@ export function cString(text: string): string {
 const bufferName = (kind: 'input' | 'output', i: number) => `${kind}_${i}`;
 
 function buffers(kind: 'input' | 'output', tensors: ModelTensor[]): string[] {
-  return tensors.map(
-    (t, i) => `static ${C_TYPES[t.dtype]} ${bufferName(kind, i)}[${t.count}] __attribute__((aligned(16))); /* ${tensorBytes(t)} bytes */`,
-  );
+  return tensors.map((t, i) => `static ${C_TYPES[t.dtype]} ${bufferName(kind, i)}[${t.count}] __attribute__((aligned(16))); /* ${tensorBytes(t)} bytes */`);
 }
 
 function table(kind: 'input' | 'output', tensors: ModelTensor[]): string[] {
@@ -40,8 +38,7 @@ function table(kind: 'input' | 'output', tensors: ModelTensor[]): string[] {
 function runFunction(model: MlfModel): string[] {
   const { entry, prefix } = model;
   if (entry.kind === 'structs') {
-    const fill = (kind: 'input' | 'output', tensors: ModelTensor[]) =>
-      tensors.map((t, i) => `    .${t.member} = ${bufferName(kind, i)},`);
+    const fill = (kind: 'input' | 'output', tensors: ModelTensor[]) => tensors.map((t, i) => `    .${t.member} = ${bufferName(kind, i)},`);
     return [
       'int32_t model_run(void) {',
       `  struct ${prefix}_inputs inputs = {`,

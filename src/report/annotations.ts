@@ -54,7 +54,11 @@ function inputItems(results: Results, level: Item['level']): Item[] {
     const kind = r.status === 'error' ? 'errored' : 'failed';
     if (rows.length === 1) {
       const where = r.taskId ? ` [task ${r.taskId}, attempt ${r.attempt ?? '?'}]` : '';
-      return { level, title: `${name(r)} ${r.status === 'error' ? 'errored (infrastructure)' : 'failed'}`, message: `${name(r)}: ${r.reason ?? r.status}${where}` };
+      return {
+        level,
+        title: `${name(r)} ${r.status === 'error' ? 'errored (infrastructure)' : 'failed'}`,
+        message: `${name(r)}: ${r.reason ?? r.status}${where}`,
+      };
     }
     const some = rows.slice(0, 3).map(name).join(', ') + (rows.length > 3 ? ', …' : '');
     return { level, title: `${rows.length} inputs ${kind}`, message: `${rows.length} inputs ${kind}: ${r.reason ?? r.status} (${some})` };
@@ -102,8 +106,14 @@ function withinLimit(items: Item[], max: number): { shown: Item[]; left: Item[] 
 
 export function emitAnnotations(results: Results, log: Logger, options: AnnotationOptions = {}): { errors: number; warnings: number } {
   const items = collect(results, options);
-  const errors = withinLimit(items.filter((i) => i.level === 'error'), Math.max(1, options.maxErrors ?? 10));
-  const warnings = withinLimit(items.filter((i) => i.level === 'warning'), Math.max(1, options.maxWarnings ?? 8));
+  const errors = withinLimit(
+    items.filter((i) => i.level === 'error'),
+    Math.max(1, options.maxErrors ?? 10),
+  );
+  const warnings = withinLimit(
+    items.filter((i) => i.level === 'warning'),
+    Math.max(1, options.maxWarnings ?? 8),
+  );
   const props = (it: Item) => (it.title === undefined ? undefined : { title: safe(it.title) });
   for (const it of errors.shown) log.error(safe(it.message), props(it));
   for (const it of warnings.shown) log.warning(safe(it.message), props(it));

@@ -60,9 +60,7 @@ export function checkArtifactName(name: string): void {
   if (name.trim() === '') throw new Error("Artifact name is empty: set 'artifact-name' (default allhw-results).");
   const bad = name.match(FORBIDDEN);
   if (bad) {
-    throw new Error(
-      `Artifact name '${name}' contains ${JSON.stringify(bad[0])}: 'artifact-name' may not contain " : < > | * ? \\ / ' or line breaks.`,
-    );
+    throw new Error(`Artifact name '${name}' contains ${JSON.stringify(bad[0])}: 'artifact-name' may not contain " : < > | * ? \\ / ' or line breaks.`);
   }
 }
 

@@ -24,11 +24,7 @@ export interface ReportOptions extends SummaryOptions {
   redactor?: Redactor;
 }
 
-export async function writeReportFiles(
-  results: Results,
-  dir: string,
-  opts: ReportOptions = {},
-): Promise<{ summaryMarkdown: string; files: string[] }> {
+export async function writeReportFiles(results: Results, dir: string, opts: ReportOptions = {}): Promise<{ summaryMarkdown: string; files: string[] }> {
   await mkdir(dir, { recursive: true });
   const redactor = opts.redactor ?? new Redactor();
   const summaryMarkdown = redactor.redact(renderSummary(results, opts));

@@ -25,12 +25,7 @@ export function escapeText(text: string): string {
 }
 
 export function escapeAttr(text: string): string {
-  return escapeText(text)
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    .replace(/\n/g, '&#10;')
-    .replace(/\r/g, '&#13;')
-    .replace(/\t/g, '&#9;');
+  return escapeText(text).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
 }
 
 type Attrs = Record<string, string | number | null | undefined>;
@@ -81,7 +76,7 @@ function testcase(r: InputResult, task: TaskEntry | undefined): string[] {
       'task.reservation': task?.reservation,
       'task.log': task?.log,
       'latency.us': r.latencyUs,
-      'top1': r.top1,
+      top1: r.top1,
       'max.abs.error': r.maxAbsError === null ? null : formatNumber(r.maxAbsError),
     }),
   ];
@@ -163,7 +158,11 @@ export function renderJUnit(results: Results): string {
         'flash.capacity': img?.size?.flashCapacity,
         'ram.used': img?.size?.ram,
         'ram.capacity': img?.size?.ramCapacity,
-        'task.ids': tasks.map((t) => t.id).filter(Boolean).join(',') || null,
+        'task.ids':
+          tasks
+            .map((t) => t.id)
+            .filter(Boolean)
+            .join(',') || null,
         'task.reservations': [...new Set(tasks.map((t) => t.reservation).filter((x) => x !== null))].join(',') || null,
         mode: results.mode,
       },

@@ -31,13 +31,23 @@ export function latencyFigure(title: string, rows: InputResult[], baseline: Reco
   const before = timed.map((r) => usToMs(baseline?.[r.input] ?? null));
   const hasBaseline = before.some((v) => v !== null);
   const failed = timed.filter((r) => r.status !== 'passed').map((r) => r.input);
-  if (untimed.length) notes.push(`_No latency (not timed): ${untimed.slice(0, 10).map((i) => mdCode(i, 60)).join(', ')}${untimed.length > 10 ? ` and ${untimed.length - 10} more` : ''}._`);
+  if (untimed.length)
+    notes.push(
+      `_No latency (not timed): ${untimed
+        .slice(0, 10)
+        .map((i) => mdCode(i, 60))
+        .join(', ')}${untimed.length > 10 ? ` and ${untimed.length - 10} more` : ''}._`,
+    );
 
   const all = [...current, ...before.filter((v): v is number => v !== null)];
   if (sameEverywhere(all)) {
     const base = hasBaseline ? `, the same as the baseline` : '';
     const marks = failed.length ? ` (${FAILED_MARK}failed: ${failed.map((i) => mdCode(i, 60)).join(', ')})` : '';
-    return [`Latency: ${formatNumber(current[0] ?? 0)} ms for each of ${timed.length === 1 ? 'the 1 timed input' : `the ${timed.length} timed inputs`}${base}${marks}.`, ...notes, ''];
+    return [
+      `Latency: ${formatNumber(current[0] ?? 0)} ms for each of ${timed.length === 1 ? 'the 1 timed input' : `the ${timed.length} timed inputs`}${base}${marks}.`,
+      ...notes,
+      '',
+    ];
   }
 
   // Labels are quoted Mermaid strings: no quotes, brackets or control characters in them.

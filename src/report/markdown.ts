@@ -6,7 +6,11 @@ import { clip } from '../common/text.js';
 /** Untrusted text as one Markdown table cell: one line, no pipes or HTML, clipped. */
 export function mdCell(text: string | null | undefined, max = 300): string {
   if (text === null || text === undefined || text === '') return '';
-  const line = visibleControls(redactSecretParams(text).replace(/\r?\n|\r/g, ' ⏎ ').replace(/\t/g, ' '));
+  const line = visibleControls(
+    redactSecretParams(text)
+      .replace(/\r?\n|\r/g, ' ⏎ ')
+      .replace(/\t/g, ' '),
+  );
   return clip(line, max)
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')
@@ -19,6 +23,8 @@ export function mdCell(text: string | null | undefined, max = 300): string {
 
 /** A name shown as inline code (backticks cannot be escaped inside code spans: they are replaced). */
 export function mdCode(text: string, max = 120): string {
-  const line = clip(visibleControls(text.replace(/[\r\n]+/g, ' ')), max).replace(/`/g, "'").replace(/\|/g, '\\|');
+  const line = clip(visibleControls(text.replace(/[\r\n]+/g, ' ')), max)
+    .replace(/`/g, "'")
+    .replace(/\|/g, '\\|');
   return `\`${line}\``;
 }

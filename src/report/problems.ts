@@ -35,12 +35,14 @@ export function collectProblems(log: Logger, options: { hold: boolean }): Proble
     if (seen) seen.count++;
     else byKey.set(key, { level, first: message, cause, count: 1, props });
   };
-  const pass = (level: Problem['level']) => (message: string, props?: AnnotationProps): void => {
-    record(level, message, props);
-    // Held: a plain line now keeps the log in order; the annotation comes at the end.
-    if (options.hold) log.info(`${level}: ${message}`);
-    else log[level](message, withoutCause(props));
-  };
+  const pass =
+    (level: Problem['level']) =>
+    (message: string, props?: AnnotationProps): void => {
+      record(level, message, props);
+      // Held: a plain line now keeps the log in order; the annotation comes at the end.
+      if (options.hold) log.info(`${level}: ${message}`);
+      else log[level](message, withoutCause(props));
+    };
   return {
     logger: { ...log, error: pass('error'), warning: pass('warning') },
     problems: () => [...byKey.values()],

@@ -81,17 +81,15 @@ function gateSection(gate: GateResult, max: number): string[] {
   const lines = [`### Gate against the baseline: ${gateHeading(gate)}`, '', ...thresholdLines(gate), '| | check | change |', '|---|---|---|'];
   const { kept, omitted } = trim(checks, max, (c) => !c.passed);
   // Failures first: they are what a reviewer looks for.
-  for (const c of [...kept.filter((x) => !x.passed), ...kept.filter((x) => x.passed)]) lines.push(`| ${c.passed ? '✅' : '❌'} | ${mdCell(c.name, 120)} | ${mdCell(c.detail)} |`);
+  for (const c of [...kept.filter((x) => !x.passed), ...kept.filter((x) => x.passed)])
+    lines.push(`| ${c.passed ? '✅' : '❌'} | ${mdCell(c.name, 120)} | ${mdCell(c.detail)} |`);
   if (omitted > 0) lines.push('', `_${plural(omitted, 'more passed check')} not shown: all checks are in results.json (\`gate\`)._`);
   lines.push('');
   return lines;
 }
 
 function taskRows(tasks: TaskEntry[], max: number): string[] {
-  const lines = [
-    '| task id | attempt | status | code | reservation | inputs | log | reason |',
-    '|---|---|---|---|---|---|---|---|',
-  ];
+  const lines = ['| task id | attempt | status | code | reservation | inputs | log | reason |', '|---|---|---|---|---|---|---|---|'];
   const { kept, omitted } = trim(tasks, max, (t) => t.end !== 'finished' || t.code !== 0 || t.reason !== null);
   for (const t of kept) {
     const inputs = t.inputs.length <= 3 ? t.inputs.join(', ') : `${t.inputs.slice(0, 2).join(', ')} +${t.inputs.length - 2} more`;
@@ -237,7 +235,7 @@ export function artifactLine(a: ArtifactStatus | null): string {
 /** Last resort when even the trimmed tables are too big (very long names): cut whole lines. */
 function fitBudget(markdown: string): string {
   if (Buffer.byteLength(markdown) <= SUMMARY_BYTE_BUDGET) return markdown;
-  const note = '\n\n_The summary was cut to stay under GitHub\'s 1 MiB limit: the full data is in results.json in the artifact._\n';
+  const note = "\n\n_The summary was cut to stay under GitHub's 1 MiB limit: the full data is in results.json in the artifact._\n";
   let cut = markdown.slice(0, SUMMARY_BYTE_BUDGET - 1024);
   while (Buffer.byteLength(cut) > SUMMARY_BYTE_BUDGET - 1024) cut = cut.slice(0, Math.floor(cut.length * 0.95));
   cut = cut.slice(0, cut.lastIndexOf('\n'));

@@ -11,15 +11,9 @@ import { formatNumber } from '../common/text.js';
 
 export type CompareMode = 'values' | 'top1' | `topk:${number}` | `lsb:${number}` | `mse:${number}`;
 
-export type CompareRule =
-  | { kind: 'values' }
-  | { kind: 'top1' }
-  | { kind: 'topk'; k: number }
-  | { kind: 'lsb'; n: number }
-  | { kind: 'mse'; max: number };
+export type CompareRule = { kind: 'values' } | { kind: 'top1' } | { kind: 'topk'; k: number } | { kind: 'lsb'; n: number } | { kind: 'mse'; max: number };
 
-export const COMPARE_HINT =
-  "allowed values are 'values', 'top1', 'topk:N' (N a whole number ≥ 1), 'lsb:N' (N a whole number ≥ 0) or 'mse:X' (X a number ≥ 0)";
+export const COMPARE_HINT = "allowed values are 'values', 'top1', 'topk:N' (N a whole number ≥ 1), 'lsb:N' (N a whole number ≥ 0) or 'mse:X' (X a number ≥ 0)";
 
 const WHOLE = /^\d+$/;
 const DECIMAL = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;

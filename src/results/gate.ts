@@ -48,8 +48,7 @@ export class BaselineError extends Error {
   }
 }
 
-const BASELINE_HINT =
-  "pass the results.json of an earlier allhw-ci run (e.g. from the default branch's allhw-results artifact) in 'baseline'";
+const BASELINE_HINT = "pass the results.json of an earlier allhw-ci run (e.g. from the default branch's allhw-results artifact) in 'baseline'";
 
 /** Checks that parsed JSON is a results.json version 1; `file` only names it in messages. */
 export function parseBaseline(text: string, file: string): Results {
@@ -98,15 +97,7 @@ function pctChange(before: number, after: number): number {
 }
 
 /** `floor`: a change of at most this much (in the unit's own terms) passes whatever its percent. */
-function changeCheck(
-  name: string,
-  label: string,
-  before: number,
-  after: number,
-  tolPct: number,
-  unit: (n: number) => string,
-  floor = 0,
-): GateCheck {
+function changeCheck(name: string, label: string, before: number, after: number, tolPct: number, unit: (n: number) => string, floor = 0): GateCheck {
   const pct = pctChange(before, after);
   const small = floor > 0 && Math.abs(after - before) <= floor;
   const passed = pct <= tolPct || small;
@@ -244,7 +235,12 @@ export type FailOn = 'any' | 'none';
 
 function failedChecks(gate: GateResult): string {
   const bad = gate.checks.filter((c) => !c.passed);
-  return bad.slice(0, 3).map((c) => c.detail).join('; ') + (bad.length > 3 ? `; and ${bad.length - 3} more` : '');
+  return (
+    bad
+      .slice(0, 3)
+      .map((c) => c.detail)
+      .join('; ') + (bad.length > 3 ? `; and ${bad.length - 3} more` : '')
+  );
 }
 
 /** Whether the step fails, and a one-line reason either way. */

@@ -62,9 +62,7 @@ function tolerance(file: string, obj: Record<string, unknown>, key: 'atol' | 'rt
   const v = obj[key];
   if (v === undefined || v === null) return null;
   if (isTolerance(v) || (Array.isArray(v) && v.length > 0 && v.every(isTolerance))) return v;
-  throw new GoldenError(
-    `Golden file '${file}': "${key}" is ${describeValue(v)}; expected a number ≥ 0, or an array of them (one per output value).`,
-  );
+  throw new GoldenError(`Golden file '${file}': "${key}" is ${describeValue(v)}; expected a number ≥ 0, or an array of them (one per output value).`);
 }
 
 /** The file's compare mode: "compare", else "topk": N, else none. */
@@ -75,7 +73,10 @@ function goldenCompare(file: string, data: Record<string, unknown>): CompareMode
   }
   if (compare === undefined || compare === null) return topk ? `topk:${topk as number}` : null;
   const mode = typeof compare === 'string' ? parseCompare(compare) : null;
-  if (mode === null) throw new GoldenError(`Golden file '${file}': "compare" is ${typeof compare === 'string' ? JSON.stringify(compare.slice(0, 40)) : describeValue(compare)}; ${COMPARE_HINT}.`);
+  if (mode === null)
+    throw new GoldenError(
+      `Golden file '${file}': "compare" is ${typeof compare === 'string' ? JSON.stringify(compare.slice(0, 40)) : describeValue(compare)}; ${COMPARE_HINT}.`,
+    );
   return mode;
 }
 
@@ -322,7 +323,10 @@ export function checkCorrectness(
   opts: GoldenOptions = {},
 ): { results: InputResult[]; correctness: Correctness } {
   const t = effectiveTolerances(golden, opts);
-  const lookup = goldenLookup(golden, results.map((r) => r.input));
+  const lookup = goldenLookup(
+    golden,
+    results.map((r) => r.input),
+  );
   const mismatches = new Map<InputResult, string>();
   let checked = 0;
   const filled = results.map((r) => {

@@ -4,5 +4,18 @@ export type { FailOn, Golden } from './gate.js';
 export { checkOutputCount, goldenCoverage, passRateText, someNames } from './golden.js';
 export { parseOutcome } from './parse.js';
 export { JOURNAL_FILE, RESULTS_FILE, ResultsStore } from './store.js';
-export type { BaselineFigures, BaselineSource, Correctness, GateCheck, GateResult, ImageEntry, InputResult, Measurement, Results, RunInfo, TaskEntry, TimingRecord } from './types.js';
+export type {
+  BaselineFigures,
+  BaselineSource,
+  Correctness,
+  GateCheck,
+  GateResult,
+  ImageEntry,
+  InputResult,
+  Measurement,
+  Results,
+  RunInfo,
+  TaskEntry,
+  TimingRecord,
+} from './types.js';
 export type { BaselineTolerances } from './gate.js';

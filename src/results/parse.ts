@@ -68,7 +68,7 @@ const CR = 0x0d;
  * never inside a UTF-8 sequence, so this decodes as the whole would).
  */
 export function* eachUartLine(bytes: Buffer): Generator<string> {
-  for (let start = 0; start < bytes.length; ) {
+  for (let start = 0; start < bytes.length;) {
     const newline = bytes.indexOf(LF, start);
     const stop = newline < 0 ? bytes.length : newline;
     const end = stop > start && bytes[stop - 1] === CR ? stop - 1 : stop;
@@ -245,12 +245,7 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
 }
 
 /** An input's result from its runs' #result lines (one per send, or fewer when the task stopped). */
-function slotResult(
-  result: InputResult,
-  lines: string[],
-  outcome: TaskOutcome,
-  opts: ParseOptions & { warmup: number; sends: number },
-): InputResult {
+function slotResult(result: InputResult, lines: string[], outcome: TaskOutcome, opts: ParseOptions & { warmup: number; sends: number }): InputResult {
   const runs: RunResult[] = [];
   for (const [k, line] of lines.entries()) {
     const parsed = parseResultLine(line);

@@ -158,9 +158,7 @@ export class ResultsStore {
   }
 
   setToolchain(toolchain: Pick<Toolchain, 'release' | 'gccVersion' | 'source' | 'path'> | null): void {
-    this.data.toolchain = toolchain
-      ? { release: toolchain.release, gccVersion: toolchain.gccVersion, source: toolchain.source, path: toolchain.path }
-      : null;
+    this.data.toolchain = toolchain ? { release: toolchain.release, gccVersion: toolchain.gccVersion, source: toolchain.source, path: toolchain.path } : null;
   }
 
   setImages(images: Image[]): void {
@@ -175,7 +173,9 @@ export class ResultsStore {
   addTask(outcome: TaskOutcome, results?: InputResult[]): void {
     const entry = taskEntry(outcome, this.logPaths.get(attemptKey(outcome)) ?? null);
     const at = this.data.tasks.findIndex(
-      (t) => (outcome.id !== null && t.id === outcome.id) || (t.id === null && t.image === entry.image && t.attempt === entry.attempt && t.inputs.join('\n') === entry.inputs.join('\n')),
+      (t) =>
+        (outcome.id !== null && t.id === outcome.id) ||
+        (t.id === null && t.image === entry.image && t.attempt === entry.attempt && t.inputs.join('\n') === entry.inputs.join('\n')),
     );
     if (at >= 0) this.data.tasks[at] = entry;
     else this.data.tasks.push(entry);

@@ -90,7 +90,10 @@ function numbersLine(values: string[]): string {
 }
 
 function fromText(text: string, file: string, log?: Logger): string[] {
-  const lines = text.replace(/^\uFEFF/, '').split('\n').map((l) => l.replace(/\r$/, ''));
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''));
   const inputs: string[] = [];
   const ignored: number[] = [];
   lines.forEach((line, i) => {
@@ -145,9 +148,13 @@ function flattenJson(value: unknown, where: string, file: string, out: string[],
   } else if (Array.isArray(value) && depth < MAX_JSON_DEPTH) {
     value.forEach((v, i) => flattenJson(v, `${where}[${i}]`, file, out, depth + 1));
   } else if (Array.isArray(value)) {
-    throw new Error(`${file}: ${where} is nested more than ${MAX_JSON_DEPTH} arrays deep: a .json input is an array of numbers or an array of arrays of numbers.`);
+    throw new Error(
+      `${file}: ${where} is nested more than ${MAX_JSON_DEPTH} arrays deep: a .json input is an array of numbers or an array of arrays of numbers.`,
+    );
   } else {
-    throw new Error(`${file}: ${where || 'the top level'} is ${describeValue(value)}, not a number: a .json input is an array of numbers or an array of arrays of numbers.`);
+    throw new Error(
+      `${file}: ${where || 'the top level'} is ${describeValue(value)}, not a number: a .json input is an array of numbers or an array of arrays of numbers.`,
+    );
   }
 }
 

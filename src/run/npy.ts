@@ -66,7 +66,9 @@ export function parseNpy(buf: Buffer, file: string): NpyData {
   const m = /^['"]([<>|=]?)([a-zA-Z])(\d+)['"]$/.exec(descr);
   const kind = m ? KINDS[`${m[2]}${m[3]}`] : undefined;
   if (!m || !kind) {
-    throw new Error(`${file}: dtype ${m ? descr : '(not a NumPy type code)'} is not supported (only plain integers and floats: int8, uint8, int16, int32, float32, ...); ${RESAVE}`);
+    throw new Error(
+      `${file}: dtype ${m ? descr : '(not a NumPy type code)'} is not supported (only plain integers and floats: int8, uint8, int16, int32, float32, ...); ${RESAVE}`,
+    );
   }
   const little = m[1] !== '>';
 

@@ -121,12 +121,7 @@ export class PollSchedule implements Schedule {
    * `expectedRun`: the least time from the task's start to its end; asked
    * afresh at each poll, since the run may learn it meanwhile.
    */
-  constructor(
-    createdAt: number,
-    timeoutMs: number,
-    timing: Partial<PollTiming> = {},
-    expectedRun: () => ExpectedRun = () => ({ ms: 0, learned: false }),
-  ) {
+  constructor(createdAt: number, timeoutMs: number, timing: Partial<PollTiming> = {}, expectedRun: () => ExpectedRun = () => ({ ms: 0, learned: false })) {
     this.timing = { ...DEFAULT_POLL_TIMING, ...timing };
     this.createdAt = createdAt;
     this.timeoutMs = timeoutMs;

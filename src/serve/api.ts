@@ -89,11 +89,15 @@ function parseCreateQuery(opts: ApiOptions, query: URLSearchParams): Omit<TaskPa
   if (opts.keys.size > 0) {
     const key = query.get('key');
     if (!key) throw new HttpError(401, 'Missing API key: add ?key=<your All-HW API key> to the POST URL.');
-    if (!opts.keys.has(key)) throw new HttpError(403, 'Unknown API key: this service does not accept the key sent (check the key the server was started with).');
+    if (!opts.keys.has(key))
+      throw new HttpError(403, 'Unknown API key: this service does not accept the key sent (check the key the server was started with).');
   }
   const version = query.get('version');
   if (version !== null && version !== API_VERSION) {
-    throw new HttpError(400, `Unsupported version ${JSON.stringify(version)}: this service speaks version=${API_VERSION} (V4, with a config part, is for Arm virtual hardware).`);
+    throw new HttpError(
+      400,
+      `Unsupported version ${JSON.stringify(version)}: this service speaks version=${API_VERSION} (V4, with a config part, is for Arm virtual hardware).`,
+    );
   }
   const timeoutS = wholeNumber(query, 'timeout', DEFAULT_TIMEOUT_S, 1, MAX_TIMEOUT_S, 'seconds');
   const baud = wholeNumber(query, 'rate', DEFAULT_BAUD, MIN_BAUD, MAX_BAUD, 'baud');
@@ -101,7 +105,8 @@ function parseCreateQuery(opts: ApiOptions, query: URLSearchParams): Omit<TaskPa
   let binary = false;
   if (binaryRaw !== null && binaryRaw !== '') {
     if (/^(true|1)$/i.test(binaryRaw)) binary = true;
-    else if (!/^(false|0)$/i.test(binaryRaw)) throw new HttpError(400, `Bad binary=${JSON.stringify(binaryRaw)}: use binary=true for base64 output, or leave it out for plain text.`);
+    else if (!/^(false|0)$/i.test(binaryRaw))
+      throw new HttpError(400, `Bad binary=${JSON.stringify(binaryRaw)}: use binary=true for base64 output, or leave it out for plain text.`);
   }
   return { timeoutS, baud, binary, core: query.get('core'), log: query.get('log') };
 }
@@ -120,7 +125,10 @@ async function createTask(opts: ApiOptions, req: IncomingMessage, res: ServerRes
   const base = parseCreateQuery(opts, query);
   const boundary = requestBoundary(req);
   if (!boundary) {
-    throw new HttpError(400, `Expected a multipart/form-data body with the parts "${PART_FIRMWARE}" and "${PART_INPUT}" (e.g. curl -F ${PART_FIRMWARE}=@fw.elf -F ${PART_INPUT}=@input.txt).`);
+    throw new HttpError(
+      400,
+      `Expected a multipart/form-data body with the parts "${PART_FIRMWARE}" and "${PART_INPUT}" (e.g. curl -F ${PART_FIRMWARE}=@fw.elf -F ${PART_INPUT}=@input.txt).`,
+    );
   }
   const maxBody = opts.maxImageBytes + opts.maxInputBytes + FORM_OVERHEAD_BYTES;
   const tooLarge = (): HttpError =>

@@ -98,9 +98,17 @@ export class Farm {
    */
   submit(id: string, dir: string, params: TaskParams, refusal?: string): Task {
     const task: Task = {
-      id, dir, params,
-      status: 'queued', created: new Date(), started: null, finished: null,
-      code: null, reservation: null, serviceNote: '', timing: {},
+      id,
+      dir,
+      params,
+      status: 'queued',
+      created: new Date(),
+      started: null,
+      finished: null,
+      code: null,
+      reservation: null,
+      serviceNote: '',
+      timing: {},
     };
     this.tasks.set(id, task);
     if (refusal !== undefined) {

@@ -108,7 +108,8 @@ export function parseFaultSpec(spec: string): FaultRule[] {
   const requestSum = sum(rules.filter((r) => !isTaskFault(r.kind)));
   if (requestSum > 1 + 1e-9) throw new FaultSpecError(`--faults: the request faults' probabilities add up to ${round(requestSum)}, more than 1`);
   const taskSum = sum(rules.filter((r) => isTaskFault(r.kind)));
-  if (taskSum > 1 + 1e-9) throw new FaultSpecError(`--faults: the task faults' probabilities (never-finish, code-255, huge) add up to ${round(taskSum)}, more than 1`);
+  if (taskSum > 1 + 1e-9)
+    throw new FaultSpecError(`--faults: the task faults' probabilities (never-finish, code-255, huge) add up to ${round(taskSum)}, more than 1`);
   return rules;
 }
 

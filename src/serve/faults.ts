@@ -20,16 +20,7 @@ import type { TaskRecord } from '../allhw/index.js';
 import type { Logger } from '../common/log.js';
 import type { RequestHandler } from './api.js';
 import { sleep } from '../common/sleep.js';
-import {
-  appliesTo,
-  beforeCreate,
-  isTaskFault,
-  pick,
-  seededRandom,
-  type FaultKind,
-  type FaultRule,
-  type TaskFaultKind,
-} from './faults-spec.js';
+import { appliesTo, beforeCreate, isTaskFault, pick, seededRandom, type FaultKind, type FaultRule, type TaskFaultKind } from './faults-spec.js';
 
 export { FaultSpecError, FAULT_KINDS, formatFaultSpec, parseFaultSpec, type FaultKind, type FaultRule } from './faults-spec.js';
 
@@ -105,7 +96,10 @@ export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): Faul
   const drawRequestFault = (verb: 'GET' | 'POST', hasOutput: boolean): FaultRule | null => {
     if (requestRules.length === 0) return null;
     const stream = verb === 'POST' ? streams.post : hasOutput ? streams.getOutput : streams.get;
-    return pick(requestRules.filter((r) => appliesTo(r.kind, verb, hasOutput)), stream());
+    return pick(
+      requestRules.filter((r) => appliesTo(r.kind, verb, hasOutput)),
+      stream(),
+    );
   };
 
   const post = async (req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> => {
@@ -160,7 +154,9 @@ export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): Faul
     if (rec?.status === 'finished') {
       const output = rec.output;
       record({
-        event: 'finished', id, code: rec.code,
+        event: 'finished',
+        id,
+        code: rec.code,
         outputSha256: output === null ? null : createHash('sha256').update(output).digest('hex'),
         outputLength: output?.length ?? 0,
         delivered: !fault || fault.kind === 'slow',
@@ -208,8 +204,13 @@ function applyTaskFault(rec: TaskRecord, task: KnownTask, fault: FaultRule): Tas
     case 'code-255': {
       const note = Buffer.from(`${FAULT_MESSAGE}: the board could not be started, the task did not run (code 255).\n`);
       return {
-        ...rec, status: 'finished', started: rec.created, finished: rec.created, code: 255,
-        output: task.binary ? note.toString('base64') : note.toString('utf8'), reservation: null,
+        ...rec,
+        status: 'finished',
+        started: rec.created,
+        finished: rec.created,
+        code: 255,
+        output: task.binary ? note.toString('base64') : note.toString('utf8'),
+        reservation: null,
       };
     }
     case 'huge': {

@@ -47,7 +47,10 @@ export async function inspectImage(file: string): Promise<ImageInfo> {
 function describeBytes(head: Buffer): string {
   if (head.length === 0) return '(none: the file is empty)';
   const hex = [...head.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-  const text = head.subarray(0, 8).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
+  const text = head
+    .subarray(0, 8)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '.');
   return `${hex} "${text}"`;
 }
 
@@ -62,9 +65,7 @@ async function inspectElf(handle: FileHandle): Promise<ImageInfo> {
   }
   if (byteOrder !== 1) throw new ImageError('The firmware is a big-endian ELF; the Cortex-M7 board runs little-endian code.');
   if (machine !== EM_ARM) {
-    throw new ImageError(
-      `The firmware ELF is built for ${builtFor}, not Arm; the board is an Arm Cortex-M7: build it with arm-none-eabi-gcc.`,
-    );
+    throw new ImageError(`The firmware ELF is built for ${builtFor}, not Arm; the board is an Arm Cortex-M7: build it with arm-none-eabi-gcc.`);
   }
   const { size: fileBytes } = await handle.stat();
   const truncated = (what: string): ImageError =>
@@ -115,8 +116,7 @@ async function inspectHex(file: string): Promise<ImageInfo> {
   let flashBytes = 0;
   let lowest = Number.POSITIVE_INFINITY;
   let sawEnd = false;
-  const bad = (why: string): ImageError =>
-    new ImageError(`The firmware looks like Intel HEX but line ${lineNo} is not a valid record: ${why}.`);
+  const bad = (why: string): ImageError => new ImageError(`The firmware looks like Intel HEX but line ${lineNo} is not a valid record: ${why}.`);
   try {
     for await (const raw of lines) {
       lineNo++;

@@ -66,17 +66,19 @@ export type QemuRunEnd =
 
 /** QEMU's own arguments for an image (exported for the README's and the bench's sake). */
 export function qemuArgs(imageFile: string, format: ImageFormat, icountShift: number | null = null): string[] {
-  const load =
-    format === 'elf'
-      ? ['-kernel', imageFile]
-      : ['-device', `loader,file=${imageFile.replace(/,/g, ',,')},cpu-num=0`]; // ',,' escapes a comma in QEMU options
+  const load = format === 'elf' ? ['-kernel', imageFile] : ['-device', `loader,file=${imageFile.replace(/,/g, ',,')},cpu-num=0`]; // ',,' escapes a comma in QEMU options
   return [
-    '-M', QEMU_MACHINE,
-    '-display', 'none',
-    '-monitor', 'none', // never -nographic: a 0x01 byte in the input would reach the monitor
+    '-M',
+    QEMU_MACHINE,
+    '-display',
+    'none',
+    '-monitor',
+    'none', // never -nographic: a 0x01 byte in the input would reach the monitor
     '-nodefaults',
-    '-serial', 'stdio',
-    '-semihosting-config', 'enable=on,target=native',
+    '-serial',
+    'stdio',
+    '-semihosting-config',
+    'enable=on,target=native',
     // Guest time from the instruction count: the firmware's timers give the
     // same figures run after run, whatever else the host is doing.
     ...(icountShift === null ? [] : ['-icount', `shift=${icountShift},align=off,sleep=off`]),
@@ -95,9 +97,7 @@ export async function runOnQemu(opts: QemuRunOptions): Promise<QemuRun> {
 async function runCounting(opts: QemuRunOptions, counted: { uartBytes: number }): Promise<QemuRunEnd> {
   if (opts.signal.aborted) return { kind: 'aborted' };
   const args = qemuArgs(opts.imageFile, opts.format, opts.icountShift);
-  const [command, argv] = opts.setprivPath
-    ? [opts.setprivPath, ['--pdeathsig', 'KILL', '--', opts.qemuPath, ...args]]
-    : [opts.qemuPath, args];
+  const [command, argv] = opts.setprivPath ? [opts.setprivPath, ['--pdeathsig', 'KILL', '--', opts.qemuPath, ...args]] : [opts.qemuPath, args];
   const startedAt = performance.now();
   // Own process group: a terminal's Ctrl-C reaches the server, which stops
   // QEMU and records why, and a kill of -pid takes QEMU and any wrapper.

@@ -47,7 +47,6 @@ export interface DownloadRequest extends DownloadTuning {
 /** Arm's largest toolchain archives are a few hundred MB: a server sending more is sending something else. */
 export const MAX_ARCHIVE_BYTES = 2 * 1024 ** 3;
 
-
 function maxBytes(req: DownloadRequest): number {
   return req.maxBytes ?? MAX_ARCHIVE_BYTES;
 }
@@ -88,9 +87,7 @@ class Progress {
  */
 export async function downloadVerified(req: DownloadRequest): Promise<{ url: string; bytes: number }> {
   const stall = req.stallTimeoutMs ?? 60_000;
-  const dispatcher = new EnvHttpProxyAgent({ headersTimeout: stall, bodyTimeout: stall }).compose(
-    interceptors.redirect({ maxRedirections: 10 }),
-  );
+  const dispatcher = new EnvHttpProxyAgent({ headersTimeout: stall, bodyTimeout: stall }).compose(interceptors.redirect({ maxRedirections: 10 }));
   const failures: string[] = [];
   try {
     for (const [i, url] of req.urls.entries()) {

@@ -142,7 +142,9 @@ export async function setupToolchain(opts: ToolchainOptions): Promise<Toolchain>
     );
   }
   if (pin && archive.checksum && (pin.algorithm !== archive.checksum.algorithm || pin.value !== archive.checksum.value)) {
-    log.warning(`${archive.file}: using the pinned ${pin.algorithm} ${pin.value} instead of the table's ${archive.checksum.algorithm} ${archive.checksum.value}.`);
+    log.warning(
+      `${archive.file}: using the pinned ${pin.algorithm} ${pin.value} instead of the table's ${archive.checksum.algorithm} ${archive.checksum.value}.`,
+    );
   }
   const version = cacheVersion(release.name)!;
   const cacheArch = host.slice(host.indexOf('-') + 1);
@@ -184,7 +186,9 @@ export async function setupToolchain(opts: ToolchainOptions): Promise<Toolchain>
 
   const format = archiveFormat(archive.file)!;
   const urls = opts.mirror ? [mirrorUrl(opts.mirror, archive.file)] : [archive.url, ...archive.mirrors];
-  log.info(`${release.name} is not in the tool cache (${dirs.toolCacheDir})${opts.actionsCache ? " nor in the Actions cache" : ""}; downloading ${archive.file}, ${checksum.algorithm} ${checksum.value}`);
+  log.info(
+    `${release.name} is not in the tool cache (${dirs.toolCacheDir})${opts.actionsCache ? ' nor in the Actions cache' : ''}; downloading ${archive.file}, ${checksum.algorithm} ${checksum.value}`,
+  );
   const staging = await stagingDir(dirs, version, cacheArch);
   try {
     let tries = 0;

@@ -13,7 +13,10 @@ export * from './table-shape.js';
 export function checkedTable(value: unknown, where: string): VersionsTable {
   const problems = tableProblems(value);
   if (problems.length) {
-    const shown = problems.slice(0, 10).map((p) => `  - ${p}`).join('\n');
+    const shown = problems
+      .slice(0, 10)
+      .map((p) => `  - ${p}`)
+      .join('\n');
     const more = problems.length > 10 ? `\n  ... and ${problems.length - 10} more` : '';
     throw new ToolchainError(`The toolchain versions table (${where}) is malformed:\n${shown}${more}`);
   }
@@ -31,9 +34,7 @@ export function defaultTable(): VersionsTable {
 /** The release a name or alias stands for (any letter case), or null. */
 export function findRelease(table: VersionsTable, name: string): Release | null {
   const wanted = name.trim().toLowerCase();
-  return (
-    table.releases.find((r) => r.name.toLowerCase() === wanted || (r.aliases ?? []).some((a) => a.toLowerCase() === wanted)) ?? null
-  );
+  return table.releases.find((r) => r.name.toLowerCase() === wanted || (r.aliases ?? []).some((a) => a.toLowerCase() === wanted)) ?? null;
 }
 
 /** The `count` release names closest to an unknown one: by spelling, the same GCC major first, then the nearest major. */

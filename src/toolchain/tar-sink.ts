@@ -33,8 +33,15 @@ import { UnpackMeter } from './unpack-limits.js';
 /** Decompressors per format, preferred first (the parallel ones are faster where installed). */
 const DECOMPRESSORS: Record<Exclude<ArchiveFormat, 'zip'>, [string, string[]][]> = {
   'tar.xz': [['xz', ['-dc', '-T0']]],
-  'tar.bz2': [['lbzip2', ['-dc']], ['pbzip2', ['-dc']], ['bzip2', ['-dc']]],
-  'tar.gz': [['pigz', ['-dc']], ['gzip', ['-dc']]],
+  'tar.bz2': [
+    ['lbzip2', ['-dc']],
+    ['pbzip2', ['-dc']],
+    ['bzip2', ['-dc']],
+  ],
+  'tar.gz': [
+    ['pigz', ['-dc']],
+    ['gzip', ['-dc']],
+  ],
 };
 
 const INSTALL_HINT: Record<string, string> = { xz: 'xz-utils (brew: xz)' };
@@ -66,7 +73,7 @@ function canonicalHeader(entry: ReadEntry, kind: EntryKind): Buffer {
     mtime: entry.mtime ?? new Date(0),
     uid: 0,
     gid: 0,
-    linkpath: kind === 'symlink' || kind === 'hardlink' ? entry.linkpath ?? '' : '',
+    linkpath: kind === 'symlink' || kind === 'hardlink' ? (entry.linkpath ?? '') : '',
   };
   const block = Buffer.alloc(BLOCK);
   const needsPax = new Header(fields).encode(block);

@@ -53,9 +53,7 @@ export class UnpackMeter {
     this.unpackedBytes += bytes;
     const { maxBytes, maxRatio, allowance } = this.limits;
     if (this.unpackedBytes > maxBytes) {
-      throw new UnsafeArchiveError(
-        `Refused the archive: it unpacks to more than ${size(maxBytes)}, more than any toolchain; nothing of it was kept.`,
-      );
+      throw new UnsafeArchiveError(`Refused the archive: it unpacks to more than ${size(maxBytes)}, more than any toolchain; nothing of it was kept.`);
     }
     if (this.unpackedBytes > allowance + maxRatio * this.archiveBytes) {
       throw new UnsafeArchiveError(

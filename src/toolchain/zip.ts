@@ -63,7 +63,7 @@ async function centralDirectory(fh: FileHandle, size: number): Promise<{ offset:
 
 /** Replaces 0xFFFFFFFF sizes/offset with their ZIP64 extra-field values. */
 function zip64Values(extra: Buffer, values: { compressed: number; uncompressed: number; offset: number }): void {
-  for (let i = 0; i + 4 <= extra.length; ) {
+  for (let i = 0; i + 4 <= extra.length;) {
     const id = extra.readUInt16LE(i);
     const len = extra.readUInt16LE(i + 2);
     if (id === 0x0001) {
@@ -83,7 +83,7 @@ function zip64Values(extra: Buffer, values: { compressed: number; uncompressed: 
 /** Info-ZIP Unicode Path extra fields (0x7075: version, CRC of the plain name, UTF-8 name): unzip prefers them. */
 function unicodePaths(extra: Buffer): string[] {
   const names: string[] = [];
-  for (let i = 0; i + 4 <= extra.length; ) {
+  for (let i = 0; i + 4 <= extra.length;) {
     const id = extra.readUInt16LE(i);
     const len = extra.readUInt16LE(i + 2);
     if (id === 0x7075 && len >= 5) names.push(extra.toString('utf8', i + 9, Math.min(i + 4 + len, extra.length)));
@@ -135,7 +135,7 @@ function fileType(madeBy: number, mode: number, extra: Buffer): number {
  * unzip takes when the external attributes leave the mode 0; 0 when none.
  */
 function asiUnixMode(extra: Buffer): number {
-  for (let i = 0; i + 4 <= extra.length; ) {
+  for (let i = 0; i + 4 <= extra.length;) {
     const id = extra.readUInt16LE(i);
     const len = extra.readUInt16LE(i + 2);
     if (id === 0x756e && len >= 6 && i + 10 <= extra.length) return extra.readUInt16LE(i + 8);

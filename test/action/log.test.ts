@@ -22,7 +22,14 @@ describe('actionsLogger', () => {
     log.info('::add-matcher::/tmp/gcc.json');
     log.info('::remove-matcher owner=allhw-gcc::');
     const shown = out.filter((l) => !l.startsWith('::add-mask::'));
-    expect(shown).toEqual(['input', ':\\x3aerror::forged', '#\\x23[warning]old', '\\x1b[2Jkey ***', '::add-matcher::/tmp/gcc.json', '::remove-matcher owner=allhw-gcc::']);
+    expect(shown).toEqual([
+      'input',
+      ':\\x3aerror::forged',
+      '#\\x23[warning]old',
+      '\\x1b[2Jkey ***',
+      '::add-matcher::/tmp/gcc.json',
+      '::remove-matcher owner=allhw-gcc::',
+    ]);
   });
 
   it('masks annotation messages and titles, and shows their control characters as escapes', () => {

@@ -253,9 +253,7 @@ describe('AllhwClient.getTask', () => {
 
 describe('redaction and helpers', () => {
   it('redactUrl hides the key and keeps the rest', () => {
-    expect(redactUrl(`https://cloud.all-hw.com/ci/usertask?key=${KEY}&timeout=10`)).toBe(
-      'https://cloud.all-hw.com/ci/usertask?key=***&timeout=10',
-    );
+    expect(redactUrl(`https://cloud.all-hw.com/ci/usertask?key=${KEY}&timeout=10`)).toBe('https://cloud.all-hw.com/ci/usertask?key=***&timeout=10');
     expect(redactUrl('https://h/x?id=1')).toBe('https://h/x?id=1');
     expect(redactUrl(`not a url ?key=${KEY}&a=1`)).toBe('not a url ?key=***&a=1');
   });

@@ -49,7 +49,9 @@ describe('a board the table does not know', () => {
     const build = await buildProject({ ...base, board: 'frdm_k64f', flashSize: 64, ramSize: 1024 * 1024, projectDir: project, resultsDir: results, log });
     expect(build.images[0]?.size).toMatchObject({ flashCapacity: 64, ramCapacity: 1024 * 1024 });
     expect(log.lines.some((l) => l.startsWith('notice: Board'))).toBe(false);
-    expect(log.lines).toContainEqual(expect.stringMatching(/^warning: Image frdm_k64f-app uses \d+ B of flash but the board has 64 B: it will not fit on frdm_k64f\.$/));
+    expect(log.lines).toContainEqual(
+      expect.stringMatching(/^warning: Image frdm_k64f-app uses \d+ B of flash but the board has 64 B: it will not fit on frdm_k64f\.$/),
+    );
   });
 
   it('lets the limits override the table for a known board', async () => {

@@ -88,7 +88,13 @@ describe('CMake projects', () => {
       severity: 'error',
       message: "'undeclared_variable' undeclared (first use in this function)",
     });
-    expect(fields(warningLine!)).toEqual({ file: brokenC, line: '3', column: '7', severity: 'warning', message: "unused variable 'unused' [-Wunused-variable]" });
+    expect(fields(warningLine!)).toEqual({
+      file: brokenC,
+      line: '3',
+      column: '7',
+      severity: 'warning',
+      message: "unused variable 'unused' [-Wunused-variable]",
+    });
 
     // Registered around the build, removed after it, even though it failed.
     const add = log.lines.indexOf(`info: ::add-matcher::${gccMatcherFile()}`);

@@ -116,7 +116,12 @@ describe('matchers/gcc.json applied to real toolchain output, as the runner appl
 
   it('matches the assembler error (capital E) with its file and line', () => {
     expect(annotations).toContainEqual(
-      expect.objectContaining({ severity: 'error', file: path.join(project, 'bad.s'), line: 6, message: expect.stringMatching(/^bad instruction `bogus r0,r1'/) }),
+      expect.objectContaining({
+        severity: 'error',
+        file: path.join(project, 'bad.s'),
+        line: 6,
+        message: expect.stringMatching(/^bad instruction `bogus r0,r1'/),
+      }),
     );
   });
 
@@ -134,7 +139,12 @@ describe('matchers/gcc.json applied to real toolchain output, as the runner appl
 
   it('matches a diagnostic printed in colour: the lines the runner sees carry no escape codes', () => {
     expect(annotations).toContainEqual(
-      expect.objectContaining({ severity: 'error', file: path.join(project, 'colour.c'), line: 1, message: "'undeclared_thing' undeclared (first use in this function)" }),
+      expect.objectContaining({
+        severity: 'error',
+        file: path.join(project, 'colour.c'),
+        line: 1,
+        message: "'undeclared_thing' undeclared (first use in this function)",
+      }),
     );
     expect(logged.join('\n')).not.toMatch(/\x1b/);
   });

@@ -44,7 +44,7 @@ describe('planBuild', () => {
     expect(plan.envChanges).toEqual({ ...COLOUR_FREE_ENV });
   });
 
-  it("cmake: no toolchain file of ours when the project, the args or the environment name one", () => {
+  it('cmake: no toolchain file of ours when the project, the args or the environment name one', () => {
     for (const over of [
       { facts: facts({ cmakeLists: true, cmakeSetsToolchain: true }) },
       { args: ['-DCMAKE_TOOLCHAIN_FILE:FILEPATH=/x.cmake'] },
@@ -64,7 +64,14 @@ describe('planBuild', () => {
 
   it('make: CROSS_COMPILE and CC on the command line only where the makefile wants them', () => {
     const make = (f: Partial<ProjectFacts>) => planBuild(input({ system: 'make', facts: facts({ makefile: 'Makefile', ...f }), args: ['V=1'] }));
-    expect(make({ makefileUsesCrossCompile: true, makefileSetsCC: true }).steps[0]?.argv).toEqual(['make', '-C', '/w/app', '-j4', 'CROSS_COMPILE=arm-none-eabi-', 'V=1']);
+    expect(make({ makefileUsesCrossCompile: true, makefileSetsCC: true }).steps[0]?.argv).toEqual([
+      'make',
+      '-C',
+      '/w/app',
+      '-j4',
+      'CROSS_COMPILE=arm-none-eabi-',
+      'V=1',
+    ]);
     expect(make({}).steps[0]?.argv).toEqual(['make', '-C', '/w/app', '-j4', 'CC=arm-none-eabi-gcc', 'V=1']);
     expect(make({ makefileSetsCC: true }).steps[0]?.argv).toEqual(['make', '-C', '/w/app', '-j4', 'V=1']);
     const plan = make({});
@@ -72,9 +79,13 @@ describe('planBuild', () => {
     expect(plan.searchDir).toBe('/w/app');
   });
 
-  it("make: a CROSS_COMPILE the workflow set is kept", () => {
+  it('make: a CROSS_COMPILE the workflow set is kept', () => {
     const plan = planBuild(
-      input({ system: 'make', facts: facts({ makefile: 'Makefile', makefileUsesCrossCompile: true, makefileSetsCC: true }), baseEnv: { PATH: '/usr/bin', CROSS_COMPILE: 'arm-zephyr-eabi-' } }),
+      input({
+        system: 'make',
+        facts: facts({ makefile: 'Makefile', makefileUsesCrossCompile: true, makefileSetsCC: true }),
+        baseEnv: { PATH: '/usr/bin', CROSS_COMPILE: 'arm-zephyr-eabi-' },
+      }),
     );
     expect(plan.envChanges.CROSS_COMPILE).toBeUndefined();
     expect(plan.steps[0]?.argv).toContain('CROSS_COMPILE=arm-zephyr-eabi-');
@@ -83,11 +94,23 @@ describe('planBuild', () => {
   it('command: sh -c with the args quoted, BOARD, CROSS_COMPILE and our toolchain file in the environment', () => {
     const plan = planBuild(input({ system: 'command', command: './build.sh --release', args: ['a b', "it's"] }));
     expect(plan.steps).toEqual([{ argv: ['sh', '-c', `./build.sh --release 'a b' 'it'\\''s'`], cwd: '/w/app' }]);
-    expect(plan.envChanges).toEqual({ ...COLOUR_FREE_ENV, BOARD: 'f746_disco', CROSS_COMPILE: 'arm-none-eabi-', ALLHW_CMAKE_TOOLCHAIN_FILE: '/action/cmake/arm-none-eabi.cmake' });
+    expect(plan.envChanges).toEqual({
+      ...COLOUR_FREE_ENV,
+      BOARD: 'f746_disco',
+      CROSS_COMPILE: 'arm-none-eabi-',
+      ALLHW_CMAKE_TOOLCHAIN_FILE: '/action/cmake/arm-none-eabi.cmake',
+    });
   });
 
   it('zephyr with west: west build -p auto -b <Zephyr board>, extra args after --', () => {
-    const plan = planBuild(input({ system: 'zephyr', facts: facts({ cmakeLists: true, zephyrApp: true, west: '/usr/local/bin/west' }), args: ['-DOVERLAY_CONFIG=x.conf'], toolchain: installed }));
+    const plan = planBuild(
+      input({
+        system: 'zephyr',
+        facts: facts({ cmakeLists: true, zephyrApp: true, west: '/usr/local/bin/west' }),
+        args: ['-DOVERLAY_CONFIG=x.conf'],
+        toolchain: installed,
+      }),
+    );
     expect(plan.steps).toEqual([
       { argv: ['west', 'build', '-p', 'auto', '-b', 'stm32f746g_disco', '-d', '/w/app/build', '/w/app', '--', '-DOVERLAY_CONFIG=x.conf'], cwd: '/w/app' },
     ]);

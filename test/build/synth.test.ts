@@ -14,7 +14,18 @@ afterAll(removeTempDirs);
 async function buildExample(board: string): Promise<{ build: Build; project: string; log: ReturnType<typeof memoryLogger> }> {
   const { project, results } = await exampleCopy();
   const log = memoryLogger();
-  const build = await buildProject({ projectDir: project, system: 'auto', command: '', board, args: [], image: '', resultsDir: results, toolchain: SYSTEM_TOOLCHAIN, env: process.env, log });
+  const build = await buildProject({
+    projectDir: project,
+    system: 'auto',
+    command: '',
+    board,
+    args: [],
+    image: '',
+    resultsDir: results,
+    toolchain: SYSTEM_TOOLCHAIN,
+    env: process.env,
+    log,
+  });
   return { build, project, log };
 }
 
@@ -25,7 +36,13 @@ describe('examples/synth', () => {
     // The example brings its own toolchain file: ours is not forced on it.
     expect(log.lines).toContain("info: CMake toolchain file: the project's own (its CMakeLists.txt sets CMAKE_TOOLCHAIN_FILE).");
     expect(build.images).toEqual([
-      { name: 'mps2_an500-synth', path: path.join(project, 'build', 'synth.elf'), format: 'elf', board: 'mps2_an500', size: expect.objectContaining({ flashCapacity: 4194304 }) },
+      {
+        name: 'mps2_an500-synth',
+        path: path.join(project, 'build', 'synth.elf'),
+        format: 'elf',
+        board: 'mps2_an500',
+        size: expect.objectContaining({ flashCapacity: 4194304 }),
+      },
     ]);
     expect(existsSync(path.join(project, 'build', 'synth.hex'))).toBe(true);
     expect(await readFile(build.logPath, 'utf8')).toContain('Built target synth');

@@ -13,14 +13,32 @@ const anchorOf = (line: string): string => new DiagnosticAnchor('/w/proj').line(
 
 describe('gcc matcher', () => {
   it('reads errors, fatal errors and warnings, with or without a column; ignores notes and linker noise', () => {
-    expect(matchDiagnostic('/src/a.c:12:5: error: expected ; before }')).toEqual({ file: '/src/a.c', line: 12, column: 5, severity: 'error', message: 'expected ; before }' });
-    expect(matchDiagnostic('a.c:3: fatal error: foo.h: No such file or directory')).toEqual({ file: 'a.c', line: 3, column: null, severity: 'error', message: 'foo.h: No such file or directory' });
+    expect(matchDiagnostic('/src/a.c:12:5: error: expected ; before }')).toEqual({
+      file: '/src/a.c',
+      line: 12,
+      column: 5,
+      severity: 'error',
+      message: 'expected ; before }',
+    });
+    expect(matchDiagnostic('a.c:3: fatal error: foo.h: No such file or directory')).toEqual({
+      file: 'a.c',
+      line: 3,
+      column: null,
+      severity: 'error',
+      message: 'foo.h: No such file or directory',
+    });
     expect(matchDiagnostic('src/x.c:7:1: warning: unused [-Wunused]')?.severity).toBe('warning');
     expect(matchDiagnostic('src/x.c:7:1: note: declared here')).toBeNull();
     expect(matchDiagnostic('/usr/bin/ld: main.o: in function `main`:')).toBeNull();
-    expect(matchDiagnostic('/usr/bin/ld: region `RAM\' overflowed by 12 bytes')).toEqual({ file: null, line: null, column: null, severity: 'error', message: "region `RAM' overflowed by 12 bytes" });
-    expect(anchorOf('main.c:(.text+0x4): undefined reference to `f\'')).toBe('/w/proj/main.c:(.text+0x4): undefined reference to `f\'');
-    expect(anchorOf('/usr/bin/ld: main.o:(.text+0x4): undefined reference to `f\'')).toBe('/usr/bin/ld: main.o:(.text+0x4): undefined reference to `f\'');
+    expect(matchDiagnostic("/usr/bin/ld: region `RAM' overflowed by 12 bytes")).toEqual({
+      file: null,
+      line: null,
+      column: null,
+      severity: 'error',
+      message: "region `RAM' overflowed by 12 bytes",
+    });
+    expect(anchorOf("main.c:(.text+0x4): undefined reference to `f'")).toBe("/w/proj/main.c:(.text+0x4): undefined reference to `f'");
+    expect(anchorOf("/usr/bin/ld: main.o:(.text+0x4): undefined reference to `f'")).toBe("/usr/bin/ld: main.o:(.text+0x4): undefined reference to `f'");
   });
 
   it('anchors relative paths to the directory make is in', () => {

@@ -130,9 +130,14 @@ describe('Zephyr builds', () => {
     await chmod(path.join(noBoard, 'west'), 0o755);
 
     const { project, results } = await fixture('zephyr-app');
-    const emulated = (await buildProject({ ...base, board: 'mps2_an500', projectDir: project, resultsDir: results, env: cleanEnv(noBoard), log: memoryLogger() }).catch(
-      (e: unknown) => e,
-    )) as BuildError;
+    const emulated = (await buildProject({
+      ...base,
+      board: 'mps2_an500',
+      projectDir: project,
+      resultsDir: results,
+      env: cleanEnv(noBoard),
+      log: memoryLogger(),
+    }).catch((e: unknown) => e)) as BuildError;
     expect(emulated).toBeInstanceOf(BuildError);
     const first = emulated.message.split('\n')[0];
     expect(first).toMatch(/^Zephyr has no board named 'mps2\/an500' \(the board allhw-ci maps 'mps2_an500' to\)/);

@@ -101,9 +101,14 @@ describe('allhw build (CLI)', () => {
   it('builds for a board outside the table, checking sizes against --flash-size and --ram-size', async () => {
     const { project, results } = await fixture('make-app');
     const log = memoryLogger();
-    const code = await buildCommand(['--project-dir', project, '--results-dir', results, '--board', 'frdm_k64f', '--flash-size', '1M', '--ram-size', '256K'], log);
+    const code = await buildCommand(
+      ['--project-dir', project, '--results-dir', results, '--board', 'frdm_k64f', '--flash-size', '1M', '--ram-size', '256K'],
+      log,
+    );
     expect(code).toBe(0);
-    expect(log.lines.some((l) => /^info: Image frdm_k64f-app: .*app\.elf \(elf\), flash [\d.]+ KiB of 1 MiB \([\d.]+%\), RAM [\d.]+ KiB of 256 KiB/.test(l))).toBe(true);
+    expect(
+      log.lines.some((l) => /^info: Image frdm_k64f-app: .*app\.elf \(elf\), flash [\d.]+ KiB of 1 MiB \([\d.]+%\), RAM [\d.]+ KiB of 256 KiB/.test(l)),
+    ).toBe(true);
     expect(log.lines.some((l) => l.includes('not checked'))).toBe(false);
   });
 
@@ -115,7 +120,9 @@ describe('allhw build (CLI)', () => {
     expect(log.lines.at(-1)).toContain("Unknown flag '--bogus'");
     // The action's checks of board and sizes, under the flags' names.
     expect(await buildCommand(['--board', 'my board'], log)).toBe(2);
-    expect(log.lines.at(-1)).toMatch(/^error: Flag --board has value 'my board': expected a board name of letters, digits and _ - \. \/ \(the table knows 'f746_disco'/);
+    expect(log.lines.at(-1)).toMatch(
+      /^error: Flag --board has value 'my board': expected a board name of letters, digits and _ - \. \/ \(the table knows 'f746_disco'/,
+    );
     expect(await buildCommand(['--board', 'frdm_k64f', '--ram-size', '12 GB'], log)).toBe(2);
     expect(log.lines.at(-1)).toMatch(/^error: Flag --ram-size has value '12 GB': expected a size in bytes, e\.g\. 1048576, 1024K or 1M/);
 

@@ -8,13 +8,41 @@ import { KEYS_ENV, parseServeFlags, serveCommand } from '../../src/cli/serve.js'
 describe('serve command: flags', () => {
   it('parses every flag, in both --flag value and --flag=value forms', () => {
     const opts = parseServeFlags(
-      ['--host', '0.0.0.0', '--port=0', '--boards', '3', '--key', 'k1', '--key=k2', '--data-dir', '/tmp/x',
-        '--flash-ms-per-kib', '12.5', '--boot-ms=0', '--max-image-mb', '2', '--max-input-mb=0.5', '--live-output', '--qemu', '/opt/q'],
+      [
+        '--host',
+        '0.0.0.0',
+        '--port=0',
+        '--boards',
+        '3',
+        '--key',
+        'k1',
+        '--key=k2',
+        '--data-dir',
+        '/tmp/x',
+        '--flash-ms-per-kib',
+        '12.5',
+        '--boot-ms=0',
+        '--max-image-mb',
+        '2',
+        '--max-input-mb=0.5',
+        '--live-output',
+        '--qemu',
+        '/opt/q',
+      ],
       {},
     );
     expect(opts).toEqual({
-      host: '0.0.0.0', port: 0, boards: 3, keys: ['k1', 'k2'], dataDir: '/tmp/x', flashMsPerKiB: 12.5, bootMs: 0,
-      maxImageBytes: 2 * 1024 * 1024, maxInputBytes: 512 * 1024, liveOutput: true, qemuPath: '/opt/q',
+      host: '0.0.0.0',
+      port: 0,
+      boards: 3,
+      keys: ['k1', 'k2'],
+      dataDir: '/tmp/x',
+      flashMsPerKiB: 12.5,
+      bootMs: 0,
+      maxImageBytes: 2 * 1024 * 1024,
+      maxInputBytes: 512 * 1024,
+      liveOutput: true,
+      qemuPath: '/opt/q',
     });
   });
 

@@ -106,13 +106,15 @@ describe.skipIf(!isRoot || !hasApt || process.platform !== 'linux')('ensureComma
     });
     expect(found).toBe('/usr/bin/hello');
     const info = log.lines.filter((l) => l.startsWith('info:'));
-    expect(info[0]).toBe("info: this test needs hello, which is not on PATH: installing hello with apt-get (without recommends)");
-    expect(info).toContain(`info: $ ${await findExecutable('apt-get', process.env.PATH ?? '')} install -y -q --no-install-recommends -o DPkg::Lock::Timeout=120 hello`);
+    expect(info[0]).toBe('info: this test needs hello, which is not on PATH: installing hello with apt-get (without recommends)');
+    expect(info).toContain(
+      `info: $ ${await findExecutable('apt-get', process.env.PATH ?? '')} install -y -q --no-install-recommends -o DPkg::Lock::Timeout=120 hello`,
+    );
     expect(info.find((l) => l.startsWith('info: Installed '))).toMatch(/^info: Installed 1 package\(s\) in [\d.]+ s: hello \d/);
     expect((await run(found, ['--version'])).stdout).toMatch(/^hello \(GNU Hello\)/);
   }, 600_000);
 
-  it('a package apt-get cannot find: the error carries apt-get\'s reason and what to do', async () => {
+  it("a package apt-get cannot find: the error carries apt-get's reason and what to do", async () => {
     const empty = await pathWith('apt-only', ['apt-get']);
     const err = await ensureCommand({
       command: 'allhw-no-such-program',

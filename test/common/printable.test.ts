@@ -23,9 +23,7 @@ describe('printable', () => {
 
 describe('terminalSafe', () => {
   it('keeps lines and tabs, defuses a line that would start a command, escapes the rest', () => {
-    expect(terminalSafe('table\n::error::x.txt  passed\n  ##[warning]y\nok :: fine')).toBe(
-      'table\n:\\x3aerror::x.txt  passed\n  #\\x23[warning]y\nok :: fine',
-    );
+    expect(terminalSafe('table\n::error::x.txt  passed\n  ##[warning]y\nok :: fine')).toBe('table\n:\\x3aerror::x.txt  passed\n  #\\x23[warning]y\nok :: fine');
     expect(terminalSafe('a\r\nb\rc\x1b[0m\td')).toBe('a\nb\\x0dc\\x1b[0m\td');
   });
 

@@ -7,16 +7,16 @@
 import { describe, expect, it } from 'vitest';
 import { base64Spellings, environmentTokens, MASK, Redactor, secretForms } from '../../src/common/secrets.js';
 
-const KEYS = [
-  `k!'()~*+/=&%?# "<>\\é€𝄞z`,
-  '7b00ab0c-8566-46ae-ada8-45bc2bdc81d4',
-  "a'b(c)d~e!f",
-];
+const KEYS = [`k!'()~*+/=&%?# "<>\\é€𝄞z`, '7b00ab0c-8566-46ae-ada8-45bc2bdc81d4', "a'b(c)d~e!f"];
 
 const htmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const htmlHex = (s: string): string => [...s].map((c) => (/[A-Za-z0-9]/.test(c) ? c : `&#x${c.codePointAt(0)!.toString(16).toUpperCase()};`)).join('');
 /** Every UTF-16 unit as \uXXXX (a character beyond the BMP as its surrogate pair). */
-const jsonAll = (s: string): string => s.split('').map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+const jsonAll = (s: string): string =>
+  s
+    .split('')
+    .map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .join('');
 
 /** Each spelling a hostile or careless server (or our own client) might use. */
 function spellings(key: string): Record<string, string> {
@@ -38,7 +38,7 @@ function spellings(key: string): Record<string, string> {
     'HTML hex references': htmlHex(key),
     'HTML decimal with &#039;': key.replace(/'/g, '&#039;').replace(/&(?!#)/g, '&#38;'),
     base64: Buffer.from(key).toString('base64'),
-    'base64url': Buffer.from(key).toString('base64url'),
+    base64url: Buffer.from(key).toString('base64url'),
     'base64 in a stream, offset 1': Buffer.concat([Buffer.from('x'), Buffer.from(key), Buffer.from('tail')]).toString('base64'),
     'base64 in a stream, offset 2': Buffer.concat([Buffer.from('xy'), Buffer.from(key), Buffer.from('t')]).toString('base64'),
     'base64 in a stream, offset 0': Buffer.concat([Buffer.from('xyz'), Buffer.from(key), Buffer.from('!')]).toString('base64'),

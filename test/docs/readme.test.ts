@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import boards from '../../src/build/boards.json' with { type: 'json' };
 import { REPO_ROOT } from '../helpers/firmware.js';
-import { itemAt } from '../helpers/item.js';
 
 const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
 
@@ -38,7 +37,10 @@ describe('README', () => {
 
   it('gives the baseline workflow the actions: read permission (and contents: read for the checkout)', () => {
     const pr = section('Pull requests: baseline, comment, forks, matrices');
-    type Workflow = { permissions?: Record<string, string>; jobs: Record<string, { permissions?: Record<string, string>; steps: { uses?: string; with?: Record<string, string> }[] }> };
+    type Workflow = {
+      permissions?: Record<string, string>;
+      jobs: Record<string, { permissions?: Record<string, string>; steps: { uses?: string; with?: Record<string, string> }[] }>;
+    };
     const flows = yamlBlocks(pr).filter((b): b is Workflow => typeof b === 'object' && b !== null && 'jobs' in b);
     const gated = flows.filter((w) => Object.values(w.jobs).some((j) => j.steps.some((st) => st.with?.baseline === 'auto')));
     expect(gated.length).toBeGreaterThan(0);
@@ -69,7 +71,9 @@ describe('README', () => {
       if (name === 'mps2_an500') continue;
       expect(z, name).toContain(`| \`${name}\` | \`${info.zephyr}\` |`);
     }
-    expect(z).toContain(`| \`mps2_an500\` (the emulated board) | \`${boards.mps2_an500.zephyr}\` (Zephyr 3.7 and newer; older Zephyr has no MPS2 AN500 board) |`);
+    expect(z).toContain(
+      `| \`mps2_an500\` (the emulated board) | \`${boards.mps2_an500.zephyr}\` (Zephyr 3.7 and newer; older Zephyr has no MPS2 AN500 board) |`,
+    );
     expect(z).toMatch(/Emulator mode[\s\S]*?first UART[\s\S]*?`model:`/);
   });
 });

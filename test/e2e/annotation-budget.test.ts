@@ -26,7 +26,16 @@ interface Call {
 function recorder(): Logger & { calls: Call[] } {
   const calls: Call[] = [];
   const rec = (kind: Call['kind']) => (message: string, props?: AnnotationProps) => void calls.push({ kind, message, props });
-  return { calls, debug: rec('debug'), info: rec('info'), notice: rec('notice'), warning: rec('warning'), error: rec('error'), group: (_n, fn) => fn(), secret: () => {} };
+  return {
+    calls,
+    debug: rec('debug'),
+    info: rec('info'),
+    notice: rec('notice'),
+    warning: rec('warning'),
+    error: rec('error'),
+    group: (_n, fn) => fn(),
+    secret: () => {},
+  };
 }
 
 const INPUTS = 12;

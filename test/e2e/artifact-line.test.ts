@@ -47,7 +47,9 @@ describe("the summary's artifact line", () => {
   it('says nothing was uploaded, and why, without an Actions runtime', async () => {
     const { lastLine, file } = await stoppedEarly('line-local', { ...REPO_ENV });
     // (Markdown-escaped: ACTIONS\_RUNTIME\_TOKEN renders as ACTIONS_RUNTIME_TOKEN.)
-    expect(lastLine).toMatch(/^📦 No artifact was uploaded: not on GitHub Actions \(no ACTIONS\\_RUNTIME\\_TOKEN\/ACTIONS\\_RESULTS\\_URL\)\. The results directory `[^`]*results` holds/);
+    expect(lastLine).toMatch(
+      /^📦 No artifact was uploaded: not on GitHub Actions \(no ACTIONS\\_RUNTIME\\_TOKEN\/ACTIONS\\_RESULTS\\_URL\)\. The results directory `[^`]*results` holds/,
+    );
     expect(lastLine).not.toMatch(/download/);
     // The file in the results directory says the same.
     expect(file.trimEnd().split('\n').at(-1)).toBe(lastLine);

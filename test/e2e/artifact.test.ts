@@ -102,10 +102,7 @@ describe('the action uploads its results as an artifact', () => {
     const r = await runNode(
       'dist/post.js',
       [],
-      actionEnv(
-        { inputs: 'x/*.txt', 'results-dir': results, 'artifact-name': 'cancelled-run' },
-        { ...svc.env, GITHUB_WORKSPACE: work, RUNNER_TEMP: work },
-      ),
+      actionEnv({ inputs: 'x/*.txt', 'results-dir': results, 'artifact-name': 'cancelled-run' }, { ...svc.env, GITHUB_WORKSPACE: work, RUNNER_TEMP: work }),
       work,
     );
     expect(r.code, r.stdout + r.stderr).toBe(0);

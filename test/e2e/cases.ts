@@ -58,7 +58,7 @@ export const BASE_FILES: Record<string, string | Buffer> = {
 };
 
 const GOLDEN_FORMAT = '{"version":1,"outputs"';
-const BASELINE_HINT = "results.json of an earlier allhw-ci run";
+const BASELINE_HINT = 'results.json of an earlier allhw-ci run';
 
 function outOfRange(input: string, value: string, range: string): BadInputCase {
   return { name: `${input} ${value}`, inputs: { [input]: value }, message: [`'${input}'`, `'${value}'`, range], stage: 'config' };
@@ -273,7 +273,13 @@ export const CASES: BadInputCase[] = [
 ];
 
 /** A case running the prebuilt example firmware (no build) in All-HW mode on the farm at `url`; `inputs` adds or changes inputs. */
-export function prebuiltOnFarm(name: string, firmwareDir: string, url: string, inputs: Record<string, string>, files?: Record<string, string | Buffer>): BadInputCase {
+export function prebuiltOnFarm(
+  name: string,
+  firmwareDir: string,
+  url: string,
+  inputs: Record<string, string>,
+  files?: Record<string, string | Buffer>,
+): BadInputCase {
   return {
     name,
     inputs: { mode: 'allhw', 'ci-url': url, board: 'mps2_an500', 'project-dir': firmwareDir, 'build-system': 'none', image: 'synth.elf', ...inputs },

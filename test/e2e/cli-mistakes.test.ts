@@ -39,7 +39,10 @@ describe('allhw run: mistakes at the terminal', () => {
     expect(demo.code).toBe(0);
     expect(demo.stdout).toMatch(/^usage: allhw demo/);
     expect(demo.stdout).toContain('examples/synth');
-    for (const args of [['toolchain', 'install', '-h'], ['toolchain', '-h']]) {
+    for (const args of [
+      ['toolchain', 'install', '-h'],
+      ['toolchain', '-h'],
+    ]) {
       const t = await runNode('dist/cli.js', args, env);
       expect(t.code, args.join(' ')).toBe(0);
       expect(t.stdout).toMatch(/^usage: allhw toolchain install/);
@@ -81,7 +84,7 @@ describe('allhw run: mistakes at the terminal', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: Input glob 'in\/a\.txt in\/b\.txt' matches no file.*separate them with commas or new lines, not spaces\.$/m);
     const all = r.stdout + r.stderr;
-    expect(count(all, "matches no file")).toBe(1);
+    expect(count(all, 'matches no file')).toBe(1);
     expect(r.stdout).not.toMatch(/^input +status/m);
     expect(r.stdout).not.toContain('0 inputs');
     // The results directory still records why.
@@ -112,10 +115,22 @@ describe('allhw run: mistakes at the terminal', () => {
     const child = spawn(
       NODE,
       [
-        path.join(REPO_ROOT, 'dist/cli.js'), 'run',
-        '--mode', 'emulator', '--toolchain', 'none',
-        '--project-dir', EXAMPLE_DIR, '--build-system', 'command', '--build-command', 'sleep 60',
-        '--inputs', 'in/*.txt', '--results-dir', path.join(dir, 'r'),
+        path.join(REPO_ROOT, 'dist/cli.js'),
+        'run',
+        '--mode',
+        'emulator',
+        '--toolchain',
+        'none',
+        '--project-dir',
+        EXAMPLE_DIR,
+        '--build-system',
+        'command',
+        '--build-command',
+        'sleep 60',
+        '--inputs',
+        'in/*.txt',
+        '--results-dir',
+        path.join(dir, 'r'),
       ],
       { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
@@ -137,7 +152,11 @@ describe('allhw run: mistakes at the terminal', () => {
     expect(await exited).toBe(1);
     const last = stderr.trimEnd().split('\n').at(-1)!;
     expect(stderr).toContain('warning: SIGINT: stopping');
-    expect(last).toMatch(new RegExp(`^error: The run was cancelled; partial results are in ${path.join(dir, 'r').replace(/[/.]/g, '\\$&')}\\. \\(It stopped: Build command was killed by SIGINT`));
+    expect(last).toMatch(
+      new RegExp(
+        `^error: The run was cancelled; partial results are in ${path.join(dir, 'r').replace(/[/.]/g, '\\$&')}\\. \\(It stopped: Build command was killed by SIGINT`,
+      ),
+    );
     const results = JSON.parse(await readFile(path.join(dir, 'r/results.json'), 'utf8'));
     expect(results.error).toMatch(/^The run was cancelled/);
   });

@@ -203,7 +203,15 @@ async function startHostile(mode: Mode, seed: number): Promise<Hostile> {
 /** Everything a run printed or wrote, by where; file contents as bytes, file names as text. */
 async function outputs(r: Run, ws: Workspace, entry: Entry): Promise<Map<string, Buffer>> {
   const seen = new Map<string, Buffer>();
-  seen.set('stdout', Buffer.from(r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')));
+  seen.set(
+    'stdout',
+    Buffer.from(
+      r.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n'),
+    ),
+  );
   seen.set('stderr', Buffer.from(r.stderr));
   const files = await listTree(ws.dir);
   seen.set('file names', Buffer.from(files.join('\n')));

@@ -51,7 +51,12 @@ describe('dist/index.js with model: (a fork PR, no key)', () => {
     const work = await mkdtemp(path.join(os.tmpdir(), 'allhw-mlf-action-'));
     await writeFile(path.join(work, 'model.tar'), 'not a tarball\n');
     await writeFile(path.join(work, 'in.txt'), '#input:1\n');
-    const r = await runNode('dist/index.js', [], actionEnv({ toolchain: 'system', model: 'model.tar', inputs: 'in.txt', 'results-dir': 'res' }, { GITHUB_WORKSPACE: work, RUNNER_TEMP: work }), work);
+    const r = await runNode(
+      'dist/index.js',
+      [],
+      actionEnv({ toolchain: 'system', model: 'model.tar', inputs: 'in.txt', 'results-dir': 'res' }, { GITHUB_WORKSPACE: work, RUNNER_TEMP: work }),
+      work,
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/::error::.*The model file .*model\.tar is not a tar archive/);
     expect(r.stdout).not.toMatch(/== Toolchain|::group::Toolchain/);
@@ -67,13 +72,15 @@ describe('dist/index.js with model: (a fork PR, no key)', () => {
     // An installed action (as a runner checks it out) under a folder that also holds a decoy firmware/.
     const top = await mkdtemp(path.join(os.tmpdir(), 'allhw-mlf-install-'));
     const action = path.join(top, '_actions/allhw-ci/v1');
-    for (const part of ['dist', 'firmware', 'cmake', 'matchers', 'action.yml']) await cp(path.join(REPO_ROOT, part), path.join(action, part), { recursive: true });
+    for (const part of ['dist', 'firmware', 'cmake', 'matchers', 'action.yml'])
+      await cp(path.join(REPO_ROOT, part), path.join(action, part), { recursive: true });
     await mkdir(path.join(top, 'firmware/mlf'), { recursive: true });
     await writeFile(path.join(top, 'firmware/mlf/main.c'), '#error the decoy\n');
     const work = path.join(top, 'work');
     await mkdir(work);
     const letscope = path.join(REPO_ROOT, 'examples/mlf/letscope.tar');
-    const generate = (out: string) => runNode(path.join(action, 'dist/cli.js'), ['generate', '--model', letscope, '--out', out, '--board', 'f746_disco'], {}, work);
+    const generate = (out: string) =>
+      runNode(path.join(action, 'dist/cli.js'), ['generate', '--model', letscope, '--out', out, '--board', 'f746_disco'], {}, work);
     const ok = await generate('gen');
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(await readFile(path.join(work, 'gen/firmware/mlf/main.c'), 'utf8')).toBe(await readFile(path.join(REPO_ROOT, 'firmware/mlf/main.c'), 'utf8'));

@@ -19,7 +19,9 @@ async function plainFarm(): Promise<Loopback> {
   return startLoopback((req, res) => {
     res.writeHead(200);
     if (req.method === 'POST') return res.end(randomUUID());
-    res.end(record({ status: 'finished', started: 'x', finished: 'y', code: 0, output: Buffer.from('#result:1,2:100\n#exit\n').toString('base64'), reservation: 1 }));
+    res.end(
+      record({ status: 'finished', started: 'x', finished: 'y', code: 0, output: Buffer.from('#result:1,2:100\n#exit\n').toString('base64'), reservation: 1 }),
+    );
   });
 }
 

@@ -61,4 +61,3 @@ export async function loadResults(dir: string): Promise<Results> {
   const { readFile } = await import('node:fs/promises');
   return JSON.parse(await readFile(path.join(dir, 'results.json'), 'utf8')) as Results;
 }
-

@@ -21,7 +21,9 @@ import type { Run } from './run-dist.js';
 const KEY = 'k3y/with+special&chars=';
 
 /** Every spelling of the key a URL, a form or a log could carry. */
-const KEY_FORMS = [...new Set([KEY, encodeURIComponent(KEY), encodeURIComponent(KEY).toLowerCase(), encodeURIComponent(KEY).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())])];
+const KEY_FORMS = [
+  ...new Set([KEY, encodeURIComponent(KEY), encodeURIComponent(KEY).toLowerCase(), encodeURIComponent(KEY).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())]),
+];
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
@@ -33,7 +35,13 @@ interface Seen {
 /** stdout without the masking commands; everything else as is. Files are read as latin1: UART logs are bytes. */
 async function collect(r: Run, ws: Workspace): Promise<Seen> {
   const texts = new Map<string, string>();
-  texts.set('stdout', r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'));
+  texts.set(
+    'stdout',
+    r.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n'),
+  );
   texts.set('stderr', r.stderr);
   for (const rel of await listTree(ws.dir)) texts.set(rel, await readFile(path.join(ws.dir, rel), 'latin1'));
   texts.set('job summary', await readFile(ws.summary, 'utf8'));
@@ -73,7 +81,12 @@ describe('the key on every bad-input path', () => {
   }
 
   it.concurrent('action: the key pasted into ci-url is not echoed', async ({ expect }) => {
-    const c: BadInputCase = { name: 'key in ci-url', inputs: { 'ci-url': `https://ci.example/usertask?key=${encodeURIComponent(KEY)}` }, message: [], stage: 'config' };
+    const c: BadInputCase = {
+      name: 'key in ci-url',
+      inputs: { 'ci-url': `https://ci.example/usertask?key=${encodeURIComponent(KEY)}` },
+      message: [],
+      stage: 'config',
+    };
     const ws = await makeWorkspace(c);
     const r = await runAction(c, ws, { 'ci-api-key': KEY });
     expect(r.stdout).toContain("::error::Input 'ci-url' must not contain a query string");
@@ -141,7 +154,7 @@ describe('the key on a real run against serve', () => {
     // No task is sent after the first rejection; the run says why, once.
     expect(res.error).toContain("check the secret passed as 'ci-api-key'");
     expect(res.error).toContain('No task was sent after the first rejection');
-    expect(res.results.some((x) => (x.reason ?? "").includes("check the secret passed as 'ci-api-key'"))).toBe(true);
+    expect(res.results.some((x) => (x.reason ?? '').includes("check the secret passed as 'ci-api-key'"))).toBe(true);
     expectNoKey(expect, await collect(r, ws));
   });
 });

@@ -59,7 +59,9 @@ describe('shards merged', () => {
     expect(merged.images.map((i) => [i.name, i.board, i.size?.flash])).toEqual(whole.images.map((i) => [i.name, i.board, i.size?.flash]));
     expect(merged.measurement).toEqual(whole.measurement);
     // The emulated board counts instructions: latency repeats within a fraction of a percent.
-    merged.results.forEach((x, n) => expect(Math.abs(x.latencyUs! - itemAt(whole.results, n).latencyUs!)).toBeLessThanOrEqual(itemAt(whole.results, n).latencyUs! * 0.02));
+    merged.results.forEach((x, n) =>
+      expect(Math.abs(x.latencyUs! - itemAt(whole.results, n).latencyUs!)).toBeLessThanOrEqual(itemAt(whole.results, n).latencyUs! * 0.02),
+    );
     const [mj, wj] = await Promise.all([readFile(path.join(out, 'junit.xml'), 'utf8'), readFile(path.join(work, 'whole/junit.xml'), 'utf8')]);
     expect(testcases(mj)).toEqual(testcases(wj));
     expect(await readFile(path.join(out, 'summary.md'), 'utf8')).toMatch(/All-HW CI: 10 passed, 0 failed, 0 errors of 10 inputs/);

@@ -103,8 +103,18 @@ function runQemu(
   const fd = openSync(inputFile, 'r');
   const load = opts.hex ? ['-device', `loader,file=${image},cpu-num=0`] : ['-kernel', image];
   const args = [
-    '-M', 'mps2-an500', '-display', 'none', '-monitor', 'none', '-nodefaults',
-    '-serial', 'stdio', '-semihosting-config', 'enable=on,target=native', ...load,
+    '-M',
+    'mps2-an500',
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-nodefaults',
+    '-serial',
+    'stdio',
+    '-semihosting-config',
+    'enable=on,target=native',
+    ...load,
   ];
   const start = Date.now();
   const child = spawn('qemu-system-arm', args, { stdio: [fd, 'pipe', 'pipe'] });
@@ -144,7 +154,11 @@ function runQemu(
   });
 }
 
-const lines = (out: string) => out.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l !== '');
+const lines = (out: string) =>
+  out
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => l !== '');
 
 /** "#result:o1,...,o10:t" -> outputs and time */
 function parseResult(line: string): { outputs: number[]; us: number } {
@@ -204,7 +218,9 @@ describe('examples/synth: host build', () => {
     }
     // and all in one stream
     const r = await runOk(bin, [], { input: allInputsPlusExit() });
-    const outs = lines(r.stdout).filter((l) => l.startsWith('#result:')).map((l) => parseResult(l).outputs);
+    const outs = lines(r.stdout)
+      .filter((l) => l.startsWith('#result:'))
+      .map((l) => parseResult(l).outputs);
     expect(outs).toEqual(inputNames.map((n) => golden.outputs[n]));
   });
 
@@ -286,18 +302,19 @@ describe('examples/synth: firmware', () => {
     const good = inputText('input-05.txt').trim();
     const values = good.slice('#input:'.length).split(',');
     const withValue = (v: string) => `#input:${[...values.slice(0, 9), v, ...values.slice(10)].join(',')}`;
-    const input = [
-      'hello, not for the model',
-      '#result:1,2,3:4',
-      withValue('+5'),
-      withValue('1e2'),
-      withValue('128'),
-      `${good},`,
-      'x'.repeat(5000),
-      good,
-      '#exit',
-      good, // never read: main has returned
-    ].join('\r\n') + '\r\n';
+    const input =
+      [
+        'hello, not for the model',
+        '#result:1,2,3:4',
+        withValue('+5'),
+        withValue('1e2'),
+        withValue('128'),
+        `${good},`,
+        'x'.repeat(5000),
+        good,
+        '#exit',
+        good, // never read: main has returned
+      ].join('\r\n') + '\r\n';
     const r = await runQemu(elf, input);
     expect(r.killed).toBe(false);
     expect(r.code).toBe(0);
@@ -323,7 +340,9 @@ describe('examples/synth: firmware', () => {
       timeoutMs: 30_000,
     });
     expect(r.aliveAtKill).toBe(true);
-    const results = lines(r.stdout).filter((l) => l.startsWith('#result:')).map((l) => parseResult(l).outputs);
+    const results = lines(r.stdout)
+      .filter((l) => l.startsWith('#result:'))
+      .map((l) => parseResult(l).outputs);
     expect(results).toEqual(names.map((n) => golden.outputs[n]));
   });
 
@@ -360,7 +379,9 @@ describe('examples/synth: firmware', () => {
     const r = await runQemu(hex, inputText('input-07.txt') + '#exit\n', { hex: true });
     expect(r.killed).toBe(false);
     expect(r.code).toBe(0);
-    const results = lines(r.stdout).filter((l) => l.startsWith('#result:')).map((l) => parseResult(l).outputs);
+    const results = lines(r.stdout)
+      .filter((l) => l.startsWith('#result:'))
+      .map((l) => parseResult(l).outputs);
     expect(results).toEqual([golden.outputs['input-07.txt']]);
   });
 
@@ -460,9 +481,18 @@ describe('examples/synth: firmware', () => {
       if (op === 'ldr' && regs.get(/^\[(r\d+)(, #0)?\]$/.exec(src)?.[1] ?? '') === parseInt(table![1]!, 16)) loaded = dst;
     }
     expect(loaded, dis).not.toBeNull();
-    expect(before.some((i) => i.op === 'msr' && i.args === `MSP, ${loaded}`), dis).toBe(true);
-    expect(before.some((i) => i.op === 'msr' && i.args.startsWith('CONTROL,')), dis).toBe(true);
+    expect(
+      before.some((i) => i.op === 'msr' && i.args === `MSP, ${loaded}`),
+      dis,
+    ).toBe(true);
+    expect(
+      before.some((i) => i.op === 'msr' && i.args.startsWith('CONTROL,')),
+      dis,
+    ).toBe(true);
     // nothing touches the stack before that
-    expect(before.some((i) => /^(push|pop|str)/.test(i.op) || /\bsp\b/.test(i.args)), dis).toBe(false);
+    expect(
+      before.some((i) => /^(push|pop|str)/.test(i.op) || /\bsp\b/.test(i.args)),
+      dis,
+    ).toBe(false);
   });
 });

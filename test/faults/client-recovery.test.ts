@@ -21,8 +21,7 @@ import { startLoopback, type Loopback } from '../allhw/loopback.js';
 import { tinyFirmware } from '../serve/helpers.js';
 
 const UART = Buffer.from('banner\r\n#result:1,2,3:456\r\n');
-const record = (output: string) =>
-  JSON.stringify({ status: 'finished', created: 'c', started: 's', finished: 'f', code: 0, output, reservation: 1 });
+const record = (output: string) => JSON.stringify({ status: 'finished', created: 'c', started: 's', finished: 'f', code: 0, output, reservation: 1 });
 
 let server: Loopback | null = null;
 afterEach(async () => {
@@ -69,9 +68,18 @@ describe('a run cancelled while a POST is in flight', () => {
       const elf = await tinyFirmware();
       const log = memoryLogger();
       const running = runTasks({
-        client: allhw, images: [{ name: 'tinyfw', path: elf, format: 'elf', board: 'mps2_an500', size: null }],
-        inputs: [{ name: 'a', source: 'a.txt', line: '#input:1,2' }], inputsPerTask: 'auto', uartBuffer: 8192, exitLine: '#code 0',
-        maxParallel: 1, retries: 0, timeoutS: 5, queueTimeoutS: 5, log, signal: cancel.signal,
+        client: allhw,
+        images: [{ name: 'tinyfw', path: elf, format: 'elf', board: 'mps2_an500', size: null }],
+        inputs: [{ name: 'a', source: 'a.txt', line: '#input:1,2' }],
+        inputsPerTask: 'auto',
+        uartBuffer: 8192,
+        exitLine: '#code 0',
+        maxParallel: 1,
+        retries: 0,
+        timeoutS: 5,
+        queueTimeoutS: 5,
+        log,
+        signal: cancel.signal,
       });
       // The task exists once serve has its record; the answer is still held back by `slow`.
       await expect.poll(async () => (await readdir(path.join(dataDir, 'tasks'))).length, { timeout: 10_000 }).toBe(1);
@@ -101,9 +109,18 @@ describe('status answers that are not JSON', () => {
     const allhw = new AllhwClient({ baseUrl: server.url, apiKey: 'k', timeoutS: 5, rate: 115200, log: '0', retry: { baseDelayMs: 5, maxDelayMs: 10 } });
     try {
       const [outcome] = await runTasks({
-        client: allhw, images: [{ name: 'fw', path: image, format: 'elf', board: 'mps2_an500', size: null }],
-        inputs: [{ name: 'a', source: 'a.txt', line: '#input:1' }], inputsPerTask: 1, uartBuffer: 8192, exitLine: '',
-        maxParallel: 1, retries: 0, timeoutS: 5, queueTimeoutS: 5, log: memoryLogger(), pollTiming: { firstMs: 10, minMs: 10, maxMs: 20, dueMs: 10, queuedMaxMs: 20 },
+        client: allhw,
+        images: [{ name: 'fw', path: image, format: 'elf', board: 'mps2_an500', size: null }],
+        inputs: [{ name: 'a', source: 'a.txt', line: '#input:1' }],
+        inputsPerTask: 1,
+        uartBuffer: 8192,
+        exitLine: '',
+        maxParallel: 1,
+        retries: 0,
+        timeoutS: 5,
+        queueTimeoutS: 5,
+        log: memoryLogger(),
+        pollTiming: { firstMs: 10, minMs: 10, maxMs: 20, dueMs: 10, queuedMaxMs: 20 },
       });
       return { end: outcome!.end, reason: outcome!.reason, gets };
     } finally {

@@ -66,7 +66,11 @@ async function tasksCreated(dataDir: string): Promise<string[]> {
 /** The journal so far (it is appended asynchronously: read it with expect.poll). */
 async function journal(dataDir: string): Promise<FaultJournalEntry[]> {
   const text = await readFile(path.join(dataDir, FAULT_JOURNAL), 'utf8').catch(() => '');
-  return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FaultJournalEntry);
+  return text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as FaultJournalEntry);
 }
 
 describe('the --faults spec', () => {
@@ -142,7 +146,9 @@ describe('faults on GET', () => {
   it('never-finish: the record says running long after the board finished', async () => {
     await withServe('never-finish:1', async (serve) => {
       const id = (await post(serve.url)).body;
-      await expect.poll(async () => JSON.parse(await readFile(path.join(serve.dataDir, 'tasks', id, 'task.json'), 'utf8')).status, { timeout: 20_000 }).toBe('finished');
+      await expect
+        .poll(async () => JSON.parse(await readFile(path.join(serve.dataDir, 'tasks', id, 'task.json'), 'utf8')).status, { timeout: 20_000 })
+        .toBe('finished');
       const rec = JSON.parse((await get(serve.url, id)).text) as TaskRecord;
       expect(rec).toMatchObject({ status: 'running', code: null, output: null, finished: null });
     });
@@ -168,7 +174,9 @@ describe('faults on GET', () => {
   it('bad-base64 garbles a finished output; malformed-json cuts the record; both are journaled as not delivered', async () => {
     await withServe('bad-base64:1', async (serve) => {
       const id = (await post(serve.url)).body;
-      await expect.poll(async () => JSON.parse(await readFile(path.join(serve.dataDir, 'tasks', id, 'task.json'), 'utf8')).status, { timeout: 20_000 }).toBe('finished');
+      await expect
+        .poll(async () => JSON.parse(await readFile(path.join(serve.dataDir, 'tasks', id, 'task.json'), 'utf8')).status, { timeout: 20_000 })
+        .toBe('finished');
       const rec = JSON.parse((await get(serve.url, id)).text) as TaskRecord;
       expect(rec.output).toMatch(/\*/);
       await expect.poll(async () => (await journal(serve.dataDir)).find((e) => e.event === 'finished')).toMatchObject({ id, delivered: false });
@@ -194,13 +202,17 @@ describe('faults on GET', () => {
 
   it('the same seed draws the same faults; the key is in no journal line', async () => {
     const statuses = (seed: number) =>
-      withServe('503:0.5', async (serve) => {
-        const seen: number[] = [];
-        for (let i = 0; i < 24; i++) seen.push((await get(serve.url, 'no-such-id')).status);
-        const text = await readFile(path.join(serve.dataDir, FAULT_JOURNAL), 'utf8');
-        expect(text).not.toContain(KEY);
-        return seen;
-      }, seed);
+      withServe(
+        '503:0.5',
+        async (serve) => {
+          const seen: number[] = [];
+          for (let i = 0; i < 24; i++) seen.push((await get(serve.url, 'no-such-id')).status);
+          const text = await readFile(path.join(serve.dataDir, FAULT_JOURNAL), 'utf8');
+          expect(text).not.toContain(KEY);
+          return seen;
+        },
+        seed,
+      );
     const first = await statuses(42);
     expect(new Set(first)).toEqual(new Set([404, 503]));
     expect(await statuses(42)).toEqual(first);
@@ -210,7 +222,10 @@ describe('faults on GET', () => {
   it('close() lets a held answer go and leaves the journal complete', async () => {
     const dataDir = await mkdtemp(path.join(root, 'data-'));
     const serve = await startServe({ port: 0, boards: 1, dataDir, flashMsPerKiB: 0, bootMs: 0, faults: { spec: 'slow=600000:1' } });
-    const held = get(serve.url, 'no-such-id').then(() => 'answered', () => 'dropped');
+    const held = get(serve.url, 'no-such-id').then(
+      () => 'answered',
+      () => 'dropped',
+    );
     await expect.poll(() => journal(dataDir)).toContainEqual({ event: 'fault', kind: 'slow', verb: 'GET', id: 'no-such-id' });
     const began = performance.now();
     await serve.close();

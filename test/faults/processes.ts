@@ -61,7 +61,7 @@ export async function ensureCli(): Promise<string> {
   const cli = path.join(BUNDLE_DIR, 'cli.js');
   mkdirSync(WORK_DIR, { recursive: true });
   const lock = `${BUNDLE_DIR}.lock`;
-  for (const giveUp = Date.now() + 300_000; ; ) {
+  for (const giveUp = Date.now() + 300_000; ;) {
     try {
       mkdirSync(lock);
       break;

@@ -118,12 +118,33 @@ export async function runFaultCase(c: FaultCase, ctx: SuiteContext): Promise<Cas
     run = await runCollect(
       NODE,
       [
-        ctx.cli, 'run',
-        '--ci-url', serve.url, '--ci-api-key', key, '--mode', 'allhw', '--toolchain', 'system',
-        '--project-dir', project, '--board', 'mps2_an500',
+        ctx.cli,
+        'run',
+        '--ci-url',
+        serve.url,
+        '--ci-api-key',
+        key,
+        '--mode',
+        'allhw',
+        '--toolchain',
+        'system',
+        '--project-dir',
+        project,
+        '--board',
+        'mps2_an500',
         ...inputFiles.flatMap((f) => ['--inputs', f]),
-        '--inputs-per-task', '1', '--golden', path.join(project, 'golden.json'), '--exit-line', '#exit',
-        '--ci-timeout', '5', '--queue-timeout', '5', '--results-dir', resultsDir,
+        '--inputs-per-task',
+        '1',
+        '--golden',
+        path.join(project, 'golden.json'),
+        '--exit-line',
+        '#exit',
+        '--ci-timeout',
+        '5',
+        '--queue-timeout',
+        '5',
+        '--results-dir',
+        resultsDir,
       ],
       { env: cliEnv(), cwd: dir, timeoutMs: ctx.runTimeoutMs ?? 240_000 },
     );
@@ -131,7 +152,10 @@ export async function runFaultCase(c: FaultCase, ctx: SuiteContext): Promise<Cas
     await serve.stop();
   }
 
-  const results = await readFile(path.join(resultsDir, 'results.json'), 'utf8').then((t) => JSON.parse(t) as Results, () => null);
+  const results = await readFile(path.join(resultsDir, 'results.json'), 'utf8').then(
+    (t) => JSON.parse(t) as Results,
+    () => null,
+  );
   const journal = await readJournal(path.join(dataDir, FAULT_JOURNAL));
   const tasks = await createdTasks(dataDir);
   const items = await loadInputs(inputFiles, dir);
@@ -160,11 +184,23 @@ export async function runFaultCase(c: FaultCase, ctx: SuiteContext): Promise<Cas
     outcome = run.code === 1 && reasoned && errorLine !== null && c.error.test(errorLine) ? 'clear error' : 'unclear error';
   }
   return {
-    spec: c.spec, kind: c.kind, outcome, errorLine, exitCode: run.code,
-    planned: planned.length, created: tasks.length, attempts, duplicates,
+    spec: c.spec,
+    kind: c.kind,
+    outcome,
+    errorLine,
+    exitCode: run.code,
+    planned: planned.length,
+    created: tasks.length,
+    attempts,
+    duplicates,
     fired: journal.filter((e) => e.event === 'fault' || (e.event === 'task' && e.fault !== null)).length,
-    logsExpected: logs.expected, logsKept: logs.kept, logProblems: logs.problems,
-    keyLeaked, seconds: run.ms / 1000, dir, stderrTail: run.stderr.split('\n').slice(-15).join('\n'),
+    logsExpected: logs.expected,
+    logsKept: logs.kept,
+    logProblems: logs.problems,
+    keyLeaked,
+    seconds: run.ms / 1000,
+    dir,
+    stderrTail: run.stderr.split('\n').slice(-15).join('\n'),
   };
 }
 
@@ -177,7 +213,10 @@ function cliEnv(): NodeJS.ProcessEnv {
 
 async function readJournal(file: string): Promise<FaultJournalEntry[]> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as FaultJournalEntry);
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as FaultJournalEntry);
 }
 
 /** Tasks serve created: directories with a task.json (an upload cut short leaves none). */
@@ -258,8 +297,15 @@ export function formatTable(reports: CaseReport[]): string {
   const rows = [['fault', 'outcome', 'fired', 'tasks/planned', 'attempts', 'dup', 'logs kept', 'time', 'error line']];
   for (const r of reports) {
     rows.push([
-      r.spec, r.outcome, String(r.fired), `${r.created}/${r.planned}`, String(r.attempts), String(r.duplicates),
-      `${r.logsKept}/${r.logsExpected}`, `${r.seconds.toFixed(1)} s`, shorten(plainLine(r.errorLine ?? '-'), 120),
+      r.spec,
+      r.outcome,
+      String(r.fired),
+      `${r.created}/${r.planned}`,
+      String(r.attempts),
+      String(r.duplicates),
+      `${r.logsKept}/${r.logsExpected}`,
+      `${r.seconds.toFixed(1)} s`,
+      shorten(plainLine(r.errorLine ?? '-'), 120),
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
@@ -278,7 +324,9 @@ export function formatMarkdownRows(reports: CaseReport[]): string {
 
 /** The words of an error line that name the fault (no label, URL or request details). */
 function gist(line: string): string {
-  return plainLine(line).replace(/^could not create the task: /, '').replace(/POST <url> \([^)]*\)/, 'POST');
+  return plainLine(line)
+    .replace(/^could not create the task: /, '')
+    .replace(/POST <url> \([^)]*\)/, 'POST');
 }
 
 /** An error line without what every line repeats (the task label, the full URL), so the fault's words fit. */

@@ -49,7 +49,9 @@ function regionLength(script: string, region: string): number {
 
 describe('firmware/boards/boards.cmake and src/build/boards.json', () => {
   it('give every board with a layer the same CPU flags, and the same flash and RAM sizes', async () => {
-    const withLayer = Object.keys(table).filter((b) => table[b]!.cpuFlags !== undefined).sort();
+    const withLayer = Object.keys(table)
+      .filter((b) => table[b]!.cpuFlags !== undefined)
+      .sort();
     const first = await boardsCmake('mps2_an500');
     expect(first.ALLHW_BOARDS!.slice().sort()).toEqual(withLayer);
     for (const board of withLayer) {

@@ -21,9 +21,7 @@ afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 describe('firmware/mlf on the host', () => {
   it('parses, prints and round-trips values, answers the protocol, allocates the workspace', async () => {
-    const r = await run('make', ['-s', '-C', HOST_DIR, `BUILD_DIR=${TMP}`, 'test'], { maxBuffer: 1 << 24 }).catch(
-      (e: { stdout: string; stderr: string }) => e,
-    );
+    const r = await run('make', ['-s', '-C', HOST_DIR, `BUILD_DIR=${TMP}`, 'test'], { maxBuffer: 1 << 24 }).catch((e: { stdout: string; stderr: string }) => e);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('ok');
   }, 120_000);

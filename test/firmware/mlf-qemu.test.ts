@@ -146,7 +146,10 @@ async function runLines(elf: string, lines: string[]): Promise<{ out: string[]; 
   });
   const text = readFileSync(uartLogFile, 'utf8');
   return {
-    out: text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l !== ''),
+    out: text
+      .split('\n')
+      .map((l) => l.replace(/\r$/, ''))
+      .filter((l) => l !== ''),
     code: end.end.kind === 'exited' ? end.end.code : null,
   };
 }
@@ -180,8 +183,7 @@ const expected = (c: Case) => ({
   sum: [0, 1, 2].map((i) => c.x[i]! * 1000 + c.x[(i + 1) % 3]! + c.z),
   floats: [Math.fround(c.y[0]! * c.y[1]!), Math.fround(-c.y[0]!)],
 });
-const inputLine = (c: Case, yText = c.y.map((v) => v.toPrecision(9))) =>
-  `#input:${[...c.x, ...yText, c.z].join(',')}`;
+const inputLine = (c: Case, yText = c.y.map((v) => v.toPrecision(9))) => `#input:${[...c.x, ...yText, c.z].join(',')}`;
 /** Written as %.9g writes: decimal or d.ddde±XX, at most 9 significant digits, no trailing zeros after a point. */
 function isG9(text: string): boolean {
   const m = /^-?(\d+)(?:\.(\d*[1-9]))?(?:e[+-]\d\d)?$/.exec(text);
@@ -243,7 +245,10 @@ describe('firmware/mlf on the emulated board (a hand-written model, no generator
       for (const text of printedFloats) expect(isG9(text), `${text}\n${context}`).toBe(true);
       // floats read back to the very float32 the board computed
       expect(parsed.outputs.slice(0, 3), context).toEqual(want.sum);
-      expect(parsed.outputs.slice(3).map((v) => Math.fround(v)), `${line}\n${context}`).toEqual(want.floats);
+      expect(
+        parsed.outputs.slice(3).map((v) => Math.fround(v)),
+        `${line}\n${context}`,
+      ).toEqual(want.floats);
       expect(parsed.timers).toHaveLength(1);
       expect(Number.isInteger(parsed.timers[0])).toBe(true);
     }

@@ -24,7 +24,9 @@ const trickyBytes = fc
   .array(
     fc.oneof(
       fc.uint8Array({ maxLength: 40 }),
-      fc.constantFrom('\r\n', '--', `--${BOUNDARY}`, `\r\n--${BOUNDARY}`, `\r\n--${BOUNDARY}--`, '\r', '\n', '-', BOUNDARY.slice(0, 7)).map((s) => Buffer.from(s)),
+      fc
+        .constantFrom('\r\n', '--', `--${BOUNDARY}`, `\r\n--${BOUNDARY}`, `\r\n--${BOUNDARY}--`, '\r', '\n', '-', BOUNDARY.slice(0, 7))
+        .map((s) => Buffer.from(s)),
     ),
     { maxLength: 12 },
   )
@@ -118,7 +120,9 @@ const segment = fc.oneof(
   { weight: 5, arbitrary: fc.stringMatching(/^[a-z]{1,3}$/) },
   { weight: 2, arbitrary: fc.constantFrom('..', '.', '', 'C:', '\\', '..\\..') },
 );
-const archivePath = fc.tuple(fc.constantFrom('', '', '', '/', '\\', 'C:/'), fc.array(segment, { minLength: 1, maxLength: 5 })).map(([lead, segs]) => lead + segs.join('/'));
+const archivePath = fc
+  .tuple(fc.constantFrom('', '', '', '/', '\\', 'C:/'), fc.array(segment, { minLength: 1, maxLength: 5 }))
+  .map(([lead, segs]) => lead + segs.join('/'));
 const entryArb = fc.record({
   path: archivePath,
   kind: fc.constantFrom<EntryKind>('file', 'file', 'directory', 'symlink', 'symlink', 'hardlink', 'other'),

@@ -182,7 +182,8 @@ export async function startArtifactService(): Promise<ArtifactService> {
       const entry = cacheEntries.find((e) => e.key === key && e.version === version && !e.finalized);
       if (!entry) return [404, { code: 'not_found', msg: `no cache entry '${key}' was created` }];
       const size = await blobSize(entry.blob);
-      if (size === null || String(size) !== String(body.size_bytes)) return [400, { code: 'failed_precondition', msg: `blob size ${size}, claimed ${String(body.size_bytes)}` }];
+      if (size === null || String(size) !== String(body.size_bytes))
+        return [400, { code: 'failed_precondition', msg: `blob size ${size}, claimed ${String(body.size_bytes)}` }];
       Object.assign(entry, { size, finalized: true });
       return [200, { ok: true, entry_id: String(cacheEntries.indexOf(entry) + 1) }];
     }
@@ -193,7 +194,8 @@ export async function startArtifactService(): Promise<ArtifactService> {
     if (req.method === 'POST' && req.url?.startsWith(CACHE_PREFIX)) {
       const method = req.url.slice(CACHE_PREFIX.length);
       const body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
-      const [status, out] = req.headers.authorization === `Bearer ${token}` ? await cacheCall(method, body) : [401, { code: 'unauthenticated', msg: 'bad token' }];
+      const [status, out] =
+        req.headers.authorization === `Bearer ${token}` ? await cacheCall(method, body) : [401, { code: 'unauthenticated', msg: 'bad token' }];
       calls.push({ method: `CacheService/${method}`, body, status });
       return [status, out];
     }

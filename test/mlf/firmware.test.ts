@@ -70,7 +70,7 @@ describe('letscope.tar, generated and built for both boards', () => {
     f746.memory = await projectMemorySplit(f746.dir, f746.size, elf);
   });
 
-  it('runs on the emulated board: its author\'s sample 36,42,15,38,64 gives 72', async () => {
+  it("runs on the emulated board: its author's sample 36,42,15,38,64 gives 72", async () => {
     const r = await runOnQemu(built.mps2_an500!.build.image.path, '#input:36,42,15,38,64\n#exit\n');
     expect(r.timedOut).toBe(false);
     expect(r.code).toBe(0);
@@ -82,7 +82,9 @@ describe('letscope.tar, generated and built for both boards', () => {
   it('f746_disco (allhw generate + allhw build): flash and RAM reported, split into weights, code, workspace, I/O, stack', () => {
     const size = f746.size!;
     const memory = f746.memory!;
-    expect(f746.log.lines.some((l) => /^info: Image f746_disco-model: .*flash .* of 1 MiB.*Flash: weights [\d,]+ B, code [\d,]+ B · RAM: workspace/.test(l))).toBe(true);
+    expect(
+      f746.log.lines.some((l) => /^info: Image f746_disco-model: .*flash .* of 1 MiB.*Flash: weights [\d,]+ B, code [\d,]+ B · RAM: workspace/.test(l)),
+    ).toBe(true);
     expect(memory.flash.total).toBe(size.flash);
     expect(memory.ram.total).toBe(size.ram);
     // the dense layers' int8 weights (512x5 + 512x512 + 512 + biases) are linked into default_lib1.c
@@ -149,7 +151,10 @@ describe("the tests' own tarballs on the emulated board (no runtime/ in them: al
 
 describe('too big for the board, found by the link', () => {
   it('1.2 MB of weights: generates (metadata says nothing), then the F746 build fails with its own message', async () => {
-    const spec = { ...V7_KWS.spec, body: '  static const int8_t weights[1200000] = {1, 2, 3};\n  out0[0] = weights[(uint8_t)in0[0]]; out0[1] = 0; out1[0] = 0;' };
+    const spec = {
+      ...V7_KWS.spec,
+      body: '  static const int8_t weights[1200000] = {1, 2, 3};\n  out0[0] = weights[(uint8_t)in0[0]]; out0[1] = 0; out1[0] = 0;',
+    };
     const file = await writeMlfTar(path.join(TMP, 'heavy.tar'), spec);
     const e = await generateAndBuild(file, 'f746_disco', 'heavy').then(
       () => null,

@@ -58,7 +58,8 @@ function outputNames(spec: FakeMlf): string[] {
 
 function header(spec: FakeMlf, mod: string): string {
   const p = `tvmgen_${mod}`;
-  const sizes = spec.version === 7 ? [...spec.inputs, ...spec.outputs].map((t) => `#define ${p.toUpperCase()}_${sanitize(t.name).toUpperCase()}_SIZE ${bytes(t)}`) : [];
+  const sizes =
+    spec.version === 7 ? [...spec.inputs, ...spec.outputs].map((t) => `#define ${p.toUpperCase()}_${sanitize(t.name).toUpperCase()}_SIZE ${bytes(t)}`) : [];
   return [
     `#ifndef ${p.toUpperCase()}_H_`,
     `#define ${p.toUpperCase()}_H_`,
@@ -128,7 +129,8 @@ function entrySource(spec: FakeMlf, mod: string): string {
 }
 
 function metadata(spec: FakeMlf, mod: string): unknown {
-  const tensors = (list: FakeTensor[]) => Object.fromEntries([...list].sort((a, b) => a.name.localeCompare(b.name)).map((t) => [t.name, { dtype: t.dtype, size: bytes(t) }]));
+  const tensors = (list: FakeTensor[]) =>
+    Object.fromEntries([...list].sort((a, b) => a.name.localeCompare(b.name)).map((t) => [t.name, { dtype: t.dtype, size: bytes(t) }]));
   const target = spec.target ?? 'c -keys=arm_cpu,cpu -mcpu=cortex-m7';
   const main: Record<string, unknown> = {
     constants_size_bytes: 0,

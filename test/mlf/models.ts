@@ -49,8 +49,14 @@ export const V5_MULTI: TestModel = {
     ].join('\n'),
   },
   samples: [
-    [[0, 1, 254, 255], [-32768, 32767, 7]],
-    [[10, 20, 30, 40], [5, -6, -32768]],
+    [
+      [0, 1, 254, 255],
+      [-32768, 32767, 7],
+    ],
+    [
+      [10, 20, 30, 40],
+      [5, -6, -32768],
+    ],
   ],
   expected(inputs) {
     const [a, b] = [itemAt(inputs, 0), itemAt(inputs, 1)];
@@ -76,10 +82,7 @@ export const V6_FLOAT: TestModel = {
       '  for (int i = 0; i < 3; i++) out0[i] = t[i];',
     ].join('\n'),
   },
-  samples: [
-    [[1.5, -2.25, 1e-3]],
-    [[3.4028234663852886e38, 0, -7]],
-  ],
+  samples: [[[1.5, -2.25, 1e-3]], [[3.4028234663852886e38, 0, -7]]],
   expected(inputs) {
     const f = Math.fround;
     const x = itemAt(inputs, 0);

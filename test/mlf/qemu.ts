@@ -19,7 +19,21 @@ export function runOnQemu(elf: string, input: string, timeoutMs = 60_000): Promi
   const inputFile = path.join(os.tmpdir(), `mlf-uart-${process.pid}-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(inputFile, input);
   const fd = openSync(inputFile, 'r');
-  const args = ['-M', 'mps2-an500', '-display', 'none', '-monitor', 'none', '-nodefaults', '-serial', 'stdio', '-semihosting-config', 'enable=on,target=native', '-kernel', elf];
+  const args = [
+    '-M',
+    'mps2-an500',
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-nodefaults',
+    '-serial',
+    'stdio',
+    '-semihosting-config',
+    'enable=on,target=native',
+    '-kernel',
+    elf,
+  ];
   const child = spawn('qemu-system-arm', args, { stdio: [fd, 'pipe', 'ignore'] });
   closeSync(fd);
   let out = '';
@@ -34,7 +48,14 @@ export function runOnQemu(elf: string, input: string, timeoutMs = 60_000): Promi
     child.on('close', (code) => {
       clearTimeout(timer);
       rmSync(inputFile, { force: true });
-      resolve({ lines: out.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l !== ''), code, timedOut });
+      resolve({
+        lines: out
+          .split('\n')
+          .map((l) => l.replace(/\r$/, ''))
+          .filter((l) => l !== ''),
+        code,
+        timedOut,
+      });
     });
   });
 }

@@ -56,8 +56,14 @@ describe('reading MLFs', () => {
   it('v5 tarball: types from the Relay text (tuple result), only run_model defined, no runtime/', async () => {
     const m = await load(await writeMlfTar(tmp('v5.tar'), V5_MULTI.spec));
     expect(m.metadataVersion).toBe(5);
-    expect(m.inputs.map((t) => [t.name, t.dtype, t.count])).toEqual([['pixels', 'uint8', 4], ['bias', 'int16', 3]]);
-    expect(m.outputs.map((t) => [t.name, t.dtype, t.count])).toEqual([['output0', 'int32', 2], ['output1', 'uint8', 4]]);
+    expect(m.inputs.map((t) => [t.name, t.dtype, t.count])).toEqual([
+      ['pixels', 'uint8', 4],
+      ['bias', 'int16', 3],
+    ]);
+    expect(m.outputs.map((t) => [t.name, t.dtype, t.count])).toEqual([
+      ['output0', 'int32', 2],
+      ['output1', 'uint8', 4],
+    ]);
     expect(m.entry).toMatchObject({ kind: 'pointers', symbol: 'tvmgen_default_run_model', argCount: 4 });
     expect(m.hasRuntimeInclude).toBe(false);
   });
@@ -74,13 +80,19 @@ describe('reading MLFs', () => {
   it('v7 directory: tensor order is the header order, not the sorted metadata order', async () => {
     const m = await load(await writeMlfDir(tmp('v7dir'), V7_KWS.spec));
     expect(m.inputs.map((t) => t.name)).toEqual(['z_audio', 'a_gain']);
-    expect(m.outputs.map((t) => [t.name, t.dtype, t.count])).toEqual([['scores', 'int32', 2], ['energy', 'int16', 1]]);
+    expect(m.outputs.map((t) => [t.name, t.dtype, t.count])).toEqual([
+      ['scores', 'int32', 2],
+      ['energy', 'int16', 1],
+    ]);
     expect(m.workspaceBytes).toBe(128);
   });
 
   it('v7 without tensors in metadata (TVM 0.9): types from the Relay text', async () => {
     const m = await load(await writeMlfDir(tmp('v7-09'), { ...V7_KWS.spec, metadataTensors: false }));
-    expect(m.inputs.map((t) => [t.name, t.dtype, t.count])).toEqual([['z_audio', 'int8', 6], ['a_gain', 'int8', 1]]);
+    expect(m.inputs.map((t) => [t.name, t.dtype, t.count])).toEqual([
+      ['z_audio', 'int8', 6],
+      ['a_gain', 'int8', 1],
+    ]);
   });
 
   it('a tarball of a folder holding the MLF', async () => {
@@ -233,7 +245,10 @@ describe('bad MLFs: each gets its own message', () => {
     const out = tmp('capped');
     mkdirSync(out);
     const small = await writeMlfTar(tmp('small.tar'), V7_KWS.spec);
-    const capped = await extractTarball(small, out, 1000).then(() => null, (e: unknown) => e as MlfError);
+    const capped = await extractTarball(small, out, 1000).then(
+      () => null,
+      (e: unknown) => e as MlfError,
+    );
     expect(capped?.kind).toBe('unsafe');
     expect(capped?.message).toMatch(/unpacks to more than 1000 bytes/);
     messages.set('link', link.message).set('cap', capped!.message);

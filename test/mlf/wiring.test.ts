@@ -53,7 +53,9 @@ describe("input 'model'", () => {
   });
 
   it('names every input that does not apply', () => {
-    expect(() => config({ inputs: 'x', model: 'm.tar', 'project-dir': 'p', 'build-system': 'cmake' })).toThrow(/Inputs 'project-dir', 'build-system' do not apply/);
+    expect(() => config({ inputs: 'x', model: 'm.tar', 'project-dir': 'p', 'build-system': 'cmake' })).toThrow(
+      /Inputs 'project-dir', 'build-system' do not apply/,
+    );
   });
 });
 
@@ -65,7 +67,9 @@ describe('allhw generate', () => {
     // Any board name is a valid board (All-HW lends more than the table knows), but a project needs a firmware layer.
     expect(await generateCommand(['--model', 'm.tar', '--out', 'x', '--board', 'nucleo'], log)).toBe(1);
     expect(log.lines.join('\n')).toMatch(/Board 'nucleo' has no firmware layer: allhw-ci generates projects for f746_disco and mps2_an500/);
-    await expect(generateCommand(['--model', 'm.onnx', '--out', 'x'], log)).rejects.toThrow(/^Flag --model has value 'm.onnx': expected a Model Library Format tarball/);
+    await expect(generateCommand(['--model', 'm.onnx', '--out', 'x'], log)).rejects.toThrow(
+      /^Flag --model has value 'm.onnx': expected a Model Library Format tarball/,
+    );
   });
 
   it('a bad tarball: exit 1 and the reason', async () => {
@@ -91,7 +95,15 @@ describe('the pipeline with a model', () => {
     writeFileSync(path.join(work, 'inputs', 'a-short.txt'), '#input:1,2,3,4,5,6\n');
     writeFileSync(path.join(work, 'golden.json'), JSON.stringify({ version: 1, outputs }));
     const log = memoryLogger();
-    const cfg = config({ mode: 'emulator', toolchain: 'system', model: 'model.tar', inputs: 'inputs/*.txt', golden: 'golden.json', 'results-dir': 'res', 'ci-timeout': '30' });
+    const cfg = config({
+      mode: 'emulator',
+      toolchain: 'system',
+      model: 'model.tar',
+      inputs: 'inputs/*.txt',
+      golden: 'golden.json',
+      'results-dir': 'res',
+      'ci-timeout': '30',
+    });
     const outcome = await runPipeline(cfg, log, { githubActions: false, env: process.env, workspace: work });
     const lines = log.lines.join('\n');
     expect(lines).toMatch(/Emulator mode: the project is built for mps2_an500/);

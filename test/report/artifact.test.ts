@@ -126,7 +126,13 @@ describe('uploadResults outside GitHub Actions', () => {
   it('refuses a name the artifact service would refuse, naming the input', async () => {
     const log = memoryLogger();
     await expect(
-      uploadResults({ dir: os.tmpdir(), name: 'results/board:a', retentionDays: null, env: { ACTIONS_RUNTIME_TOKEN: 'a.b', ACTIONS_RESULTS_URL: 'http://127.0.0.1:9/' }, log }),
+      uploadResults({
+        dir: os.tmpdir(),
+        name: 'results/board:a',
+        retentionDays: null,
+        env: { ACTIONS_RUNTIME_TOKEN: 'a.b', ACTIONS_RESULTS_URL: 'http://127.0.0.1:9/' },
+        log,
+      }),
     ).rejects.toThrow(/'artifact-name' may not contain/);
   });
 });

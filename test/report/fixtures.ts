@@ -68,7 +68,14 @@ export function results(over: Partial<Results> = {}): Results {
 export function mixedRun(): Results {
   const rows: InputResult[] = [
     input({ input: 'input-00.txt', taskId: 'a1b2c3d4-0000-4000-8000-000000000001', expected: [0, 1, 2, 3, 10, 5, 6, 7, 8, 9], maxAbsError: 0 }),
-    input({ input: 'input-01.txt', taskId: 'a1b2c3d4-0000-4000-8000-000000000001', latencyUs: 1250, timers: [1250], expected: [0, 1, 2, 3, 10, 5, 6, 7, 8, 9], maxAbsError: 0 }),
+    input({
+      input: 'input-01.txt',
+      taskId: 'a1b2c3d4-0000-4000-8000-000000000001',
+      latencyUs: 1250,
+      timers: [1250],
+      expected: [0, 1, 2, 3, 10, 5, 6, 7, 8, 9],
+      maxAbsError: 0,
+    }),
     input({
       input: 'input-02.txt',
       taskId: 'a1b2c3d4-0000-4000-8000-000000000002',
@@ -95,9 +102,26 @@ export function mixedRun(): Results {
   return results({
     results: rows,
     tasks: [
-      task({ id: 'a1b2c3d4-0000-4000-8000-000000000001', inputs: ['input-00.txt', 'input-01.txt'], log: 'logs/synth/a1b2c3d4-0000-4000-8000-000000000001.uart.log' }),
-      task({ id: 'a1b2c3d4-0000-4000-8000-000000000002', inputs: ['input-02.txt'], reservation: 18, log: 'logs/synth/a1b2c3d4-0000-4000-8000-000000000002.uart.log' }),
-      task({ id: 'a1b2c3d4-0000-4000-8000-000000000003', inputs: ['input-03.txt'], attempt: 3, end: 'infra', code: 255, reservation: 19, reason: 'code 255: infrastructure' }),
+      task({
+        id: 'a1b2c3d4-0000-4000-8000-000000000001',
+        inputs: ['input-00.txt', 'input-01.txt'],
+        log: 'logs/synth/a1b2c3d4-0000-4000-8000-000000000001.uart.log',
+      }),
+      task({
+        id: 'a1b2c3d4-0000-4000-8000-000000000002',
+        inputs: ['input-02.txt'],
+        reservation: 18,
+        log: 'logs/synth/a1b2c3d4-0000-4000-8000-000000000002.uart.log',
+      }),
+      task({
+        id: 'a1b2c3d4-0000-4000-8000-000000000003',
+        inputs: ['input-03.txt'],
+        attempt: 3,
+        end: 'infra',
+        code: 255,
+        reservation: 19,
+        reason: 'code 255: infrastructure',
+      }),
     ],
     totals: { inputs: 4, passed: 2, failed: 1, errors: 1, tasks: 3 },
   });

@@ -33,8 +33,7 @@ function parse(xml: string): any {
   return parser.parse(xml);
 }
 
-const props = (node: any): Record<string, string> =>
-  Object.fromEntries((node.properties?.property ?? []).map((p: any) => [p.name, p.value]));
+const props = (node: any): Record<string, string> => Object.fromEntries((node.properties?.property ?? []).map((p: any) => [p.name, p.value]));
 
 let dir: string;
 beforeAll(async () => {
@@ -155,15 +154,16 @@ describe('junit.xml for gates and early stops', () => {
 });
 
 describe('junit.xml carries each input its own UART lines', () => {
-  const uart = [
-    'allhw synth firmware v1',
-    'model loaded',
-    '#result:0,1,2:1200',
-    'Error: arena overflow while running input 1',
-    '#result:3,4,5:1300',
-    ...Array.from({ length: 30 }, (_, i) => `debug line ${i}`),
-    '#result:6,7,8:1400',
-  ].join('\n') + '\n';
+  const uart =
+    [
+      'allhw synth firmware v1',
+      'model loaded',
+      '#result:0,1,2:1200',
+      'Error: arena overflow while running input 1',
+      '#result:3,4,5:1300',
+      ...Array.from({ length: 30 }, (_, i) => `debug line ${i}`),
+      '#result:6,7,8:1400',
+    ].join('\n') + '\n';
   const outcome: TaskOutcome = {
     planIndex: 0,
     image: 'synth',

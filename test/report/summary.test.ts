@@ -36,7 +36,9 @@ describe('summary.md for a run with passes, a value mismatch and an infrastructu
     expect(md).toContain('| `input-00.txt` | ✅ passed | 4 | 0 | 1.234 |  |');
     expect(md).toContain('| `input-02.txt` | ❌ failed | 3 | 2 | 1.234 | output\\[3\\] = 12, expected 10 (\\|Δ\\| 2 &gt; atol 0 + rtol 0·\\|e\\| = 0) |');
     // The escape byte from the UART is shown, not passed through.
-    expect(md).toContain('| `input-03.txt` | ⚠️ error | — | — | — | task ended with code 255 (infrastructure) after 3 attempts · Error: board did not boot \\\\x1b\\[0m |');
+    expect(md).toContain(
+      '| `input-03.txt` | ⚠️ error | — | — | — | task ended with code 255 (infrastructure) after 3 attempts · Error: board did not boot \\\\x1b\\[0m |',
+    );
   });
 
   it('shows flash and RAM against the board capacity', () => {
@@ -46,7 +48,9 @@ describe('summary.md for a run with passes, a value mismatch and an infrastructu
 
   it('lists task ids with their reservations', () => {
     expect(md).toContain('3 tasks: ids and reservations (what All-HW support asks for)');
-    expect(md).toContain('| `a1b2c3d4-0000-4000-8000-000000000002` | 1 | finished | 0 | 18 | input-02.txt | `logs/synth/a1b2c3d4-0000-4000-8000-000000000002.uart.log` |  |');
+    expect(md).toContain(
+      '| `a1b2c3d4-0000-4000-8000-000000000002` | 1 | finished | 0 | 18 | input-02.txt | `logs/synth/a1b2c3d4-0000-4000-8000-000000000002.uart.log` |  |',
+    );
     expect(md).toContain('| `a1b2c3d4-0000-4000-8000-000000000003` | 3 | finished | 255 | 19 | input-03.txt |  | code 255: infrastructure |');
   });
 
@@ -134,7 +138,9 @@ describe('summary size with thousands of inputs', () => {
     expect(bytes).toBeLessThanOrEqual(SUMMARY_BYTE_BUDGET);
     // All 20 failures are shown; the note says the rest is in the artifact.
     for (const r of rows.filter((x) => x.status === 'failed')) expect(md).toContain(`\`${r.input}\` | ❌ failed`);
-    expect(md).toContain('_Showing 1000 of 5000 inputs (failed, errored and noted ones first); 4000 passed inputs not shown: the full data is in results.json and junit.xml in the artifact `allhw-results`._');
+    expect(md).toContain(
+      '_Showing 1000 of 5000 inputs (failed, errored and noted ones first); 4000 passed inputs not shown: the full data is in results.json and junit.xml in the artifact `allhw-results`._',
+    );
     expect(md).toContain('4700 more tasks not shown');
     expect(md).toContain('The 50 slowest of 5000 timed inputs.');
     expect(md).toContain('more passed checks not shown');
@@ -148,7 +154,9 @@ describe('renderTextTable', () => {
     expect(lines[0]).toBe('input         status  top-1  max err  latency ms  note');
     expect(lines[2]).toBe('input-00.txt  passed  4      0        1.234');
     expect(lines[4]).toMatch(/^input-02\.txt {2}failed {2}3 {6}2 {8}1\.234 {7}output\[3\] = 12, expected 10/);
-    expect(lines[5]).toBe('input-03.txt  error   -      -        -           task ended with code 255 (infrastructure) after 3 attempts; Error: board did not boot \\x1b[0m');
+    expect(lines[5]).toBe(
+      'input-03.txt  error   -      -        -           task ended with code 255 (infrastructure) after 3 attempts; Error: board did not boot \\x1b[0m',
+    );
     expect(text).toContain('4 inputs: 2 passed, 1 failed, 1 error; 3 tasks');
   });
 

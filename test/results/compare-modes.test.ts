@@ -4,17 +4,25 @@ import { parseCompare } from '../../src/results/compare.js';
 import { renderSummary } from '../../src/report/summary.js';
 import { input, results } from '../report/fixtures.js';
 
-const golden = (outputs: Record<string, number[]>, extra: object = {}): Golden =>
-  parseGolden(JSON.stringify({ version: 1, outputs, ...extra }), 'golden.json');
+const golden = (outputs: Record<string, number[]>, extra: object = {}): Golden => parseGolden(JSON.stringify({ version: 1, outputs, ...extra }), 'golden.json');
 
 const one = (actual: number[], expected: number[], compare: string, extra: object = {}) => {
-  const { results: [r] } = checkCorrectness([input({ input: 'a', outputs: actual })], golden({ a: expected }, extra), { compare: parseCompare(compare)! });
+  const {
+    results: [r],
+  } = checkCorrectness([input({ input: 'a', outputs: actual })], golden({ a: expected }, extra), { compare: parseCompare(compare)! });
   return r;
 };
 
 describe('compare modes', () => {
   it('parses each form, and refuses others', () => {
-    expect(['values', 'top1', 'topk:3', ' lsb : 1 ', 'mse:0.25', 'mse:1e-3'].map(parseCompare)).toEqual(['values', 'top1', 'topk:3', 'lsb:1', 'mse:0.25', 'mse:0.001']);
+    expect(['values', 'top1', 'topk:3', ' lsb : 1 ', 'mse:0.25', 'mse:1e-3'].map(parseCompare)).toEqual([
+      'values',
+      'top1',
+      'topk:3',
+      'lsb:1',
+      'mse:0.25',
+      'mse:0.001',
+    ]);
     for (const bad of ['topk', 'topk:0', 'lsb:-1', 'lsb:1.5', 'mse:x', 'cosine', 'top1:2', 'topk:3:1']) expect(parseCompare(bad), bad).toBeNull();
   });
 
@@ -25,7 +33,9 @@ describe('compare modes', () => {
     expect(r).toMatchObject({ status: 'failed', match: false });
     expect(r?.reason).toBe('golden class 2 is not among the top 2 classes (0, 1)');
     expect(one([5, 3, 3, 1, 0], expected, 'topk:2')?.status).toBe('passed'); // class 2 tied with class 1 for second place
-    expect(one([5, 4, 3, 1, 0], [0, 0, 9, 9, 0], 'topk:2')?.reason).toBe('golden class 2 or 3 (tied in the golden output) is not among the top 2 classes (0, 1)');
+    expect(one([5, 4, 3, 1, 0], [0, 0, 9, 9, 0], 'topk:2')?.reason).toBe(
+      'golden class 2 or 3 (tied in the golden output) is not among the top 2 classes (0, 1)',
+    );
   });
 
   it('lsb:N: every value within N units', () => {
@@ -75,7 +85,9 @@ describe('min-pass-rate over a data set', () => {
     expect(rs[8]?.reason).toBe('top-1 class 0, expected 3 (allowed: 7/10 (70 %) matched, min-pass-rate 70 %)');
     const run = results({ results: rs, correctness });
     expect(verdict(run, 'any')).toEqual({ failed: false, reason: 'all 10 inputs passed, outputs matched golden on 7/10 (70 %) (min-pass-rate 70 %)' });
-    expect(renderSummary(run)).toContain('✅ **Correctness**: outputs matched golden on 7/10 (70 %) of the inputs with a golden entry (compare `top1`, min-pass-rate 70 %).');
+    expect(renderSummary(run)).toContain(
+      '✅ **Correctness**: outputs matched golden on 7/10 (70 %) of the inputs with a golden entry (compare `top1`, min-pass-rate 70 %).',
+    );
   });
 
   it('missed: the mismatches fail, and the verdict names the rate', () => {

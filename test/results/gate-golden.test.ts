@@ -23,7 +23,9 @@ async function goldenFile(name: string, content: string | object): Promise<strin
 const EXPECTED = [0, 1, 2, 10, 4, 5, 6, 7, 8, 9];
 
 async function synthGolden(extra: object = {}): Promise<Golden> {
-  return loadGolden(await goldenFile(`g-${Math.random()}.json`, { version: 1, model: 'synth', output_shape: [1, 10], outputs: { 'input-00.txt': EXPECTED }, ...extra }));
+  return loadGolden(
+    await goldenFile(`g-${Math.random()}.json`, { version: 1, model: 'synth', output_shape: [1, 10], outputs: { 'input-00.txt': EXPECTED }, ...extra }),
+  );
 }
 
 describe('loadGolden', () => {
@@ -49,7 +51,11 @@ describe('loadGolden', () => {
     ['wrong version', { version: 2, outputs: {} }, /"version": 2; only version 1 is known/],
     ['no outputs', { version: 1 }, /has no "outputs" object/],
     ['outputs not numbers', { version: 1, outputs: { a: [1, 'x'] } }, /outputs\["a"\] is not an array of numbers/],
-    ['wrong length for output_shape', { version: 1, output_shape: [1, 10], outputs: { a: [1, 2, 3] } }, /outputs\["a"\] has 3 values but "output_shape" \[1,10\] means 10/],
+    [
+      'wrong length for output_shape',
+      { version: 1, output_shape: [1, 10], outputs: { a: [1, 2, 3] } },
+      /outputs\["a"\] has 3 values but "output_shape" \[1,10\] means 10/,
+    ],
     ['bad output_shape', { version: 1, output_shape: [0], outputs: {} }, /"output_shape" is \[0\]/],
     ['negative atol', { version: 1, atol: -1, outputs: {} }, /"atol" is -1; expected a number ≥ 0/],
     ['unknown compare', { version: 1, compare: 'cosine', outputs: {} }, /"compare" is "cosine"; allowed values are 'values', 'top1'/],
@@ -100,7 +106,11 @@ describe('applyGolden', () => {
   it('in top1 mode compares only the arg-max class', async () => {
     const g = await synthGolden();
     const sameClass = [0, 0, 0, 99, 0, 0, 0, 0, 0, 0];
-    expect(applyGolden([input({ input: 'input-00.txt', outputs: sameClass })], g, { compare: 'top1' })[0]).toMatchObject({ status: 'passed', top1: 3, maxAbsError: 89 });
+    expect(applyGolden([input({ input: 'input-00.txt', outputs: sameClass })], g, { compare: 'top1' })[0]).toMatchObject({
+      status: 'passed',
+      top1: 3,
+      maxAbsError: 89,
+    });
     const other = [0, 0, 0, 0, 0, 0, 0, 50, 0, 0];
     const [r] = applyGolden([input({ input: 'input-00.txt', outputs: other })], g, { compare: 'top1' });
     expect(r).toMatchObject({ status: 'failed', reason: 'top-1 class 7, expected 3', top1: 7 });
@@ -158,10 +168,7 @@ describe('applyGolden', () => {
 
   it('does not match by base name two inputs that share it (named by their paths): the bare key could be either', async () => {
     const g = await loadGolden(await goldenFile('bare.json', { version: 1, outputs: { 'input-00.txt': [1, 2] } }));
-    const results = applyGolden(
-      [input({ input: 'day1/input-00.txt', outputs: [1, 2] }), input({ input: 'day2/input-00.txt', outputs: [7, 8] })],
-      g,
-    );
+    const results = applyGolden([input({ input: 'day1/input-00.txt', outputs: [1, 2] }), input({ input: 'day2/input-00.txt', outputs: [7, 8] })], g);
     // Neither is checked against the bare key, so neither may pass (no expected output).
     expect(results.map((r) => [r.status, r.expected])).toEqual([
       ['failed', null],
@@ -170,6 +177,8 @@ describe('applyGolden', () => {
     expect(results[1]?.reason).toMatch(/no entry for 'day2\/input-00.txt'/);
     // An exact key still matches.
     const exact = await loadGolden(await goldenFile('exact.json', { version: 1, outputs: { 'day2/input-00.txt': [7, 8] } }));
-    expect(applyGolden([input({ input: 'day1/input-00.txt', outputs: [1, 2] }), input({ input: 'day2/input-00.txt', outputs: [7, 8] })], exact)[1]?.expected).toEqual([7, 8]);
+    expect(
+      applyGolden([input({ input: 'day1/input-00.txt', outputs: [1, 2] }), input({ input: 'day2/input-00.txt', outputs: [7, 8] })], exact)[1]?.expected,
+    ).toEqual([7, 8]);
   });
 });

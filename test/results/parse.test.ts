@@ -85,7 +85,7 @@ describe('parseOutcome on real firmware output', () => {
     expect(r[3]?.reason).toBe('no #result for this input: the firmware ended (code 0) before answering it; 3 of 5 result(s) received');
   });
 
-  it('errorAnswers (generated MLF firmware): an Error line answers its input, and the next result is the next input\'s', () => {
+  it("errorAnswers (generated MLF firmware): an Error line answers its input, and the next result is the next input's", () => {
     const r = parseOutcome(outcome(WITH_ERRORS, ['in-0', 'bad', 'in-2', 'long', 'in-3']), { outputCount: 10, errorAnswers: true });
     expect(r.map((x) => x.status)).toEqual(['passed', 'failed', 'passed', 'failed', 'passed']);
     expect(r[1]?.reason).toBe("the board answered 'Error: expected 784 input values, got 3' instead of a #result");
@@ -169,7 +169,7 @@ describe('parseOutcome on real firmware output', () => {
 });
 
 describe('a board printing in a loop for its whole timeout', () => {
-  it('lists an input\'s first events and counts the rest (a reboot loop)', () => {
+  it("lists an input's first events and counts the rest (a reboot loop)", () => {
     const uart = `${BANNER}\n${R00}\n${`${BANNER}\r\nError: boot failed\r\n`.repeat(300_000)}`;
     const [a, b] = parseOutcome(outcome(uart, ['a', 'b'], 'timeout'), { outputCount: 10 });
     expect(a!.events).toEqual([]);
@@ -207,12 +207,15 @@ describe('line helpers', () => {
       seed = (seed + 0x6d2b79f5) | 0;
       let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
       t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n | 0;
+      return ((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n) | 0;
     };
     for (let round = 0; round < 3000; round++) {
       const bytes = Buffer.concat(Array.from({ length: random(12) }, () => pieces[random(pieces.length)]!));
       // The previous implementation: the whole output as one string, split.
-      const whole = bytes.toString('utf8').split('\n').map((l) => l.replace(/\r$/, ''));
+      const whole = bytes
+        .toString('utf8')
+        .split('\n')
+        .map((l) => l.replace(/\r$/, ''));
       if (whole.at(-1) === '') whole.pop();
       expect(uartLines(bytes), bytes.toString('hex')).toEqual(whole);
     }

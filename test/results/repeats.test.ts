@@ -61,7 +61,12 @@ describe('repeat and warm-up in the parsing', () => {
     expect(a?.repeats).toEqual({
       warmup: 1,
       repeat: 3,
-      timers: [[40, 900], [40, 510], [40, 500], [40, 530]],
+      timers: [
+        [40, 900],
+        [40, 510],
+        [40, 500],
+        [40, 530],
+      ],
       medianUs: 510,
       p90Us: 530,
       minUs: 500,
@@ -139,7 +144,12 @@ describe('median and percentile', () => {
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNull();
-    expect(percentile([...Array(10).keys()].map((k) => k + 1), 90)).toBe(9);
+    expect(
+      percentile(
+        [...Array(10).keys()].map((k) => k + 1),
+        90,
+      ),
+    ).toBe(9);
     expect(percentile([7], 90)).toBe(7);
   });
 });

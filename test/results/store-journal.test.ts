@@ -126,7 +126,9 @@ describe.skipIf(!root)('on a full disk (tmpfs; needs root)', () => {
       const file = path.join(disk.dir, 'big.uart.log');
       const err = await writeLogFile(file, big).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(FileWriteError);
-      expect((err as Error).message).toBe(`could not write big.uart.log (${big.length} bytes) in ${disk.dir}: the disk is full; free at least ${big.length} bytes on that disk or set results-dir to another one`);
+      expect((err as Error).message).toBe(
+        `could not write big.uart.log (${big.length} bytes) in ${disk.dir}: the disk is full; free at least ${big.length} bytes on that disk or set results-dir to another one`,
+      );
       const kept = await readFile(file, 'latin1');
       expect(kept.length).toBeGreaterThan(0);
       expect(kept).toMatch(/\n\[allhw-ci: this log was cut after \d+ of 204800 bytes: the disk was full\]\n$/);

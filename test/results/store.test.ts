@@ -132,7 +132,12 @@ describe('ResultsStore', () => {
     const log = await store.writeUartLog(o);
     store.addTask(o);
     const journal = await readFile(path.join(dir, JOURNAL_FILE), 'utf8');
-    expect(journal.trim().split('\n').map((l) => JSON.parse(l).event)).toEqual(['created', 'ended']);
+    expect(
+      journal
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).event),
+    ).toEqual(['created', 'ended']);
     for (const text of [journal, log!]) {
       expect(text).not.toContain(id);
       expect(text).not.toContain('4242');

@@ -56,23 +56,37 @@ const text = fc.array(piece, { maxLength: 40 }).map((p) => p.join(''));
 
 describe('input readers under fuzzing', () => {
   it('.csv', async () => {
-    await fc.assert(fc.asyncProperty(text, (t) => check('.csv', t)), SETTINGS);
+    await fc.assert(
+      fc.asyncProperty(text, (t) => check('.csv', t)),
+      SETTINGS,
+    );
   });
   it('.json', async () => {
-    await fc.assert(fc.asyncProperty(text, (t) => check('.json', t)), SETTINGS);
+    await fc.assert(
+      fc.asyncProperty(text, (t) => check('.json', t)),
+      SETTINGS,
+    );
   });
   it('#input text', async () => {
-    await fc.assert(fc.asyncProperty(text, (t) => check('.txt', t)), SETTINGS);
+    await fc.assert(
+      fc.asyncProperty(text, (t) => check('.txt', t)),
+      SETTINGS,
+    );
   });
   it('.npy: random headers and data', async () => {
     const descr = fc.oneof(fc.constantFrom('<f4', '<i1', '|u1', '>i2', '<f8', '<c8', MARKER), fc.string({ maxLength: 8 }));
     const shape = fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 3 });
-    const npy = fc.tuple(descr, shape, fc.uint8Array({ maxLength: 64 }), fc.boolean()).map(([d, s, data, fortran]) => npyBytes(d, s.length ? s : [1], Buffer.from(data), { fortran }));
+    const npy = fc
+      .tuple(descr, shape, fc.uint8Array({ maxLength: 64 }), fc.boolean())
+      .map(([d, s, data, fortran]) => npyBytes(d, s.length ? s : [1], Buffer.from(data), { fortran }));
     const flipped = fc.tuple(npy, fc.nat(), fc.nat({ max: 255 })).map(([b, at, v]) => {
       const copy = Buffer.from(b);
       if (copy.length) copy[at % copy.length] = v;
       return copy;
     });
-    await fc.assert(fc.asyncProperty(fc.oneof(npy, flipped), (b) => check('.npy', b)), SETTINGS);
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(npy, flipped), (b) => check('.npy', b)),
+      SETTINGS,
+    );
   });
 });

@@ -112,9 +112,7 @@ describe('loadInputs', () => {
     const log = memoryLogger();
     const items = await loadInputs(['in.txt', '!nothing*'], dir, { log });
     expect(items.map((i) => i.line)).toEqual(['#input:1, 2 ,3', '#input:4']);
-    expect(log.lines.filter((l) => l.startsWith('warning:'))).toEqual([
-      "warning: in.txt: 1 line(s) not starting with '#input:' are not sent (line 3)",
-    ]);
+    expect(log.lines.filter((l) => l.startsWith('warning:'))).toEqual(["warning: in.txt: 1 line(s) not starting with '#input:' are not sent (line 3)"]);
   });
 
   it('excludes files with !glob and reports a glob matching nothing', async () => {
@@ -164,7 +162,14 @@ describe('loadInputs', () => {
     await put('secret-cell.csv', `1,2\n3,${SECRET}\n`);
     await put('secret.json', `[1, "${SECRET}"]`);
     await put('secret-syntax.json', `[1, ${SECRET}]`);
-    await put('secret.npy', Buffer.concat([Buffer.from('\x93NUMPY\x01\x00'), Buffer.from([0x30, 0]), Buffer.from(`{'descr': '${SECRET}', 'fortran_order': False, 'shape': (1,), }`.padEnd(48))]));
+    await put(
+      'secret.npy',
+      Buffer.concat([
+        Buffer.from('\x93NUMPY\x01\x00'),
+        Buffer.from([0x30, 0]),
+        Buffer.from(`{'descr': '${SECRET}', 'fortran_order': False, 'shape': (1,), }`.padEnd(48)),
+      ]),
+    );
     const cases: [string, RegExp][] = [
       ['leak.csv', /^Input file leak\.csv is a symbolic link that leads out of the workspace \(to .*shadow\): inputs are read only from inside it/],
       ['dangling.txt', /^Input file dangling\.txt is a symbolic link to a file that does not exist/],
@@ -191,6 +196,8 @@ describe('loadInputs', () => {
     await expect(loadInputs(['huge.json'], dir)).rejects.toThrow(/^huge\.json: \[1\] is a number too large for a float64, not a number/);
     await expect(loadInputs(['huge.csv'], dir)).rejects.toThrow(/^huge\.csv:1:3: column 2 is a number too large for a float64/);
     await expect(loadInputs(['deep.json'], dir)).rejects.toThrow(/^deep\.json: \[0\].* is nested more than 32 arrays deep/);
-    await expect(loadInputs(['very-deep.json'], dir)).rejects.toThrow(/^very-deep\.json( is not valid JSON \(nested too deeply to read\)|: \[0\].* is nested more than 32 arrays deep)/);
+    await expect(loadInputs(['very-deep.json'], dir)).rejects.toThrow(
+      /^very-deep\.json( is not valid JSON \(nested too deeply to read\)|: \[0\].* is nested more than 32 arrays deep)/,
+    );
   });
 });

@@ -60,7 +60,14 @@ async function run(farm: TimedFarm, runTiming: RunTiming, taskInputs: InputItem[
 
 describe('the runner against a farm with its own timing', () => {
   it('learns flash + boot within the run, keeps its read budget, and starts the next run from that prior', async () => {
-    const farm = await startTimedFarm({ boards: 1, flashMs: 300, bootMs: (k) => itemAt(BOOT, k % 3), computeMs: 20, queueMs: 150, answerMs: (r) => (r % 3 === 2 ? 200 : 5) });
+    const farm = await startTimedFarm({
+      boards: 1,
+      flashMs: 300,
+      bootMs: (k) => itemAt(BOOT, k % 3),
+      computeMs: 20,
+      queueMs: 150,
+      answerMs: (r) => (r % 3 === 2 ? 200 : 5),
+    });
     try {
       const timing = new RunTiming();
       const first = await run(farm, timing, inputs);

@@ -37,7 +37,7 @@ describe('serve: task codes', () => {
     expect(record.output!.trimEnd().split('\n').at(-1)).toBe('Execution timeout detected (2 s): the task was stopped by the service.');
   });
 
-  it('an image QEMU cannot start finishes with 255 and QEMU\'s reason', async () => {
+  it("an image QEMU cannot start finishes with 255 and QEMU's reason", async () => {
     const id = await createTask(serve.url, overlap, '#exit\n');
     const record = await waitFinished(serve.url, id);
     expect(record.code).toBe(CODE_INFRA);

@@ -26,12 +26,7 @@ export interface PostOptions {
 }
 
 /** POST a task the way All-HW's clients do; returns the HTTP answer as is. */
-export async function postTask(
-  url: string,
-  firmware: string,
-  input: string | Buffer,
-  opts: PostOptions = {},
-): Promise<{ status: number; body: string }> {
+export async function postTask(url: string, firmware: string, input: string | Buffer, opts: PostOptions = {}): Promise<{ status: number; body: string }> {
   const form = new FormData();
   form.append('firmware', await openAsBlob(firmware), path.basename(firmware));
   form.append('input', new Blob([input]), 'input.txt');
@@ -117,9 +112,19 @@ export async function tinyFirmware(variant: 'tinyfw' | 'overlap' = 'tinyfw'): Pr
   const building = `${elf}.${process.pid}`; // workers may build at once: each renames its own file into place
   const src = path.join(FIXTURES, 'tinyfw');
   await run('arm-none-eabi-gcc', [
-    '-mcpu=cortex-m7', '-mthumb', '-mfloat-abi=soft', '-O2', '-ffreestanding', '-nostdlib', '-nostartfiles',
+    '-mcpu=cortex-m7',
+    '-mthumb',
+    '-mfloat-abi=soft',
+    '-O2',
+    '-ffreestanding',
+    '-nostdlib',
+    '-nostartfiles',
     ...(variant === 'overlap' ? ['-Wl,--no-check-sections'] : []),
-    '-T', path.join(src, `${variant}.ld`), path.join(src, 'tinyfw.c'), '-o', building,
+    '-T',
+    path.join(src, `${variant}.ld`),
+    path.join(src, 'tinyfw.c'),
+    '-o',
+    building,
   ]);
   await rename(building, elf);
   return elf;

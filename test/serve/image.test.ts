@@ -60,9 +60,7 @@ describe('serve: image recognition', () => {
     const lines = (await readFile(fw.hex, 'latin1')).split('\n');
     const broken = [...lines];
     broken[5] = broken[5]!.slice(0, -3) + (broken[5]!.at(-3) === '0' ? '1' : '0') + broken[5]!.slice(-2);
-    await expect(inspectImage(await variant('checksum.hex', broken.join('\n')))).rejects.toThrow(
-      /line 6 is not a valid record: wrong checksum/,
-    );
+    await expect(inspectImage(await variant('checksum.hex', broken.join('\n')))).rejects.toThrow(/line 6 is not a valid record: wrong checksum/);
     const truncated = lines.filter((l) => !l.startsWith(':00000001FF')).join('\n');
     await expect(inspectImage(await variant('truncated.hex', truncated))).rejects.toThrow(/no end-of-file record/);
   });

@@ -43,7 +43,9 @@ describe('serve: limits', () => {
     const record = await waitFinished(serve.url, id, 60_000);
     expect(record.code).toBe(0);
     const lines = record.output!.trimEnd().split('\n');
-    expect(lines.at(-1)).toMatch(new RegExp(`^${OUTPUT_CUT_LINE_PREFIX}: the board wrote \\d+ bytes on its UART; this service keeps the first 16384 \\(0\\.02 MiB\\)`));
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^${OUTPUT_CUT_LINE_PREFIX}: the board wrote \\d+ bytes on its UART; this service keeps the first 16384 \\(0\\.02 MiB\\)`),
+    );
     const wrote = Number(/wrote (\d+) bytes/.exec(lines.at(-1)!)![1]);
     expect(wrote).toBeGreaterThan(MAX_OUTPUT);
     const kept = record.output!.slice(0, record.output!.lastIndexOf(OUTPUT_CUT_LINE_PREFIX));

@@ -90,9 +90,17 @@ describe('serve: a malformed multipart body is answered at once', () => {
     ['no closing boundary', good, /ended before the closing multipart boundary/],
     ['garbage after a boundary', `--${B}junk\r\n` + good.slice(B.length + 4) + `--${B}--\r\n`, /unexpected bytes after a multipart boundary/],
     ['garbage after the last boundary, no line end', good + `--${B}xx`, /unexpected bytes after a multipart boundary/],
-    ['a part without Content-Disposition', part('firmware', 'x', 'Content-Type: application/octet-stream') + `--${B}--\r\n`, /no "Content-Disposition: form-data" header/],
+    [
+      'a part without Content-Disposition',
+      part('firmware', 'x', 'Content-Type: application/octet-stream') + `--${B}--\r\n`,
+      /no "Content-Disposition: form-data" header/,
+    ],
     ['a part with no headers at all', `--${B}\r\n\r\nbytes\r\n--${B}--\r\n`, /no "Content-Disposition: form-data" header/],
-    ['a body that uses another boundary', good.replaceAll(B, 'other-boundary') + '--other-boundary--\r\n', /does not start with the boundary "--X-test-boundary-3f9a"/],
+    [
+      'a body that uses another boundary',
+      good.replaceAll(B, 'other-boundary') + '--other-boundary--\r\n',
+      /does not start with the boundary "--X-test-boundary-3f9a"/,
+    ],
     ['an empty body', '', /does not start with the boundary/],
   ])('%s: 400 with the reason', async (_name, body, reason) => {
     const answer = await rawPost(CT, body);
@@ -159,7 +167,14 @@ describe('serve: a malformed multipart body is answered at once', () => {
 
   it.each([
     ['200 MB with no boundary: 400 after the first KiBs', '', 0x41, 400, 'does not start with the boundary', 32],
-    ['an endless unknown part: 413 once the body passes the limit', `--${B}\r\nContent-Disposition: form-data; name="padding"\r\n\r\n`, 0x42, 413, '--max-image-mb and --max-input-mb', 48],
+    [
+      'an endless unknown part: 413 once the body passes the limit',
+      `--${B}\r\nContent-Disposition: form-data; name="padding"\r\n\r\n`,
+      0x42,
+      413,
+      '--max-image-mb and --max-input-mb',
+      48,
+    ],
   ] as const)('%s, then the server hangs up', async (_name, head, fill, status, reason, answeredWithinMiB) => {
     const got = await streamUntilAnswered(head, Buffer.alloc(64 * 1024, fill), 200 * 1024 * 1024);
     expect(got.status).toBe(status);

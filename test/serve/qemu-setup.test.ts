@@ -153,9 +153,24 @@ describe('serve without a usable setpriv', () => {
 describe('allhw run --mode emulator and QEMU (dist/cli.js)', () => {
   const inputs = path.join(REPO_ROOT, 'examples/synth/inputs/input-0[01].txt');
   const runArgs = (resultsDir: string): string[] => [
-    path.join(REPO_ROOT, 'dist/cli.js'), 'run', '--mode', 'emulator', '--toolchain', 'none', '--build-system', 'none',
-    '--image', fw.elf, '--inputs', inputs, '--golden', path.join(REPO_ROOT, 'examples/synth/golden.json'),
-    '--exit-line', '#exit', '--results-dir', resultsDir,
+    path.join(REPO_ROOT, 'dist/cli.js'),
+    'run',
+    '--mode',
+    'emulator',
+    '--toolchain',
+    'none',
+    '--build-system',
+    'none',
+    '--image',
+    fw.elf,
+    '--inputs',
+    inputs,
+    '--golden',
+    path.join(REPO_ROOT, 'examples/synth/golden.json'),
+    '--exit-line',
+    '#exit',
+    '--results-dir',
+    resultsDir,
   ];
   const MESSAGE_START = "mode 'emulator' needs qemu-system-arm, which is not on PATH, and this runner cannot install OS packages: ";
   const ADVICE = ". Install it (Debian/Ubuntu: apt-get install qemu-system-arm; macOS: brew install qemu), or give 'ci-api-key' to run on All-HW.";
@@ -178,19 +193,23 @@ describe('allhw run --mode emulator and QEMU (dist/cli.js)', () => {
     expect(json.error).toBe(`${MESSAGE_START}no apt-get on PATH${ADVICE}`);
   }, 60_000);
 
-  it.skipIf(!setpriv)('not root, apt-get there but no sudo: cannot install, and says why', async () => {
-    const aptOnly = await pathWith('cli-apt-only', ['apt-get']);
-    const work = path.join(dir, 'nobody');
-    await mkdir(work);
-    await chown(work, 65534, 65534);
-    // The run as user nobody (65534), as a self-hosted runner without sudo would be.
-    const r = await runProcess(
-      setpriv!,
-      ['--reuid=65534', '--regid=65534', '--clear-groups', '--', NODE, ...runArgs(path.join(work, 'results'))],
-      { PATH: aptOnly, HOME: work },
-      work,
-    );
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`error: ${MESSAGE_START}not root, and no sudo on PATH${ADVICE}`);
-  }, 60_000);
+  it.skipIf(!setpriv)(
+    'not root, apt-get there but no sudo: cannot install, and says why',
+    async () => {
+      const aptOnly = await pathWith('cli-apt-only', ['apt-get']);
+      const work = path.join(dir, 'nobody');
+      await mkdir(work);
+      await chown(work, 65534, 65534);
+      // The run as user nobody (65534), as a self-hosted runner without sudo would be.
+      const r = await runProcess(
+        setpriv!,
+        ['--reuid=65534', '--regid=65534', '--clear-groups', '--', NODE, ...runArgs(path.join(work, 'results'))],
+        { PATH: aptOnly, HOME: work },
+        work,
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`error: ${MESSAGE_START}not root, and no sudo on PATH${ADVICE}`);
+    },
+    60_000,
+  );
 });

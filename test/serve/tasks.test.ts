@@ -76,10 +76,7 @@ describe('serve: the example firmware', () => {
     // ~10.9 KB of #input lines, then #exit: the task ends right after the last byte is read.
     const input = (await exampleInput(0)) + (await exampleInput(1)) + (await exampleInput(2)) + '#exit\n';
     const bytes = Buffer.byteLength(input);
-    const [fast, slow] = await Promise.all([
-      createTask(serve.url, fw.elf, input, { rate: 115200 }),
-      createTask(serve.url, fw.elf, input, { rate: 57600 }),
-    ]);
+    const [fast, slow] = await Promise.all([createTask(serve.url, fw.elf, input, { rate: 115200 }), createTask(serve.url, fw.elf, input, { rate: 57600 })]);
     const fastRecord = await waitFinished(serve.url, fast);
     const slowRecord = await waitFinished(serve.url, slow);
     const uartSeconds = (baud: number): number => (bytes * 10) / baud;

@@ -135,7 +135,7 @@ describe('what the extractor writes is what the guard judged', () => {
     const sink = await openExtractingSink({ format: 'tar.xz', dir: out, tempDir: path.join(dir, 'temp'), platform: 'linux', searchPath: process.env.PATH! });
     const bytes = archives.files.get(file)!;
     try {
-      for (let at = 0, n = 1; at < bytes.length; at += n, n = (n * 7) % 4093 + 1) await sink.write(bytes.subarray(at, at + n));
+      for (let at = 0, n = 1; at < bytes.length; at += n, n = ((n * 7) % 4093) + 1) await sink.write(bytes.subarray(at, at + n));
       await sink.finish();
       return { out, error: null };
     } catch (error) {
@@ -167,7 +167,10 @@ describe('what the extractor writes is what the guard judged', () => {
   });
 
   it('pax sizes written 0x200 and 1e3: the bytes they cover stay file content, no FIFO, no /etc link', async () => {
-    for (const [file, size] of [['pax-size-0x200.tar.xz', 512], ['pax-size-1e3.tar.xz', 1000]] as const) {
+    for (const [file, size] of [
+      ['pax-size-0x200.tar.xz', 512],
+      ['pax-size-1e3.tar.xz', 1000],
+    ] as const) {
       const { out, error } = await extract(file);
       expect(error).toBeNull();
       expect(await tree(out)).toEqual(expect.arrayContaining(['tc/data']));
@@ -271,10 +274,11 @@ describe('the download itself is capped', () => {
     return {
       url: `http://127.0.0.1:${port}/a.tar.xz`,
       sent: () => sent,
-      close: () => new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+      close: () =>
+        new Promise((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
     };
   }
 

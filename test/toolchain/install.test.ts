@@ -179,7 +179,9 @@ describe('setupToolchain from a loopback mirror', () => {
   it('refuses to install without a known checksum, and says how to pin one', async () => {
     serve('/arm', XZ);
     const table = tableFor(archives, XZ, [`${server.url}/arm`], { checksum: null });
-    await expect(setupToolchain(options({ table }))).rejects.toThrow(/No checksum is known .*refusing.*toolchain: '12\.2\.Rel1@sha256:<the archive's sha256>'.*toolchain: system/);
+    await expect(setupToolchain(options({ table }))).rejects.toThrow(
+      /No checksum is known .*refusing.*toolchain: '12\.2\.Rel1@sha256:<the archive's sha256>'.*toolchain: system/,
+    );
     expect(server.requests).toEqual([]);
   });
 

@@ -52,7 +52,12 @@ export async function startMirror(): Promise<MirrorServer> {
     const ifRange = req.headers['if-range'];
     if (m && !route.noRange && (!ifRange || ifRange === etag)) start = Number(m[1]);
     const slice = route.body.subarray(start);
-    const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream', 'content-length': slice.length, etag, 'accept-ranges': 'bytes' };
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/octet-stream',
+      'content-length': slice.length,
+      etag,
+      'accept-ranges': 'bytes',
+    };
     if (start > 0) headers['content-range'] = `bytes ${start}-${route.body.length - 1}/${route.body.length}`;
     res.writeHead(start > 0 ? 206 : 200, headers);
     if (route.truncate && route.truncate > 0) {

@@ -36,7 +36,9 @@ describe('toolchain: system', () => {
 
   it('cannot install OS packages where there is no apt-get, and says so', async () => {
     const err = await setupToolchain({ spec: 'system', log, searchPath: dir, platform: 'linux' }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/arm-none-eabi-gcc, which is not on PATH, and this runner cannot install OS packages: no apt-get on PATH\. Install it/);
+    expect((err as Error).message).toMatch(
+      /arm-none-eabi-gcc, which is not on PATH, and this runner cannot install OS packages: no apt-get on PATH\. Install it/,
+    );
   });
 });
 

@@ -4,15 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import shipped from '../../src/toolchain/versions.json' with { type: 'json' };
-import {
-  archiveFor,
-  cacheVersion,
-  defaultTable,
-  findRelease,
-  nearestReleases,
-  tableProblems,
-  type VersionsTable,
-} from '../../src/toolchain/table.js';
+import { archiveFor, cacheVersion, defaultTable, findRelease, nearestReleases, tableProblems, type VersionsTable } from '../../src/toolchain/table.js';
 import { scratch } from './fixtures.js';
 import { itemAt } from '../helpers/item.js';
 
@@ -35,14 +27,31 @@ describe('the shipped versions table', () => {
 
   it('has every Arm release from 9-2019-q4 on, newest first, each for Linux x86_64 and aarch64 and Windows', () => {
     expect(table.releases.map((r) => r.name)).toEqual([
-      '15.3.Rel1', '15.2.Rel1', '14.3.Rel1', '14.2.Rel1', '13.3.Rel1', '13.2.Rel1', '12.3.Rel1', '12.2.Rel1',
-      '11.3.Rel1', '11.2-2022.02', '10.3-2021.10', '10.3-2021.07', '10-2020-q4-major', '9-2020-q2-update', '9-2019-q4-major',
+      '15.3.Rel1',
+      '15.2.Rel1',
+      '14.3.Rel1',
+      '14.2.Rel1',
+      '13.3.Rel1',
+      '13.2.Rel1',
+      '12.3.Rel1',
+      '12.2.Rel1',
+      '11.3.Rel1',
+      '11.2-2022.02',
+      '10.3-2021.10',
+      '10.3-2021.07',
+      '10-2020-q4-major',
+      '9-2020-q2-update',
+      '9-2019-q4-major',
     ]);
     for (const r of table.releases) expect(Object.keys(r.hosts), r.name).toEqual(expect.arrayContaining(['linux-x64', 'linux-arm64', 'win32-x64']));
   });
 
   it('uses md5 only for the Windows builds of the releases Arm gave only an md5', () => {
-    const md5 = table.releases.flatMap((r) => Object.entries(r.hosts).filter(([, a]) => a!.checksum!.algorithm === 'md5').map(([h]) => `${r.name} ${h}`));
+    const md5 = table.releases.flatMap((r) =>
+      Object.entries(r.hosts)
+        .filter(([, a]) => a!.checksum!.algorithm === 'md5')
+        .map(([h]) => `${r.name} ${h}`),
+    );
     expect(md5).toEqual(['10.3-2021.10 win32-x64', '10.3-2021.07 win32-x64', '10-2020-q4-major win32-x64', '9-2020-q2-update win32-x64']);
   });
 });
@@ -87,7 +96,11 @@ describe('tableProblems', () => {
     const bad = {
       version: 2,
       releases: [
-        { name: '12.2.Rel1', gccVersion: '12.2', hosts: { 'linux-x64': { file: 'a.tar.xz', url: 'https://x/b.tar.xz', mirrors: [], checksum: { algorithm: 'sha1', value: 'x' } } } },
+        {
+          name: '12.2.Rel1',
+          gccVersion: '12.2',
+          hosts: { 'linux-x64': { file: 'a.tar.xz', url: 'https://x/b.tar.xz', mirrors: [], checksum: { algorithm: 'sha1', value: 'x' } } },
+        },
         { name: '13.2.Rel1', gccVersion: '13.2.1', hosts: { 'linux-ia32': {} } },
         { name: 'foo', gccVersion: '1.2.3', hosts: { 'linux-x64': { file: 'a.rar', url: 'ftp://x/a.rar', mirrors: [], checksum: null } } },
       ],
@@ -99,7 +112,7 @@ describe('tableProblems', () => {
       "releases[0] (12.2.Rel1).hosts.linux-x64.checksum.algorithm: expected 'sha256' or 'md5'",
       'releases[1] (13.2.Rel1): listed after the older 12.2.Rel1; releases go newest first',
       'releases[1] (13.2.Rel1).hosts.linux-ia32: unknown host (known: linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64)',
-      "releases[2] (foo).name: not an Arm release name this installer can map to a tool-cache version",
+      'releases[2] (foo).name: not an Arm release name this installer can map to a tool-cache version',
       "releases[2] (foo).hosts.linux-x64.file: 'a.rar' is not a .tar.xz, .tar.bz2, .tar.gz or .zip",
       'releases[2] (foo).hosts.linux-x64.url: expected an http(s) URL',
       'releases[2] (foo).hosts.linux-x64.checksum: no checksum known',
