@@ -58,7 +58,7 @@ describe('dist/index.js with model: (a fork PR, no key)', () => {
       work,
     );
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/::error::.*The model file .*model\.tar is not a tar archive/);
+    expect(r.stdout).toMatch(/::error( title=[^:]*)?::.*The model file .*model\.tar is not a tar archive/);
     expect(r.stdout).not.toMatch(/== Toolchain|::group::Toolchain/);
   });
 
