@@ -120,10 +120,9 @@ export function emitAnnotations(results: Results, log: Logger, options: Annotati
   for (const it of [...errors.left, ...warnings.left]) log.info(`Not annotated (GitHub shows 10 per step): ${it.level}: ${safe(it.message)}`);
 
   if (options.totals ?? true) {
-    const n = results.results.length;
-    const passed = results.results.filter((r) => r.status === 'passed').length;
-    const failed = results.results.filter((r) => r.status === 'failed').length;
-    let totals = `All-HW CI: ${plural(n, 'input')}, ${passed} passed, ${failed} failed, ${plural(n - passed - failed, 'error')}; ${plural(results.tasks.length, 'task')}`;
+    // The totals results.json stores (the store keeps them), not a count of our own.
+    const t = results.totals;
+    let totals = `All-HW CI: ${plural(t.inputs, 'input')}, ${t.passed} passed, ${t.failed} failed, ${plural(t.errors, 'error')}; ${plural(t.tasks, 'task')}`;
     if (results.gate) totals += `; gate ${results.gate.passed ? 'passed' : 'failed'}`;
     log.notice(totals, { title: 'All-HW CI results' });
   }

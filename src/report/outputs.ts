@@ -23,9 +23,9 @@ export function computeOutputs(results: Results, opts: OutputOptions): Record<st
   const first = results.images[0]?.size ?? null;
   return {
     results: path.join(opts.resultsDir, 'results.json'),
-    passed: String(results.results.filter((r) => r.status === 'passed').length),
-    failed: String(results.results.filter((r) => r.status === 'failed').length),
-    errors: String(results.results.filter((r) => r.status === 'error').length),
+    passed: String(results.totals.passed),
+    failed: String(results.totals.failed),
+    errors: String(results.totals.errors),
     'task-ids': JSON.stringify(taskIds),
     'latency-ms': JSON.stringify(latency),
     'artifact-id': opts.artifactId === null ? '' : String(opts.artifactId),

@@ -163,7 +163,7 @@ export function renderSummary(results: Results, options: SummaryOptions = {}): s
     maxGateRows: options.maxGateRows ?? 100,
     maxChartBars: options.maxChartBars ?? 50,
   };
-  const c = counts(results.results);
+  const c = results.totals;
   const gateFails = results.gate !== null && !results.gate.passed && results.gate.mode !== 'warn';
   const bad = c.failed + c.errors > 0 || Boolean(results.error) || gateFails || results.correctness?.passed === false;
   const lines: string[] = [
@@ -270,9 +270,9 @@ export function renderTextTable(results: Results, options: TextTableOptions = {}
       .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  const c = counts(results.results);
+  const c = results.totals;
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
-  let total = `${plural(results.results.length, 'input')}: ${c.passed} passed, ${c.failed} failed, ${plural(c.errors, 'error')}; ${plural(results.tasks.length, 'task')}`;
+  let total = `${plural(c.inputs, 'input')}: ${c.passed} passed, ${c.failed} failed, ${plural(c.errors, 'error')}; ${plural(c.tasks, 'task')}`;
   if (results.gate) total += `; gate ${results.gate.passed ? 'passed' : 'failed'}`;
   out.push('', total);
   if (results.gate) for (const ch of results.gate.checks.filter((x) => !x.passed)) out.push(`  gate: ${ch.detail}`);

@@ -39,8 +39,15 @@ export function task(over: Partial<TaskEntry> & { id: string | null; inputs: str
   };
 }
 
+/** The totals the results store keeps for these results and tasks. */
+export function totalsOf(r: Pick<Results, 'results' | 'tasks'>): Results['totals'] {
+  const count = (status: string): number => r.results.filter((x) => x.status === status).length;
+  return { inputs: r.results.length, passed: count('passed'), failed: count('failed'), errors: count('error'), tasks: r.tasks.length };
+}
+
+/** A results.json; its totals are those of its results and tasks unless given. */
 export function results(over: Partial<Results> = {}): Results {
-  return {
+  const made: Results = {
     version: 1,
     startedAt: '2025-01-01T10:00:00.000Z',
     finishedAt: '2025-01-01T10:00:12.500Z',
@@ -62,6 +69,7 @@ export function results(over: Partial<Results> = {}): Results {
     error: null,
     ...over,
   };
+  return over.totals ? made : { ...made, totals: totalsOf(made) };
 }
 
 /** Two passes, a value mismatch (already judged by the golden check) and an infrastructure error. */
