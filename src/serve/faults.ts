@@ -90,10 +90,12 @@ class FaultInjector {
   private journal: Promise<void> = Promise.resolve();
   private blankIds = 0;
 
-  constructor(
-    private readonly inner: RequestHandler,
-    private readonly opts: FaultLayerOptions,
-  ) {
+  private readonly inner: RequestHandler;
+  private readonly opts: FaultLayerOptions;
+
+  constructor(inner: RequestHandler, opts: FaultLayerOptions) {
+    this.inner = inner;
+    this.opts = opts;
     this.streams = {
       post: seededRandom(opts.seed),
       get: seededRandom(opts.seed ^ 0x9e3779b9),
