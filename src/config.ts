@@ -418,6 +418,7 @@ function shardInput(raw: Raw): GitHubConfig['shard'] {
   return { index, count };
 }
 
+// Long on purpose: one object literal lists every input in one place, read in the order that decides which bad input is reported first.
 export function parseConfig(get: (name: InputName) => string | undefined): Config {
   const raw: Raw = (name) => {
     const v = get(name);

@@ -76,7 +76,7 @@ export function toolchainRoot(toolchain: Toolchain, gccOnPath: string | null): s
 }
 
 export function planBuild(input: PlanInput): BuildPlan {
-  const { system, projectDir, buildDir, board, args, toolchain, facts, baseEnv, jobs } = input;
+  const { system, buildDir, toolchain, facts, baseEnv } = input;
   const notes: string[] = [];
   const changes: Record<string, string> = { ...COLOUR_FREE_ENV };
 
@@ -88,85 +88,102 @@ export function planBuild(input: PlanInput): BuildPlan {
   if (!facts.gcc && system !== 'none' && system !== 'command') {
     notes.push(`arm-none-eabi-gcc is not on the build's PATH: the build will likely fail (set the 'toolchain' input).`);
   }
-
-  let steps: BuildStep[] = [];
-  let searchDir = buildDir;
-  let knownImages: string[] | null = null;
-
-  switch (system) {
-    case 'cmake': {
-      const configure = ['cmake', '-S', projectDir, '-B', buildDir, `-DBOARD=${board}`];
-      if (argsSetToolchain(args)) {
-        notes.push('CMake toolchain file: the one named in build-args.');
-      } else if (facts.cmakeSetsToolchain) {
-        notes.push("CMake toolchain file: the project's own (its CMakeLists.txt sets CMAKE_TOOLCHAIN_FILE).");
-      } else if (baseEnv.CMAKE_TOOLCHAIN_FILE) {
-        notes.push(`CMake toolchain file: ${baseEnv.CMAKE_TOOLCHAIN_FILE} (from the CMAKE_TOOLCHAIN_FILE environment variable).`);
-      } else {
-        configure.push(`-DCMAKE_TOOLCHAIN_FILE=${input.toolchainFile}`);
-        notes.push(`CMake toolchain file: ${input.toolchainFile} (allhw-ci's arm-none-eabi file).`);
-      }
-      // The user's arguments come last so that theirs win (-DBOARD=..., -G ...).
-      steps = [
-        { argv: [...configure, ...args], cwd: projectDir },
-        { argv: ['cmake', '--build', buildDir, '--parallel', String(jobs)], cwd: projectDir },
-      ];
-      break;
-    }
-    case 'zephyr': {
-      const zboard = zephyrBoard(board);
-      changes.ZEPHYR_TOOLCHAIN_VARIANT = 'gnuarmemb';
-      const root = toolchainRoot(toolchain, facts.gcc);
-      if (root) changes.GNUARMEMB_TOOLCHAIN_PATH = root;
-      else notes.push('GNUARMEMB_TOOLCHAIN_PATH is not set: arm-none-eabi-gcc was not found.');
-      if (facts.west) {
-        // -p auto: start afresh only when the board or the source dir changed.
-        const west = ['west', 'build', '-p', 'auto', '-b', zboard, '-d', buildDir, projectDir];
-        steps = [{ argv: args.length ? [...west, '--', ...args] : west, cwd: projectDir }];
-        notes.push(`Zephyr: west build for board ${zboard}.`);
-      } else {
-        // microTVM's own way: cmake -DBOARD=... then make (cmake --build runs make with the default generator).
-        steps = [
-          { argv: ['cmake', '-S', projectDir, '-B', buildDir, `-DBOARD=${zboard}`, ...args], cwd: projectDir },
-          { argv: ['cmake', '--build', buildDir, '--parallel', String(jobs)], cwd: projectDir },
-        ];
-        notes.push(`Zephyr: west is not on PATH, building with cmake -DBOARD=${zboard} as microTVM does.`);
-        if (!baseEnv.ZEPHYR_BASE) notes.push('ZEPHYR_BASE is not set: find_package(Zephyr) needs it (or a registered Zephyr CMake package).');
-      }
-      knownImages = [path.join(buildDir, 'zephyr', 'zephyr.elf'), path.join(buildDir, 'zephyr', 'zephyr.hex')];
-      break;
-    }
-    case 'make': {
-      changes.BOARD = board;
-      if (!baseEnv.CROSS_COMPILE) changes.CROSS_COMPILE = CROSS_PREFIX;
-      const argv = ['make', '-C', projectDir, `-j${jobs}`];
-      // Command-line variables override the makefile's own assignments: pass
-      // them only where the makefile asks for them (CROSS_COMPILE) or would
-      // otherwise fall back to the host compiler (make's built-in CC = cc).
-      if (facts.makefileUsesCrossCompile) argv.push(`CROSS_COMPILE=${baseEnv.CROSS_COMPILE ?? CROSS_PREFIX}`);
-      if (!facts.makefileSetsCC) argv.push(`CC=${CROSS_PREFIX}gcc`);
-      steps = [{ argv: [...argv, ...args], cwd: projectDir }];
-      searchDir = projectDir;
-      break;
-    }
-    case 'command': {
-      changes.BOARD = board;
-      if (!baseEnv.CROSS_COMPILE) changes.CROSS_COMPILE = CROSS_PREFIX;
-      changes.ALLHW_CMAKE_TOOLCHAIN_FILE = input.toolchainFile;
-      const line = [input.command, ...args.map(shellQuote)].join(' ');
-      steps = [{ argv: ['sh', '-c', line], cwd: projectDir }];
-      searchDir = projectDir;
-      break;
-    }
-    case 'none':
-      searchDir = projectDir;
-      break;
-  }
+  const { steps, searchDir, knownImages } = systemPlan(input, changes, notes);
 
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(baseEnv)) if (v !== undefined) env[k] = v;
   Object.assign(env, changes);
   return { system, buildDir, searchDir, knownImages, envChanges: changes, env, steps, notes };
+}
+
+/** One build system's part of a plan: its steps, and where its image is looked for. */
+interface SystemPlan {
+  steps: BuildStep[];
+  searchDir: string;
+  knownImages: string[] | null;
+}
+
+/** The build system's steps; it adds its environment to changes and what it chose to notes. */
+function systemPlan(input: PlanInput, changes: Record<string, string>, notes: string[]): SystemPlan {
+  switch (input.system) {
+    case 'cmake':
+      return { steps: cmakeSteps(input, notes), searchDir: input.buildDir, knownImages: null };
+    case 'zephyr':
+      return zephyrPlan(input, changes, notes);
+    case 'make':
+      return { steps: makeSteps(input, changes), searchDir: input.projectDir, knownImages: null };
+    case 'command':
+      return { steps: commandSteps(input, changes), searchDir: input.projectDir, knownImages: null };
+    case 'none':
+      return { steps: [], searchDir: input.projectDir, knownImages: null };
+  }
+}
+
+function cmakeSteps(input: PlanInput, notes: string[]): BuildStep[] {
+  const { projectDir, buildDir, board, args, facts, baseEnv, jobs } = input;
+  const configure = ['cmake', '-S', projectDir, '-B', buildDir, `-DBOARD=${board}`];
+  if (argsSetToolchain(args)) {
+    notes.push('CMake toolchain file: the one named in build-args.');
+  } else if (facts.cmakeSetsToolchain) {
+    notes.push("CMake toolchain file: the project's own (its CMakeLists.txt sets CMAKE_TOOLCHAIN_FILE).");
+  } else if (baseEnv.CMAKE_TOOLCHAIN_FILE) {
+    notes.push(`CMake toolchain file: ${baseEnv.CMAKE_TOOLCHAIN_FILE} (from the CMAKE_TOOLCHAIN_FILE environment variable).`);
+  } else {
+    configure.push(`-DCMAKE_TOOLCHAIN_FILE=${input.toolchainFile}`);
+    notes.push(`CMake toolchain file: ${input.toolchainFile} (allhw-ci's arm-none-eabi file).`);
+  }
+  // The user's arguments come last so that theirs win (-DBOARD=..., -G ...).
+  return [
+    { argv: [...configure, ...args], cwd: projectDir },
+    { argv: ['cmake', '--build', buildDir, '--parallel', String(jobs)], cwd: projectDir },
+  ];
+}
+
+function zephyrPlan(input: PlanInput, changes: Record<string, string>, notes: string[]): SystemPlan {
+  const { projectDir, buildDir, board, args, toolchain, facts, baseEnv, jobs } = input;
+  const zboard = zephyrBoard(board);
+  changes.ZEPHYR_TOOLCHAIN_VARIANT = 'gnuarmemb';
+  const root = toolchainRoot(toolchain, facts.gcc);
+  if (root) changes.GNUARMEMB_TOOLCHAIN_PATH = root;
+  else notes.push('GNUARMEMB_TOOLCHAIN_PATH is not set: arm-none-eabi-gcc was not found.');
+  let steps: BuildStep[];
+  if (facts.west) {
+    // -p auto: start afresh only when the board or the source dir changed.
+    const west = ['west', 'build', '-p', 'auto', '-b', zboard, '-d', buildDir, projectDir];
+    steps = [{ argv: args.length ? [...west, '--', ...args] : west, cwd: projectDir }];
+    notes.push(`Zephyr: west build for board ${zboard}.`);
+  } else {
+    // microTVM's own way: cmake -DBOARD=... then make (cmake --build runs make with the default generator).
+    steps = [
+      { argv: ['cmake', '-S', projectDir, '-B', buildDir, `-DBOARD=${zboard}`, ...args], cwd: projectDir },
+      { argv: ['cmake', '--build', buildDir, '--parallel', String(jobs)], cwd: projectDir },
+    ];
+    notes.push(`Zephyr: west is not on PATH, building with cmake -DBOARD=${zboard} as microTVM does.`);
+    if (!baseEnv.ZEPHYR_BASE) notes.push('ZEPHYR_BASE is not set: find_package(Zephyr) needs it (or a registered Zephyr CMake package).');
+  }
+  const knownImages = [path.join(buildDir, 'zephyr', 'zephyr.elf'), path.join(buildDir, 'zephyr', 'zephyr.hex')];
+  return { steps, searchDir: buildDir, knownImages };
+}
+
+function makeSteps(input: PlanInput, changes: Record<string, string>): BuildStep[] {
+  const { projectDir, board, args, facts, baseEnv, jobs } = input;
+  changes.BOARD = board;
+  if (!baseEnv.CROSS_COMPILE) changes.CROSS_COMPILE = CROSS_PREFIX;
+  const argv = ['make', '-C', projectDir, `-j${jobs}`];
+  // Command-line variables override the makefile's own assignments: pass
+  // them only where the makefile asks for them (CROSS_COMPILE) or would
+  // otherwise fall back to the host compiler (make's built-in CC = cc).
+  if (facts.makefileUsesCrossCompile) argv.push(`CROSS_COMPILE=${baseEnv.CROSS_COMPILE ?? CROSS_PREFIX}`);
+  if (!facts.makefileSetsCC) argv.push(`CC=${CROSS_PREFIX}gcc`);
+  return [{ argv: [...argv, ...args], cwd: projectDir }];
+}
+
+function commandSteps(input: PlanInput, changes: Record<string, string>): BuildStep[] {
+  changes.BOARD = input.board;
+  if (!input.baseEnv.CROSS_COMPILE) changes.CROSS_COMPILE = CROSS_PREFIX;
+  changes.ALLHW_CMAKE_TOOLCHAIN_FILE = input.toolchainFile;
+  const line = [input.command, ...input.args.map(shellQuote)].join(' ');
+  return [{ argv: ['sh', '-c', line], cwd: input.projectDir }];
 }
 
 /** A step as a shell-like line for the log. */

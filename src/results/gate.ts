@@ -149,6 +149,31 @@ export function imageNames(r: Results): ImageEntry[] {
   return [...new Set(r.results.map((x) => x.image))].map((name) => ({ name, path: '', board: '', size: null }));
 }
 
+/** Flash and RAM of each image against its baseline image (or why they were not compared). */
+function sizeChecks(
+  curImages: ImageEntry[],
+  baseImages: ImageEntry[],
+  imageMap: Map<string, string>,
+  several: boolean,
+  flashTol: number,
+  ramTol: number,
+): GateCheck[] {
+  const checks: GateCheck[] = [];
+  for (const img of curImages) {
+    const baseName = imageMap.get(img.name);
+    const base = baseImages.find((i) => i.name === baseName);
+    const label = several || (baseName !== undefined && baseName !== img.name) ? ` ${img.name}` : '';
+    if (!img.size || !base?.size) {
+      const why = !base ? 'no matching image in the baseline' : 'size unknown in one of the runs';
+      checks.push({ name: `size${label}`, passed: true, detail: `flash/RAM${label} not compared: ${why}` });
+      continue;
+    }
+    checks.push(changeCheck(`flash${label}`, `flash${label}`, base.size.flash, img.size.flash, flashTol, formatBytes));
+    checks.push(changeCheck(`ram${label}`, `RAM${label}`, base.size.ram, img.size.ram, ramTol, formatBytes));
+  }
+  return checks;
+}
+
 export function compareBaseline(current: Results, baseline: Results, tol: BaselineTolerances = {}): GateResult {
   const latTol = tol.latencyTolerancePct ?? DEFAULT_LATENCY_TOLERANCE_PCT;
   const sizeTol = tol.sizeTolerancePct ?? DEFAULT_SIZE_TOLERANCE_PCT;
@@ -197,18 +222,7 @@ export function compareBaseline(current: Results, baseline: Results, tol: Baseli
     checks.push({ name: 'total latency', passed: true, detail: 'no input has a latency in both runs: latency not compared' });
   }
 
-  for (const img of curImages) {
-    const baseName = imageMap.get(img.name);
-    const base = baseline.images.find((i) => i.name === baseName);
-    const label = several || (baseName !== undefined && baseName !== img.name) ? ` ${img.name}` : '';
-    if (!img.size || !base?.size) {
-      const why = !base ? 'no matching image in the baseline' : 'size unknown in one of the runs';
-      checks.push({ name: `size${label}`, passed: true, detail: `flash/RAM${label} not compared: ${why}` });
-      continue;
-    }
-    checks.push(changeCheck(`flash${label}`, `flash${label}`, base.size.flash, img.size.flash, flashTol, formatBytes));
-    checks.push(changeCheck(`ram${label}`, `RAM${label}`, base.size.ram, img.size.ram, ramTol, formatBytes));
-  }
+  checks.push(...sizeChecks(curImages, baseline.images, imageMap, several, flashTol, ramTol));
 
   const gone = baseline.results.filter((r) => !seenBase.has(`${r.image}\u0000${r.input}`)).length;
   if (newInputs > 0 || gone > 0) {

@@ -144,104 +144,122 @@ export function parseOutcome(outcome: TaskOutcome, opts: ParseOptions): InputRes
   const warmup = opts.warmup ?? 0;
   const sends = warmup + (opts.repeat ?? 1);
   const slots: Slot[] = outcome.inputs.map((input) => ({ input, lines: [], metrics: new MetricSet(), events: [], unlisted: 0, uart: { lines: [], more: 0 } }));
+  const reading: Reading = { slots, sends, errorAnswers: opts.errorAnswers === true, extras: [], extraCount: 0, answered: 0, banner: null };
+  readUart(reading, outcome);
+
+  const got = slots.filter((s) => s.lines.length > 0 || s.answer !== undefined).length;
+  // Extra results are the last input's events, after those seen while it was in flight.
+  for (const e of reading.extras) addEvent(slots[n - 1]!, `extra result: '${clip(e, 80)}'`);
+  slots[n - 1]!.unlisted += reading.extraCount - reading.extras.length;
+  const results = slots.map((slot) => inputResult(slot, outcome, got, { ...opts, warmup, sends }));
+  if (reading.extraCount > 0) failForExtras(results[n - 1]!, reading.extraCount, n);
+  return results;
+}
+
+/** The UART lines read so far, sorted to the inputs they belong to. */
+interface Reading {
+  slots: Slot[];
+  sends: number;
+  errorAnswers: boolean;
   /** #result lines beyond the inputs: the first are kept for events, all are counted. */
-  const extras: string[] = [];
-  let extraCount = 0;
+  extras: string[];
+  extraCount: number;
   /** #result lines taken so far: input floor(answered / sends) is in flight. */
-  let answered = 0;
-  let banner: string | null = null;
-  const slotInFlight = (): Slot => slots[Math.min(Math.floor(answered / sends), n - 1)]!;
-  const eventFor = (text: string): void => {
-    addEvent(slotInFlight(), text);
-  };
+  answered: number;
+  banner: string | null;
+}
 
-  const take = (raw: string): void => {
-    // Leading: the CR of a driver ending lines with LF CR, a reset's glitch byte (NUL, 0xFF).
-    const line = raw.replace(LEADING_NOISE, '').trimEnd();
-    if (line === '') return;
-    // The line belongs to the input in flight (a result line: to the input it answers).
-    keepUartLine(slotInFlight(), line);
-    const at = line.indexOf(RESULT_PREFIX);
-    if (at >= 0) {
-      if (at > 0) eventFor(`text before a result: '${clip(line.slice(0, at), 80)}'`);
-      if (answered < n * sends) slots[Math.floor(answered++ / sends)]!.lines.push(line.slice(at));
-      else if (extraCount++ < MAX_EVENTS) extras.push(line.slice(at));
-      return;
-    }
-    if (line.startsWith(METRIC_PREFIX)) {
-      const m = parseMetricLine(line);
-      if ('error' in m) eventFor(`unreadable #metric line (${m.error}): '${clip(line, 80)}'`);
-      else slotInFlight().metrics.add(m.name, m.value, m.unit);
-      return;
-    }
-    if (banner === null) {
-      banner = line;
-    } else if (line === banner) {
-      eventFor(`reboot: the first line '${clip(banner, 80)}' was printed again`);
-    } else if (opts.errorAnswers && line.startsWith('Error') && answered < n * sends) {
-      // One send of the input in flight is answered; its first Error is the reason.
-      const slot = slots[Math.floor(answered++ / sends)]!;
-      slot.answer ??= clip(line, 200);
-    } else if (EVENT.test(line)) {
-      eventFor(clip(line, 200));
-    }
-  };
+function slotInFlight(r: Reading): Slot {
+  return r.slots[Math.min(Math.floor(r.answered / r.sends), r.slots.length - 1)]!;
+}
 
+function readUart(r: Reading, outcome: TaskOutcome): void {
   // Output read before the task ended (a bonus while running) may stop inside a line the
   // firmware was still writing: a #result cut there could read as numbers (`:496` → `:49`).
   const whole = outcome.end === 'finished' || outcome.end === 'timeout' || outcome.end === 'infra';
   const uart = outcome.uart;
   const complete = whole || uart.length === 0 || uart[uart.length - 1] === LF ? uart : uart.subarray(0, uart.lastIndexOf(LF) + 1);
-  for (const raw of eachUartLine(complete)) take(raw);
+  for (const raw of eachUartLine(complete)) takeLine(r, raw);
   const cut = uart.subarray(complete.length).toString('utf8');
   const cutAt = cut.indexOf(RESULT_PREFIX);
-  if (cutAt >= 0) eventFor(`a #result line was still being written when the output was last read: '${clip(cut.slice(cutAt).trimEnd(), 80)}'`);
-  else if (cut !== '') take(cut);
+  if (cutAt >= 0) addEvent(slotInFlight(r), `a #result line was still being written when the output was last read: '${clip(cut.slice(cutAt).trimEnd(), 80)}'`);
+  else if (cut !== '') takeLine(r, cut);
+}
 
-  const got = slots.filter((s) => s.lines.length > 0 || s.answer !== undefined).length;
-  // Extra results are the last input's events, after those seen while it was in flight.
-  for (const e of extras) addEvent(slots[n - 1]!, `extra result: '${clip(e, 80)}'`);
-  slots[n - 1]!.unlisted += extraCount - extras.length;
-  const results = slots.map((slot): InputResult => {
-    const result: InputResult = {
-      image: outcome.image,
-      input: slot.input,
-      status: 'passed',
-      reason: null,
-      outputs: null,
-      timers: null,
-      latencyUs: null,
-      taskId: outcome.id,
-      attempt: outcome.attempt,
-      expected: null,
-      maxAbsError: null,
-      top1: null,
-      events: listedEvents(slot),
-      uart: slot.uart,
-    };
-    const metrics = slot.metrics.toRecord();
-    if (metrics) result.metrics = metrics;
-    if (outcome.end === 'infra') {
-      return { ...result, status: 'error', reason: outcome.reason ?? 'infrastructure failure (code 255)' };
-    }
-    if (slot.answer !== undefined) {
-      return { ...result, status: 'failed', reason: `the board answered '${slot.answer}' instead of a #result` };
-    }
-    if (slot.lines.length === 0) {
-      return { ...result, ...missing(outcome, got, n) };
-    }
-    return slotResult(result, slot.lines, outcome, { ...opts, warmup, sends });
-  });
-
-  if (extraCount > 0) {
-    const last = results[n - 1]!;
-    const why = `${extraCount} #result line(s) more than the ${n} input(s) sent: the firmware answered something it was not asked (an input treated as two, or the exit line as an input?)`;
-    if (last.status !== 'error') {
-      last.status = 'failed';
-      last.reason = last.reason ? `${last.reason}; ${why}` : why;
-    }
+function takeLine(r: Reading, raw: string): void {
+  // Leading: the CR of a driver ending lines with LF CR, a reset's glitch byte (NUL, 0xFF).
+  const line = raw.replace(LEADING_NOISE, '').trimEnd();
+  if (line === '') return;
+  // The line belongs to the input in flight (a result line: to the input it answers).
+  keepUartLine(slotInFlight(r), line);
+  const at = line.indexOf(RESULT_PREFIX);
+  if (at >= 0) return takeResultLine(r, line, at);
+  if (line.startsWith(METRIC_PREFIX)) return takeMetricLine(r, line);
+  const n = r.slots.length;
+  if (r.banner === null) {
+    r.banner = line;
+  } else if (line === r.banner) {
+    addEvent(slotInFlight(r), `reboot: the first line '${clip(r.banner, 80)}' was printed again`);
+  } else if (r.errorAnswers && line.startsWith('Error') && r.answered < n * r.sends) {
+    // One send of the input in flight is answered; its first Error is the reason.
+    const slot = r.slots[Math.floor(r.answered++ / r.sends)]!;
+    slot.answer ??= clip(line, 200);
+  } else if (EVENT.test(line)) {
+    addEvent(slotInFlight(r), clip(line, 200));
   }
-  return results;
+}
+
+function takeResultLine(r: Reading, line: string, at: number): void {
+  if (at > 0) addEvent(slotInFlight(r), `text before a result: '${clip(line.slice(0, at), 80)}'`);
+  if (r.answered < r.slots.length * r.sends) r.slots[Math.floor(r.answered++ / r.sends)]!.lines.push(line.slice(at));
+  else if (r.extraCount++ < MAX_EVENTS) r.extras.push(line.slice(at));
+}
+
+function takeMetricLine(r: Reading, line: string): void {
+  const m = parseMetricLine(line);
+  if ('error' in m) addEvent(slotInFlight(r), `unreadable #metric line (${m.error}): '${clip(line, 80)}'`);
+  else slotInFlight(r).metrics.add(m.name, m.value, m.unit);
+}
+
+/** One input's result; got is how many inputs were answered at all. */
+function inputResult(slot: Slot, outcome: TaskOutcome, got: number, opts: ParseOptions & { warmup: number; sends: number }): InputResult {
+  const result: InputResult = {
+    image: outcome.image,
+    input: slot.input,
+    status: 'passed',
+    reason: null,
+    outputs: null,
+    timers: null,
+    latencyUs: null,
+    taskId: outcome.id,
+    attempt: outcome.attempt,
+    expected: null,
+    maxAbsError: null,
+    top1: null,
+    events: listedEvents(slot),
+    uart: slot.uart,
+  };
+  const metrics = slot.metrics.toRecord();
+  if (metrics) result.metrics = metrics;
+  if (outcome.end === 'infra') {
+    return { ...result, status: 'error', reason: outcome.reason ?? 'infrastructure failure (code 255)' };
+  }
+  if (slot.answer !== undefined) {
+    return { ...result, status: 'failed', reason: `the board answered '${slot.answer}' instead of a #result` };
+  }
+  if (slot.lines.length === 0) {
+    return { ...result, ...missing(outcome, got, outcome.inputs.length) };
+  }
+  return slotResult(result, slot.lines, outcome, opts);
+}
+
+/** More #result lines than inputs fail the last input (unless it is already an error). */
+function failForExtras(last: InputResult, extraCount: number, n: number): void {
+  const why = `${extraCount} #result line(s) more than the ${n} input(s) sent: the firmware answered something it was not asked (an input treated as two, or the exit line as an input?)`;
+  if (last.status !== 'error') {
+    last.status = 'failed';
+    last.reason = last.reason ? `${last.reason}; ${why}` : why;
+  }
 }
 
 /** An input's result from its runs' #result lines (one per send, or fewer when the task stopped). */

@@ -66,46 +66,81 @@ export interface FaultLayer {
 }
 
 export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): FaultLayer {
-  const closing = new AbortController();
-  const hold = (ms: number): Promise<boolean> => sleep(ms, closing.signal);
+  const faults = new FaultInjector(inner, opts);
+  return {
+    handler: async (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://serve.invalid');
+      if (req.method === 'POST') return faults.post(req, res, url.searchParams);
+      if (req.method === 'GET') return faults.get(req, res, url.searchParams);
+      return inner(req, res); // HEAD and other verbs: as the service answers them
+    },
+    close: () => faults.close(),
+  };
+}
+
+/** The fault layer's state: the seeded draws, the tasks it created, and the journal. */
+class FaultInjector {
+  private readonly closing = new AbortController();
   // One stream of draws per kind of request (and one for tasks): the n-th finished-record read
   // meets the same fault whatever number of polls came between, so a seed means the same faults.
-  const streams = {
-    post: seededRandom(opts.seed),
-    get: seededRandom(opts.seed ^ 0x9e3779b9),
-    getOutput: seededRandom(opts.seed ^ 0x85ebca6b),
-    task: seededRandom(opts.seed ^ 0xc2b2ae35),
-  };
-  const requestRules = opts.rules.filter((r) => !isTaskFault(r.kind) && r.probability > 0);
-  const taskRules = opts.rules.filter((r) => isTaskFault(r.kind) && r.probability > 0);
-  const tasks = new Map<string, KnownTask>();
-  let journal: Promise<void> = Promise.resolve();
-  let blankIds = 0;
+  private readonly streams;
+  private readonly requestRules: FaultRule[];
+  private readonly taskRules: FaultRule[];
+  private readonly tasks = new Map<string, KnownTask>();
+  private journal: Promise<void> = Promise.resolve();
+  private blankIds = 0;
 
-  const record = (entry: FaultJournalEntry): void => {
-    if (!opts.journalFile || closing.signal.aborted) return;
-    const file = opts.journalFile;
-    journal = journal
+  private readonly inner: RequestHandler;
+  private readonly opts: FaultLayerOptions;
+
+  constructor(inner: RequestHandler, opts: FaultLayerOptions) {
+    this.inner = inner;
+    this.opts = opts;
+    this.streams = {
+      post: seededRandom(opts.seed),
+      get: seededRandom(opts.seed ^ 0x9e3779b9),
+      getOutput: seededRandom(opts.seed ^ 0x85ebca6b),
+      task: seededRandom(opts.seed ^ 0xc2b2ae35),
+    };
+    this.requestRules = opts.rules.filter((r) => !isTaskFault(r.kind) && r.probability > 0);
+    this.taskRules = opts.rules.filter((r) => isTaskFault(r.kind) && r.probability > 0);
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    await this.journal;
+  }
+
+  private hold(ms: number): Promise<boolean> {
+    return sleep(ms, this.closing.signal);
+  }
+
+  private record(entry: FaultJournalEntry): void {
+    if (!this.opts.journalFile || this.closing.signal.aborted) return;
+    const file = this.opts.journalFile;
+    this.journal = this.journal
       .then(() => appendFile(file, JSON.stringify(entry) + '\n'))
-      .catch((err: Error) => opts.log.warning(`serve: could not write ${FAULT_JOURNAL}: ${err.message}`));
-  };
-  const injected = (kind: FaultKind, verb: 'GET' | 'POST', id: string | null): void => {
-    opts.log.info(`fault ${kind}: ${verb}${id ? ` of task ${id}` : ''}`); // never the query: it holds the key
-    record({ event: 'fault', kind, verb, id });
-  };
-  const drawRequestFault = (verb: 'GET' | 'POST', hasOutput: boolean): FaultRule | null => {
-    if (requestRules.length === 0) return null;
-    const stream = verb === 'POST' ? streams.post : hasOutput ? streams.getOutput : streams.get;
+      .catch((err: Error) => this.opts.log.warning(`serve: could not write ${FAULT_JOURNAL}: ${err.message}`));
+  }
+
+  private injected(kind: FaultKind, verb: 'GET' | 'POST', id: string | null): void {
+    this.opts.log.info(`fault ${kind}: ${verb}${id ? ` of task ${id}` : ''}`); // never the query: it holds the key
+    this.record({ event: 'fault', kind, verb, id });
+  }
+
+  private drawRequestFault(verb: 'GET' | 'POST', hasOutput: boolean): FaultRule | null {
+    if (this.requestRules.length === 0) return null;
+    const stream = verb === 'POST' ? this.streams.post : hasOutput ? this.streams.getOutput : this.streams.get;
     return pick(
-      requestRules.filter((r) => appliesTo(r.kind, verb, hasOutput)),
+      this.requestRules.filter((r) => appliesTo(r.kind, verb, hasOutput)),
       stream(),
     );
-  };
+  }
 
-  const post = async (req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> => {
-    const fault = drawRequestFault('POST', false);
+  async post(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    const fault = this.drawRequestFault('POST', false);
     if (fault && beforeCreate(fault.kind)) {
-      injected(fault.kind, 'POST', null);
+      this.injected(fault.kind, 'POST', null);
       if (fault.kind === 'reset-upload') {
         req.socket.destroy();
         return;
@@ -114,62 +149,78 @@ export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): Faul
       await drain(req);
       return sendStatusFault(res, fault);
     }
-    const captured = await runCaptured(inner, req, res);
+    const captured = await runCaptured(this.inner, req, res);
     if (!captured) return;
     if (captured.status !== 200) return send(res, captured);
     const id = String(captured.body ?? '');
-    const taskFault = taskRules.length ? pick(taskRules, streams.task()) : null;
-    tasks.set(id, { binary: /^(true|1)$/i.test(query.get('binary') ?? ''), fault: taskFault });
-    record({ event: 'task', id, fault: (taskFault?.kind as TaskFaultKind | undefined) ?? null });
-    if (taskFault) opts.log.info(`fault ${taskFault.kind}: task ${id}`);
+    this.taskCreated(id, query);
     if (!fault) return send(res, captured);
-    injected(fault.kind, 'POST', id);
+    this.injected(fault.kind, 'POST', id);
+    return this.answerCreated(res, captured, fault);
+  }
+
+  /** A new task, and the task fault (if any) it will show. */
+  private taskCreated(id: string, query: URLSearchParams): void {
+    const taskFault = this.taskRules.length ? pick(this.taskRules, this.streams.task()) : null;
+    this.tasks.set(id, { binary: /^(true|1)$/i.test(query.get('binary') ?? ''), fault: taskFault });
+    this.record({ event: 'task', id, fault: (taskFault?.kind as TaskFaultKind | undefined) ?? null });
+    if (taskFault) this.opts.log.info(`fault ${taskFault.kind}: task ${id}`);
+  }
+
+  /** A POST fault once the task exists. */
+  private async answerCreated(res: ServerResponse, captured: Captured, fault: FaultRule): Promise<void> {
     switch (fault.kind) {
       case 'reset':
         res.socket?.destroy(); // the task exists; the client never hears its id
         return;
       case 'empty-id':
         // Alternately nothing at all and only whitespace: both leave the client without an id.
-        return send(res, { ...captured, body: blankIds++ % 2 === 0 ? '' : ' \r\n' });
+        return send(res, { ...captured, body: this.blankIds++ % 2 === 0 ? '' : ' \r\n' });
       case 'slow':
-        await hold(fault.value ?? 0);
+        await this.hold(fault.value ?? 0);
         return send(res, captured);
       default:
         throw new Error(`fault ${fault.kind} cannot happen after a POST created its task`);
     }
-  };
+  }
 
-  const get = async (req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> => {
-    const captured = await runCaptured(inner, req, res);
+  async get(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    const captured = await runCaptured(this.inner, req, res);
     if (!captured) return;
     const id = query.get('id')?.trim() ?? '';
     let rec: TaskRecord | null = null;
     if (captured.status === 200) {
       rec = JSON.parse(String(captured.body)) as TaskRecord;
-      const task = tasks.get(id);
+      const task = this.tasks.get(id);
       if (task?.fault) rec = applyTaskFault(rec, task, task.fault);
       captured.body = JSON.stringify(rec);
     }
-    const fault = drawRequestFault('GET', rec?.output !== null && rec?.output !== undefined);
-    if (rec?.status === 'finished') {
-      const output = rec.output;
-      record({
-        event: 'finished',
-        id,
-        code: rec.code,
-        outputSha256: output === null ? null : createHash('sha256').update(output).digest('hex'),
-        outputLength: output?.length ?? 0,
-        delivered: !fault || fault.kind === 'slow',
-      });
-    }
+    const fault = this.drawRequestFault('GET', rec?.output !== null && rec?.output !== undefined);
+    if (rec?.status === 'finished') this.recordFinished(id, rec, fault);
     if (!fault) return send(res, captured);
-    injected(fault.kind, 'GET', id || null);
+    this.injected(fault.kind, 'GET', id || null);
+    return this.answerGetFault(res, captured, rec, fault);
+  }
+
+  private recordFinished(id: string, rec: TaskRecord, fault: FaultRule | null): void {
+    const output = rec.output;
+    this.record({
+      event: 'finished',
+      id,
+      code: rec.code,
+      outputSha256: output === null ? null : createHash('sha256').update(output).digest('hex'),
+      outputLength: output?.length ?? 0,
+      delivered: !fault || fault.kind === 'slow',
+    });
+  }
+
+  private async answerGetFault(res: ServerResponse, captured: Captured, rec: TaskRecord | null, fault: FaultRule): Promise<void> {
     switch (fault.kind) {
       case 'reset':
         res.socket?.destroy();
         return;
       case 'slow':
-        await hold(fault.value ?? 0);
+        await this.hold(fault.value ?? 0);
         return send(res, captured);
       case 'malformed-json': {
         const body = String(captured.body ?? '');
@@ -180,20 +231,7 @@ export function withFaults(inner: RequestHandler, opts: FaultLayerOptions): Faul
       default:
         return sendStatusFault(res, fault);
     }
-  };
-
-  return {
-    handler: async (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://serve.invalid');
-      if (req.method === 'POST') return post(req, res, url.searchParams);
-      if (req.method === 'GET') return get(req, res, url.searchParams);
-      return inner(req, res); // HEAD and other verbs: as the service answers them
-    },
-    close: async () => {
-      closing.abort();
-      await journal;
-    },
-  };
+  }
 }
 
 /** A task fault's version of a record. */

@@ -160,6 +160,22 @@ async function runCounting(opts: QemuRunOptions, counted: { uartBytes: number })
   pacer?.stop();
   await Promise.all([endStream(uartLog), endStream(stderrLog)]);
 
+  return howRunEnded(opts, { aborted, timedOut, spawnError, stderrText, code, signal }, counted.uartBytes, startedAt);
+}
+
+/** What was seen of one QEMU run once it was over. */
+interface RunSeen {
+  aborted: boolean;
+  timedOut: boolean;
+  spawnError: Error | undefined;
+  stderrText: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** How the run ended, from what was seen of it; a lockup waits out the task's timeout first. */
+async function howRunEnded(opts: QemuRunOptions, seen: RunSeen, uartBytes: number, startedAt: number): Promise<QemuRunEnd> {
+  const { aborted, timedOut, spawnError, stderrText, code, signal } = seen;
   if (aborted) return { kind: 'aborted' };
   if (timedOut) return { kind: 'timeout' };
   if (spawnError) {
@@ -175,7 +191,7 @@ async function runCounting(opts: QemuRunOptions, counted: { uartBytes: number })
     return { kind: 'timeout', lockup: fatal[1]!.trim() };
   }
   if (signal) return { kind: 'failed', reason: `QEMU ended unexpectedly (signal ${signal}).` };
-  if (code !== 0 && counted.uartBytes === 0 && hasQemuError(stderrText)) {
+  if (code !== 0 && uartBytes === 0 && hasQemuError(stderrText)) {
     return { kind: 'failed', reason: `QEMU could not start the image:\n${withoutWarnings(stderrText).slice(0, 2000)}` };
   }
   return { kind: 'exited', code: code ?? 0 };

@@ -10,7 +10,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../common/log.js';
-import { cacheDirs, commitToCache, findCached, stagingDir } from './cache.js';
+import { cacheDirs, commitToCache, findCached, stagingDir, type CacheDirs } from './cache.js';
 import { toolchainCacheKey, toolchainCachePaths, type ToolchainCacheLayer } from './actions-cache.js';
 import { redactUrl } from '../common/redact.js';
 import { downloadVerified, type DownloadTuning } from './download.js';
@@ -20,6 +20,7 @@ import { systemToolchain } from './system.js';
 import {
   archiveFor,
   archiveFormat,
+  type ArchiveChoice,
   cacheVersion,
   checkedTable,
   defaultTable,
@@ -133,6 +134,26 @@ export async function setupToolchain(opts: ToolchainOptions): Promise<Toolchain>
   if (!choice) throw new ToolchainError(noArchiveMessage(release, platform, arch));
   const { archive, host } = choice;
   if (choice.emulated) log.warning(`Arm published no ${platform}-${arch} build of ${release.name}; using the ${host} one, which ${choice.emulated}.`);
+  const checksum = checksumFor(release, choice, pin, log);
+  const version = cacheVersion(release.name)!;
+  const dirs = cacheDirs(opts, opts.env ?? {});
+  const install: Install = {
+    opts,
+    release,
+    host,
+    archive,
+    checksum,
+    platform,
+    version,
+    cacheArch: host.slice(host.indexOf('-') + 1),
+    dirs,
+    started: performance.now(),
+  };
+  return (await fromCaches(install)) ?? downloadRelease(install);
+}
+
+/** The checksum to verify the archive with: the pin, else the table's; none known is an error. */
+function checksumFor(release: Release, { archive, host }: ArchiveChoice, pin: Checksum | null, log: Logger): Checksum {
   const checksum = pin ?? archive.checksum;
   if (!checksum) {
     throw new ToolchainError(
@@ -146,48 +167,71 @@ export async function setupToolchain(opts: ToolchainOptions): Promise<Toolchain>
       `${archive.file}: using the pinned ${pin.algorithm} ${pin.value} instead of the table's ${archive.checksum.algorithm} ${archive.checksum.value}.`,
     );
   }
-  const version = cacheVersion(release.name)!;
-  const cacheArch = host.slice(host.indexOf('-') + 1);
-  const dirs = cacheDirs(opts, opts.env ?? {});
-  const started = performance.now();
-  const finish = (source: 'cache' | 'download', root: string, line: string, where = 'the tool cache'): Toolchain => {
-    const binDir = path.join(root, 'bin');
-    opts.onBinDir?.(binDir);
-    const seconds = ((performance.now() - started) / 1000).toFixed(2);
-    log.info(`arm-none-eabi-gcc ${release.name} (${host}) ${source === 'cache' ? `from ${where}` : 'installed'} in ${seconds} s: ${binDir}`);
-    log.info(`  ${line}`);
-    return { source, release: release.name, path: root, binDir, gccVersion: line };
-  };
-  const checkVersion = async (root: string): Promise<string> => {
-    const line = await gccVersionLine(gccExecutable(path.join(root, 'bin'), platform));
-    if (!reportsVersion(line, release.gccVersion)) {
-      throw new ToolchainError(`${release.name} should be GCC ${release.gccVersion}, but its arm-none-eabi-gcc reports: ${line}`);
-    }
-    if (!line.toLowerCase().includes(release.name.toLowerCase())) log.debug(`'${line}' does not name ${release.name}`);
-    return line;
-  };
+  return checksum;
+}
 
+/** One release being installed for one host. */
+interface Install {
+  opts: ToolchainOptions;
+  release: Release;
+  host: ArchiveChoice['host'];
+  archive: ArchiveChoice['archive'];
+  checksum: Checksum;
+  platform: NodeJS.Platform;
+  version: string;
+  cacheArch: string;
+  dirs: CacheDirs;
+  started: number;
+}
+
+function finishInstall(i: Install, source: 'cache' | 'download', root: string, line: string, where = 'the tool cache'): Toolchain {
+  const binDir = path.join(root, 'bin');
+  i.opts.onBinDir?.(binDir);
+  const seconds = ((performance.now() - i.started) / 1000).toFixed(2);
+  i.opts.log.info(`arm-none-eabi-gcc ${i.release.name} (${i.host}) ${source === 'cache' ? `from ${where}` : 'installed'} in ${seconds} s: ${binDir}`);
+  i.opts.log.info(`  ${line}`);
+  return { source, release: i.release.name, path: root, binDir, gccVersion: line };
+}
+
+async function checkVersion(i: Install, root: string): Promise<string> {
+  const { release } = i;
+  const line = await gccVersionLine(gccExecutable(path.join(root, 'bin'), i.platform));
+  if (!reportsVersion(line, release.gccVersion)) {
+    throw new ToolchainError(`${release.name} should be GCC ${release.gccVersion}, but its arm-none-eabi-gcc reports: ${line}`);
+  }
+  if (!line.toLowerCase().includes(release.name.toLowerCase())) i.opts.log.debug(`'${line}' does not name ${release.name}`);
+  return line;
+}
+
+/** The release from the tool cache, else from the Actions cache; null when neither has a working one. */
+async function fromCaches(i: Install): Promise<Toolchain | null> {
+  const { dirs, version, cacheArch, opts } = i;
   const cached = await findCached(dirs, version, cacheArch);
   if (cached) {
     try {
-      return finish('cache', cached, await checkVersion(cached));
+      return finishInstall(i, 'cache', cached, await checkVersion(i, cached));
     } catch (e) {
-      log.warning(`The cached ${release.name} at ${cached} is broken (${(e as Error).message}); installing it again.`);
+      opts.log.warning(`The cached ${i.release.name} at ${cached} is broken (${(e as Error).message}); installing it again.`);
       await rm(cached, { recursive: true, force: true });
     }
   }
-
-  const cacheKey = toolchainCacheKey(release.name, host, checksum);
-  const cachePaths = toolchainCachePaths(dirs, version, cacheArch);
-  if (opts.actionsCache && (await opts.actionsCache.restore(cachePaths, cacheKey))) {
+  const cacheKey = toolchainCacheKey(i.release.name, i.host, i.checksum);
+  if (opts.actionsCache && (await opts.actionsCache.restore(toolchainCachePaths(dirs, version, cacheArch), cacheKey))) {
     const restored = await findCached(dirs, version, cacheArch);
-    if (restored) return finish('cache', restored, await checkVersion(restored), `the Actions cache (${cacheKey})`);
+    if (restored) return finishInstall(i, 'cache', restored, await checkVersion(i, restored), `the Actions cache (${cacheKey})`);
   }
+  return null;
+}
 
+async function downloadRelease(i: Install): Promise<Toolchain> {
+  const { opts, archive, checksum, dirs, version, cacheArch, platform } = i;
+  const { log, searchPath } = opts;
+  const cacheKey = toolchainCacheKey(i.release.name, i.host, checksum);
+  const cachePaths = toolchainCachePaths(dirs, version, cacheArch);
   const format = archiveFormat(archive.file)!;
   const urls = opts.mirror ? [mirrorUrl(opts.mirror, archive.file)] : [archive.url, ...archive.mirrors];
   log.info(
-    `${release.name} is not in the tool cache (${dirs.toolCacheDir})${opts.actionsCache ? ' nor in the Actions cache' : ''}; downloading ${archive.file}, ${checksum.algorithm} ${checksum.value}`,
+    `${i.release.name} is not in the tool cache (${dirs.toolCacheDir})${opts.actionsCache ? ' nor in the Actions cache' : ''}; downloading ${archive.file}, ${checksum.algorithm} ${checksum.value}`,
   );
   const staging = await stagingDir(dirs, version, cacheArch);
   try {
@@ -205,8 +249,8 @@ export async function setupToolchain(opts: ToolchainOptions): Promise<Toolchain>
       },
     });
     const root = await toolchainRoot(extracted, platform);
-    const line = await checkVersion(root);
-    const committed = finish('download', await commitToCache(dirs, root, version, cacheArch), line);
+    const line = await checkVersion(i, root);
+    const committed = finishInstall(i, 'download', await commitToCache(dirs, root, version, cacheArch), line);
     // Only a verified toolchain goes into the cache: a restore is trusted like a tool-cache hit.
     await opts.actionsCache?.save(cachePaths, cacheKey);
     return committed;

@@ -18,7 +18,7 @@
  * the CPU of `curl | tar` on the bench, against a 1.2x goal; re-writing the
  * headers costs little, and the C tar does the file system work.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -131,57 +131,105 @@ export async function openTarSink(o: ExtractOptions): Promise<ExtractingSink> {
   await mkdir(o.dir, { recursive: true });
   const guard = new EntryGuard();
   const meter = new UnpackMeter(o.limits);
-  // The first thing wrong with the archive itself wins over its knock-on failures.
-  let failure: Error | null = null;
+  const pipeline = startPipeline(cmd, args, tarPath, o.dir);
+  const parser = guardedParser(pipeline, guard, meter);
+  pumpThroughParser(pipeline, parser, meter);
+  reportExits(pipeline, cmd);
+  return sinkOver(pipeline, o.dir, meter);
+}
+
+/** The first thing wrong with the archive itself wins over its knock-on failures. */
+interface FirstFailure {
+  readonly current: Error | null;
+  /** Rejects with the first failure, once there is one. */
+  readonly failed: Promise<never>;
+  fail(e: Error): void;
+}
+
+function firstFailure(): FirstFailure {
+  let current: Error | null = null;
   let rejectFailed: (e: Error) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
   failed.catch(() => undefined);
-  const fail = (e: Error): void => {
-    failure ??= e;
-    rejectFailed(failure);
+  return {
+    get current() {
+      return current;
+    },
+    failed,
+    fail(e) {
+      current ??= e;
+      rejectFailed(current);
+    },
   };
+}
 
+/** The decompressor and tar processes, their pipes, and how a failure or refusal stops them. */
+interface Pipeline {
+  decompress: ChildProcess;
+  tar: ChildProcess;
+  exits: Record<'decompress' | 'tar', Promise<Exit>>;
+  input: NodeJS.WritableStream & { destroy(): void };
+  toTar: NodeJS.WritableStream & { destroy(): void; writableNeedDrain: boolean };
+  failure: FirstFailure;
+  /** False once refused: nothing more reaches tar. */
+  feeding(): boolean;
+  refuse(e: Error): void;
+}
+
+function startPipeline(cmd: string, args: string[], tarPath: string, dir: string): Pipeline {
+  const failure = firstFailure();
   const decompress = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  const tar = spawn(tarPath, ['-x', '-f', '-', '-C', o.dir, '--no-same-owner', '--no-same-permissions'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const tar = spawn(tarPath, ['-x', '-f', '-', '-C', dir, '--no-same-owner', '--no-same-permissions'], { stdio: ['pipe', 'ignore', 'pipe'] });
   const exits: Record<'decompress' | 'tar', Promise<Exit>> = { decompress: exitOf(decompress), tar: exitOf(tar) };
-  const input = decompress.stdin!;
-  const toTar = tar.stdin!;
-  input.on('error', (e) => fail(e));
-  toTar.on('error', (e) => fail(e));
+  const input = decompress.stdin;
+  const toTar = tar.stdin;
+  input.on('error', (e) => failure.fail(e));
+  toTar.on('error', (e) => failure.fail(e));
   // On a refusal nothing more reaches tar, and the decompressor is stopped: nothing it would still produce is wanted.
   let fed = true;
   const refuse = (e: Error): void => {
-    fail(e);
+    failure.fail(e);
     if (!fed) return;
     fed = false;
     decompress.kill('SIGKILL');
     toTar.destroy();
   };
+  return { decompress, tar, exits, input, toTar, failure, feeding: () => fed, refuse };
+}
 
+/** node-tar's parser, with the guard judging every entry before it is relayed to tar. */
+function guardedParser(p: Pipeline, guard: EntryGuard, meter: UnpackMeter): Parser {
   const parser = new Parser({
     strict: true, // every damaged header is an error, not a warning
     filter: (_path, entry) => {
-      if (failure) return false;
+      if (p.failure.current) return false;
       try {
         judge(guard, meter, entry as ReadEntry);
         return true;
       } catch (e) {
-        refuse(e as Error);
+        p.refuse(e as Error);
         return false;
       }
     },
   });
-  parser.on('error', (e: Error) => refuse(e instanceof ToolchainError ? e : new ToolchainError(`The archive is not a valid tar file: ${e.message}`)));
-  parser.on('entry', (entry: ReadEntry) => relayEntry(entry, toTar, () => fed));
+  parser.on('error', (e: Error) => p.refuse(e instanceof ToolchainError ? e : new ToolchainError(`The archive is not a valid tar file: ${e.message}`)));
+  parser.on('entry', (entry: ReadEntry) => relayEntry(entry, p.toTar, p.feeding));
   parser.on('end', () => {
-    if (fed) toTar.end(END_OF_ARCHIVE);
+    if (p.feeding()) p.toTar.end(END_OF_ARCHIVE);
   });
-  // The parser is fed 1 MiB at a time, and only while tar keeps up: what one
-  // feed relays to tar is buffered at most once over.
+  return parser;
+}
+
+/**
+ * The decompressed stream into the parser, 1 MiB at a time, and only while
+ * tar keeps up: what one feed relays to tar is buffered at most once over.
+ */
+function pumpThroughParser(p: Pipeline, parser: Parser, meter: UnpackMeter): void {
+  const decompressed = p.decompress.stdout!;
   let parserBlocked = false;
   let tarBlocked = false;
   const resumeIfFree = (): void => {
-    if (!parserBlocked && !tarBlocked) decompress.stdout!.resume();
+    if (!parserBlocked && !tarBlocked) decompressed.resume();
   };
   parser.on('drain', () => {
     parserBlocked = false;
@@ -194,61 +242,67 @@ export async function openTarSink(o: ExtractOptions): Promise<ExtractingSink> {
     held = [];
     heldBytes = 0;
     if (!parser.write(chunk)) parserBlocked = true;
-    if (toTar.writableNeedDrain && !tarBlocked) {
+    if (p.toTar.writableNeedDrain && !tarBlocked) {
       tarBlocked = true;
-      toTar.once('drain', () => {
+      p.toTar.once('drain', () => {
         tarBlocked = false;
         resumeIfFree();
       });
     }
-    if (parserBlocked || tarBlocked) decompress.stdout!.pause();
+    if (parserBlocked || tarBlocked) decompressed.pause();
   };
-  decompress.stdout!.on('data', (chunk: Buffer) => {
-    if (!fed) return;
+  decompressed.on('data', (chunk: Buffer) => {
+    if (!p.feeding()) return;
     try {
       meter.unpacked(chunk.length);
     } catch (e) {
-      refuse(e as Error);
+      p.refuse(e as Error);
       return;
     }
     held.push(chunk);
     heldBytes += chunk.length;
     if (heldBytes >= FEED_BYTES) feed();
   });
-  decompress.stdout!.on('end', () => {
-    if (!fed) return;
+  decompressed.on('end', () => {
+    if (!p.feeding()) return;
     if (heldBytes > 0) feed();
     parser.end();
   });
-  void exits.decompress.then((x) => {
-    if (x.code !== 0) fail(new ToolchainError(`${path.basename(cmd)} could not decompress the archive (exit ${x.code ?? x.signal}): ${x.stderr.trim()}`));
-  });
-  void exits.tar.then((x) => {
-    if (x.code !== 0) fail(new ToolchainError(`tar could not extract the archive (exit ${x.code ?? x.signal}): ${x.stderr.trim()}`));
-  });
+}
 
+function reportExits(p: Pipeline, cmd: string): void {
+  void p.exits.decompress.then((x) => {
+    if (x.code !== 0)
+      p.failure.fail(new ToolchainError(`${path.basename(cmd)} could not decompress the archive (exit ${x.code ?? x.signal}): ${x.stderr.trim()}`));
+  });
+  void p.exits.tar.then((x) => {
+    if (x.code !== 0) p.failure.fail(new ToolchainError(`tar could not extract the archive (exit ${x.code ?? x.signal}): ${x.stderr.trim()}`));
+  });
+}
+
+function sinkOver(p: Pipeline, dir: string, meter: UnpackMeter): ExtractingSink {
   return {
-    dir: o.dir,
+    dir,
     async write(chunk) {
-      if (failure) throw failure;
+      if (p.failure.current) throw p.failure.current;
       meter.archive(chunk.length);
-      if (!input.write(chunk)) {
-        await Promise.race([once(input, 'drain'), failed]).catch(() => {
-          throw failure;
+      if (!p.input.write(chunk)) {
+        await Promise.race([once(p.input, 'drain'), p.failure.failed]).catch(() => {
+          throw p.failure.current;
         });
       }
     },
     async finish() {
-      input.end();
-      await Promise.all([exits.decompress, exits.tar]);
-      if (failure) throw failure;
-      await checkTreeStaysInside(o.dir);
+      p.input.end();
+      await Promise.all([p.exits.decompress, p.exits.tar]);
+      if (p.failure.current) throw p.failure.current;
+      await checkTreeStaysInside(dir);
     },
     async abort() {
-      input.destroy();
-      refuse(failure ?? new ToolchainError('extraction stopped'));
-      await Promise.all([stop(decompress, exits.decompress), stop(tar, exits.tar)]);
-      await rm(o.dir, { recursive: true, force: true });
+      p.input.destroy();
+      p.refuse(p.failure.current ?? new ToolchainError('extraction stopped'));
+      await Promise.all([stop(p.decompress, p.exits.decompress), stop(p.tar, p.exits.tar)]);
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
