@@ -2,6 +2,7 @@
  * The build stage: turns the project into image(s) with the toolchain the
  * action installed, keeps the whole build log, and sizes each image.
  */
+import { dropStaleCmakeCache } from './cmake-cache.js';
 import { printable } from '../common/printable.js';
 import { Redactor, redactingWriter } from '../common/secrets.js';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -231,6 +232,7 @@ export async function buildProject(opts: BuildOptions): Promise<Build> {
       // No log.group here: the caller groups the whole stage, and GitHub's groups do not nest.
       if (opts.githubActions) log.info(addMatcherCommand());
       try {
+        if (plan.system === 'cmake' || plan.system === 'zephyr') await dropStaleCmakeCache(plan.buildDir, log);
         await runSteps(plan, logFile, logPath, opts);
       } finally {
         if (opts.githubActions) for (const command of removeMatcherCommands()) log.info(command);
