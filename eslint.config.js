@@ -6,7 +6,8 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'build-ts/**', '.test-work/**', '.dist-check/**', 'examples/**/build*/**', 'coverage/**'] },
+  // What git ignores (results of runs, CMake build trees) is not the project's code either.
+  { ignores: ['dist/**', 'node_modules/**', 'allhw-results/**', '**/CMakeFiles/**', '**/build/**', 'tmp/**', 'build-ts/**', '.test-work/**', '.dist-check/**', 'examples/**/build*/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
