@@ -7,7 +7,21 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // What git ignores (results of runs, CMake build trees) is not the project's code either.
-  { ignores: ['dist/**', 'node_modules/**', 'allhw-results/**', '**/CMakeFiles/**', '**/build/**', 'tmp/**', 'build-ts/**', '.test-work/**', '.dist-check/**', 'examples/**/build*/**', 'coverage/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'allhw-results/**',
+      '**/CMakeFiles/**',
+      '**/build/**',
+      'tmp/**',
+      'build-ts/**',
+      '.test-work/**',
+      '.dist-check/**',
+      'examples/**/build*/**',
+      'coverage/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
