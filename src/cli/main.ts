@@ -52,41 +52,20 @@ function repoRoot(): string {
   return dir;
 }
 
+/** An example of examples/ run on the emulated board with the system toolchain, against its own golden outputs. */
+function exampleArgs(example: string, project: string[], extra: string[]): string[] {
+  const run = ['--mode', 'emulator', '--toolchain', 'system', ...project];
+  return [...run, '--inputs', path.join(example, 'inputs/*.txt'), '--golden', path.join(example, 'golden.json'), ...extra, '--ci-timeout', '30'];
+}
+
 export function demoArgs(root = repoRoot()): string[] {
   const example = path.join(root, 'examples/synth');
-  return [
-    '--mode',
-    'emulator',
-    '--toolchain',
-    'system',
-    '--project-dir',
-    example,
-    '--inputs',
-    path.join(example, 'inputs/*.txt'),
-    '--golden',
-    path.join(example, 'golden.json'),
-    '--exit-line',
-    '#exit',
-    '--ci-timeout',
-    '30',
-  ];
+  return exampleArgs(example, ['--project-dir', example], ['--exit-line', '#exit']);
 }
 
 /** `allhw demo --model examples/mlf/letscope.tar`: the MLF example (a real microTVM tarball) on the emulated board. */
 export function mlfDemoArgs(root = repoRoot()): string[] {
-  const example = path.join(root, 'examples/mlf');
-  return [
-    '--mode',
-    'emulator',
-    '--toolchain',
-    'system',
-    '--inputs',
-    path.join(example, 'inputs/*.txt'),
-    '--golden',
-    path.join(example, 'golden.json'),
-    '--ci-timeout',
-    '30',
-  ];
+  return exampleArgs(path.join(root, 'examples/mlf'), [], []);
 }
 
 /** `allhw run --help`: every flag with the default the CLI uses. */
